@@ -1,0 +1,182 @@
+/* capsprobe: libvirt's capabilities documents without a daemon.
+ * The CLI is a table of commands; each parses its own options, runs its
+ * probes into a model, and prints the whole document only on success. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host.h"
+#include "util/err.h"
+#include "util/path.h"
+#include "xml/caps.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_PROBE = 2,
+};
+
+struct command {
+	const char *name;
+	const char *summary;
+	const char *usage;	/* options, one per line, as printed by --help */
+	int (*run)(int argc, char **argv);
+};
+
+static const struct command *find_command(const char *name);
+
+static const char exit_help[] =
+	"Exit status:\n"
+	"  0  the document was printed\n"
+	"  1  usage error (unknown command or option, bad argument)\n"
+	"  2  probe failure (nothing is printed on standard output)\n";
+
+static int usage_error(const char *cmd, const char *fmt, ...) CP_PRINTF(2, 3);
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'capsprobe %s--help')\n", cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
+/* Print the whole document or nothing; a failed write is a failure. */
+static int emit(char *doc)
+{
+	size_t len = strlen(doc);
+	int ok = fwrite(doc, 1, len, stdout) == len;
+
+	free(doc);
+	if (fflush(stdout) != 0 || !ok) {
+		fprintf(stderr, "error: cannot write output: %s\n", strerror(errno));
+		return EXIT_PROBE;
+	}
+	return EXIT_OK;
+}
+
+static void command_help(const struct command *c)
+{
+	printf("Usage: capsprobe %s [OPTION]...\n%s\n\nOptions:\n%s  -h, --help         show this help\n\n%s",
+	       c->name, c->summary, c->usage, exit_help);
+}
+
+static int run_host(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "no-guests", no_argument, NULL, 'G' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *sysroot = NULL, *record = NULL;
+	struct cp_host host = { 0 };
+	struct cp_root *root;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sysroot = optarg; break;
+		case 'r': record = optarg; break;
+		case 'G': break;	/* no <guest> is printed yet; kept for scripts */
+		case 'v': cp_set_verbose(1); break;
+		case 'h': command_help(find_command("host")); return EXIT_OK;
+		case ':': return usage_error("host ", "option '%s' needs an argument", argv[optind - 1]);
+		default: return usage_error("host ", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("host ", "unexpected argument '%s'", argv[optind]);
+
+	if ((rc = cp_root_new(sysroot, &root)) < 0)
+		goto fail;
+	if (record && (rc = cp_root_record_into(root, record)) < 0) {
+		cp_root_free(root);
+		goto fail;
+	}
+	cp_verbose("reading host facts from %s", sysroot ? sysroot : "the live system");
+	rc = cp_host_probe(root, &host);
+	cp_root_free(root);
+	if (rc < 0) {
+		cp_host_free(&host);
+		goto fail;
+	}
+	{
+		char *doc = cp_caps_format(&host);
+
+		cp_host_free(&host);
+		return emit(doc);
+	}
+fail:
+	fprintf(stderr, "error: %s\n", *cp_last_error() ? cp_last_error() : strerror(-rc));
+	return EXIT_PROBE;
+}
+
+static const struct command commands[] = {
+	{
+		"host",
+		"Print the host's <capabilities> document, as 'virsh capabilities' does.",
+		"      --sysroot DIR  read sysfs, procfs, /dev and recorded CPUID/MSR\n"
+		"                     facts from DIR instead of the live host\n"
+		"      --record DIR   also copy everything read into DIR, which then\n"
+		"                     works as a --sysroot (see scripts/record-host)\n"
+		"      --no-guests    print no <guest> elements\n"
+		"  -v, --verbose      say what is probed and from where\n",
+		run_host,
+	},
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void main_help(void)
+{
+	printf("Usage: capsprobe COMMAND [OPTION]...\n"
+	       "Print libvirt's host and hypervisor capability documents without a daemon.\n\n"
+	       "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+	printf("\nOptions:\n"
+	       "  -h, --help     show this help ('capsprobe COMMAND --help' for a command's)\n"
+	       "  -V, --version  show the version\n\n%s", exit_help);
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc < 2)
+		return usage_error(NULL, "no command given");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		main_help();
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("capsprobe %s\n", PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	if (argv[1][0] == '-')
+		return usage_error(NULL, "unknown option '%s'", argv[1]);
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return usage_error(NULL, "unknown command '%s'", argv[1]);
+	return cmd->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,76 @@
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "host.h"
+
+int cp_host_probe(const struct cp_root *r, struct cp_host *h)
+{
+	struct cp_nodeinfo ni = { 0 };
+	bool ni_ok;
+	int rc;
+
+	if ((rc = cp_probe_arch(r, h)) < 0)
+		return rc;
+	if ((rc = cp_probe_uuid(r, h)) < 0)
+		return rc;
+	/* libvirt builds the host CPU from nodeinfo; when that fails the CPU
+	 * keeps only its arch and pages, and the fake NUMA cell is impossible. */
+	ni_ok = cp_probe_nodeinfo(r, &ni) == 0;
+	if ((rc = cp_probe_cpu(r, &ni, ni_ok, h)) < 0)
+		return rc;
+	if ((rc = cp_probe_pages(r, h)) < 0)
+		return rc;
+	if ((rc = cp_probe_power(r, h)) < 0)
+		return rc;
+	if ((rc = cp_probe_iommu(r, h)) < 0)
+		return rc;
+	if ((rc = cp_probe_numa(r, &ni, ni_ok, h)) < 0)
+		return rc;
+	if ((rc = cp_probe_cache(r, h)) < 0)
+		return rc;
+	return cp_probe_secmodel(r, h);
+}
+
+static void free_monitor(struct cp_monitor *m)
+{
+	cp_strv_free(&m->features);
+}
+
+void cp_host_free(struct cp_host *h)
+{
+	free(h->cpu.model);
+	free(h->cpu.vendor);
+	cp_strv_free(&h->cpu.features);
+	free(h->cpu.page_kib);
+	for (size_t i = 0; i < h->ncells; i++) {
+		struct cp_cell *c = &h->cells[i];
+
+		free(c->pages);
+		free(c->distances);
+		free(c->caches);
+		for (size_t j = 0; j < c->ncpus; j++)
+			free(c->cpus[j].siblings);
+		free(c->cpus);
+	}
+	free(h->cells);
+	free(h->interconnects);
+	for (size_t i = 0; i < h->nbanks; i++) {
+		free(h->banks[i].cpus);
+		free(h->banks[i].controls);
+	}
+	free(h->banks);
+	free_monitor(&h->cache_monitor);
+	for (size_t i = 0; i < h->nmembw; i++)
+		free(h->membw[i].cpus);
+	free(h->membw);
+	free_monitor(&h->membw_monitor);
+	for (size_t i = 0; i < h->nsecmodels; i++) {
+		free(h->secmodels[i].model);
+		free(h->secmodels[i].doi);
+		free(h->secmodels[i].label_kvm);
+		free(h->secmodels[i].label_qemu);
+	}
+	free(h->secmodels);
+	*h = (struct cp_host){ 0 };
+}

@@ -1,0 +1,555 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifdef __has_include
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#define CP_HAVE_OPENAT2 1
+#endif
+#endif
+
+#include "path.h"
+
+struct deny {
+	char *path;
+	int err;
+};
+
+struct cp_root {
+	int fd;			/* -1 for the live system */
+	char *record;		/* directory we copy into, or NULL */
+	struct deny *deny;	/* injected errors of a recorded tree */
+	size_t ndeny;
+};
+
+static const struct {
+	const char *name;
+	int err;
+} errnames[] = {
+	{ "EACCES", EACCES }, { "EPERM", EPERM }, { "EIO", EIO },
+	{ "EISDIR", EISDIR }, { "EINVAL", EINVAL }, { "ENODEV", ENODEV },
+	{ "ENXIO", ENXIO }, { "EBUSY", EBUSY },
+};
+
+static const char *errname(int err)
+{
+	for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].err == err)
+			return errnames[i].name;
+	return "EIO";
+}
+
+static char *vpath(const char *fmt, va_list ap)
+{
+	char *p;
+
+	if (vasprintf(&p, fmt, ap) < 0)
+		cp_oom();
+	return p;
+}
+
+static int deny_lookup(const struct cp_root *r, const char *path)
+{
+	for (size_t i = 0; i < r->ndeny; i++)
+		if (strcmp(r->deny[i].path, path) == 0)
+			return r->deny[i].err;
+	return 0;
+}
+
+/* Open path (absolute) inside the root without following links out of it. */
+static int root_open(const struct cp_root *r, const char *path, int flags)
+{
+	int fd, e;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	e = deny_lookup(r, path);
+	if (e)
+		return -e;
+	if (r->fd < 0) {
+		fd = open(path, flags | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+#if defined(CP_HAVE_OPENAT2) && defined(SYS_openat2)
+	{
+		struct open_how how = {
+			.flags = (uint64_t)(flags | O_CLOEXEC),
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		};
+
+		fd = (int)syscall(SYS_openat2, r->fd, path, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return fd < 0 ? -errno : fd;
+	}
+#endif
+	fd = openat(r->fd, path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int mkdir_p(const char *path)
+{
+	char *copy = cp_strdup(path);
+	int rc = 0;
+
+	for (size_t i = 1; copy[i] && !rc; i++) {
+		if (copy[i] != '/')
+			continue;
+		copy[i] = '\0';
+		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+			rc = -errno;
+		copy[i] = '/';
+	}
+	if (!rc && mkdir(copy, 0755) < 0 && errno != EEXIST)
+		rc = -errno;
+	free(copy);
+	return rc;
+}
+
+/* Recording: mirror what was read.  Failures to record are reported once
+ * per file as warnings; they never change what the probe sees. */
+static void record_file(const struct cp_root *r, const char *path, const char *data, size_t len)
+{
+	char *dst, *parent;
+	FILE *f;
+
+	if (!r->record)
+		return;
+	dst = cp_asprintf("%s%s", r->record, path);
+	parent = cp_strndup(dst, (size_t)(strrchr(dst, '/') - dst));
+	mkdir_p(parent);
+	free(parent);
+	f = fopen(dst, "we");
+	if (!f || fwrite(data, 1, len, f) != len)
+		cp_warn("cannot record %s: %s", dst, strerror(errno));
+	if (f)
+		fclose(f);
+	free(dst);
+}
+
+static void record_dir(const struct cp_root *r, const char *path)
+{
+	char *dst;
+
+	if (!r->record)
+		return;
+	dst = cp_asprintf("%s%s", r->record, path);
+	mkdir_p(dst);
+	free(dst);
+}
+
+static void record_entry(const struct cp_root *r, const char *dir, const char *name, bool is_dir)
+{
+	char *p;
+
+	if (!r->record)
+		return;
+	p = cp_asprintf("%s%s/%s", r->record, dir, name);
+	if (is_dir) {
+		mkdir_p(p);
+	} else if (access(p, F_OK) < 0) {
+		int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	free(p);
+}
+
+static void record_error(const struct cp_root *r, const char *path, int err)
+{
+	char *dst;
+	FILE *f;
+
+	if (!r->record || err == ENOENT)
+		return;
+	dst = cp_asprintf("%s" CP_FACTS_DIR, r->record);
+	mkdir_p(dst);
+	free(dst);
+	dst = cp_asprintf("%s" CP_FACTS_DIR "/denied", r->record);
+	f = fopen(dst, "ae");
+	if (f) {
+		fprintf(f, "%s %s\n", errname(err), path);
+		fclose(f);
+	}
+	free(dst);
+}
+
+static int load_deny(struct cp_root *r)
+{
+	char *text = NULL, *line, *save = NULL;
+	int rc;
+
+	rc = cp_fact_read(r, "denied", &text);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		int err = EACCES;
+
+		if (!sp || sp[1] != '/')
+			continue;
+		*sp = '\0';
+		for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+			if (strcmp(errnames[i].name, line) == 0)
+				err = errnames[i].err;
+		r->deny = cp_realloc(r->deny, (r->ndeny + 1) * sizeof(*r->deny));
+		r->deny[r->ndeny].path = cp_strdup(sp + 1);
+		r->deny[r->ndeny].err = err;
+		r->ndeny++;
+	}
+	free(text);
+	return 0;
+}
+
+int cp_root_new(const char *sysroot, struct cp_root **out)
+{
+	struct cp_root *r = cp_calloc(1, sizeof(*r));
+	int rc;
+
+	r->fd = -1;
+	if (sysroot && strcmp(sysroot, "/") != 0) {
+		struct stat st;
+
+		r->fd = open(sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (r->fd < 0) {
+			rc = -errno;
+			free(r);
+			return cp_fail(rc, "cannot open sysroot %s: %s", sysroot, strerror(-rc));
+		}
+		if (fstat(r->fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			close(r->fd);
+			free(r);
+			return cp_fail(-ENOTDIR, "sysroot %s is not a directory", sysroot);
+		}
+		rc = load_deny(r);
+		if (rc < 0) {
+			cp_root_free(r);
+			return cp_fail(rc, "cannot read %s" CP_FACTS_DIR "/denied: %s", sysroot, strerror(-rc));
+		}
+	}
+	*out = r;
+	return 0;
+}
+
+void cp_root_free(struct cp_root *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	for (size_t i = 0; i < r->ndeny; i++)
+		free(r->deny[i].path);
+	free(r->deny);
+	free(r->record);
+	free(r);
+}
+
+int cp_root_record_into(struct cp_root *r, const char *dir)
+{
+	char *d = cp_strdup(dir);
+	int rc = mkdir_p(d);
+
+	if (rc < 0) {
+		free(d);
+		return cp_fail(rc, "cannot create %s: %s", dir, strerror(-rc));
+	}
+	free(r->record);
+	r->record = d;
+	return 0;
+}
+
+bool cp_root_live(const struct cp_root *r)
+{
+	return r->fd < 0;
+}
+
+bool cp_root_recording(const struct cp_root *r)
+{
+	return r->record != NULL;
+}
+
+static int read_path(const struct cp_root *r, const char *path, char **out, size_t *lenp)
+{
+	struct stat st;
+	size_t len = 0, cap = 4096;
+	char *buf;
+	int fd;
+
+	fd = root_open(r, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		goto fail_fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+
+		close(fd);
+		fd = -e;
+		goto fail_fd;
+	}
+	buf = cp_malloc(cap);
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			if (cap > CP_READ_MAX) {
+				free(buf);
+				close(fd);
+				fd = -EFBIG;
+				goto fail_fd;
+			}
+			cap *= 2;
+			buf = cp_realloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			free(buf);
+			close(fd);
+			fd = (int)n;
+			goto fail_fd;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	record_file(r, path, buf, len);
+	*out = buf;
+	if (lenp)
+		*lenp = len;
+	return 0;
+
+fail_fd:
+	record_error(r, path, -fd);
+	return fd;
+}
+
+int cp_read(const struct cp_root *r, char **out, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	char *path;
+	int rc;
+
+	va_start(ap, fmt);
+	path = vpath(fmt, ap);
+	va_end(ap);
+	rc = read_path(r, path, out, len);
+	free(path);
+	return rc;
+}
+
+int cp_read_str(const struct cp_root *r, char **out, const char *fmt, ...)
+{
+	va_list ap;
+	char *path;
+	int rc;
+
+	va_start(ap, fmt);
+	path = vpath(fmt, ap);
+	va_end(ap);
+	rc = read_path(r, path, out, NULL);
+	free(path);
+	if (rc == 0)
+		cp_rstrip(*out);
+	return rc;
+}
+
+static int read_num(const struct cp_root *r, const char *path, bool sign, uint64_t *u, int64_t *i)
+{
+	char *s;
+	int rc = read_path(r, path, &s, NULL);
+
+	if (rc < 0)
+		return rc;
+	rc = sign ? cp_parse_i64(s, 10, true, i) : cp_parse_u64(s, 10, true, u);
+	free(s);
+	return rc;
+}
+
+int cp_read_u64(const struct cp_root *r, uint64_t *out, const char *fmt, ...)
+{
+	va_list ap;
+	char *path;
+	int rc;
+
+	va_start(ap, fmt);
+	path = vpath(fmt, ap);
+	va_end(ap);
+	rc = read_num(r, path, false, out, NULL);
+	free(path);
+	return rc;
+}
+
+int cp_read_i64(const struct cp_root *r, int64_t *out, const char *fmt, ...)
+{
+	va_list ap;
+	char *path;
+	int rc;
+
+	va_start(ap, fmt);
+	path = vpath(fmt, ap);
+	va_end(ap);
+	rc = read_num(r, path, true, NULL, out);
+	free(path);
+	return rc;
+}
+
+int cp_list(const struct cp_root *r, struct cp_strv *names, const char *fmt, ...)
+{
+	struct dirent *de;
+	va_list ap;
+	char *path;
+	DIR *d;
+	int fd, rc = 0;
+
+	va_start(ap, fmt);
+	path = vpath(fmt, ap);
+	va_end(ap);
+	names->v = NULL;
+	names->n = 0;
+	fd = root_open(r, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0) {
+		record_error(r, path, -fd);
+		free(path);
+		return fd;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		rc = -errno;
+		close(fd);
+		free(path);
+		return rc;
+	}
+	record_dir(r, path);
+	while ((errno = 0, de = readdir(d))) {
+		struct stat st;
+		bool is_dir;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (names->n >= CP_LIST_MAX) {
+			rc = -E2BIG;
+			break;
+		}
+		is_dir = de->d_type == DT_DIR;
+		if (r->record && (de->d_type == DT_LNK || de->d_type == DT_UNKNOWN))
+			is_dir = fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+		record_entry(r, path, de->d_name, is_dir);
+		cp_strv_push(names, cp_strdup(de->d_name));
+	}
+	if (!rc && errno)
+		rc = -errno;
+	closedir(d);
+	free(path);
+	if (rc < 0) {
+		cp_strv_free(names);
+		return rc;
+	}
+	cp_strv_sort_nat(names);
+	return (int)names->n;
+}
+
+static int stat_path(const struct cp_root *r, const char *path, struct stat *st)
+{
+	int fd = root_open(r, path, O_PATH);
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, st) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	close(fd);
+	return 0;
+}
+
+int cp_exists(const struct cp_root *r, const char *fmt, ...)
+{
+	struct stat st;
+	va_list ap;
+	char *path;
+	int rc;
+
+	va_start(ap, fmt);
+	path = vpath(fmt, ap);
+	va_end(ap);
+	rc = stat_path(r, path, &st);
+	if (rc == 0 && r->record) {
+		size_t cut = strlen(path);
+		char *dir;
+
+		while (cut && path[cut - 1] != '/')
+			cut--;
+		dir = cp_strndup(path, cut ? cut - 1 : 0);
+		record_entry(r, dir, path + cut, S_ISDIR(st.st_mode));
+		free(dir);
+	}
+	free(path);
+	if (rc == -ENOENT || rc == -ENOTDIR)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+int cp_is_dir(const struct cp_root *r, const char *fmt, ...)
+{
+	struct stat st;
+	va_list ap;
+	char *path;
+	int rc;
+
+	va_start(ap, fmt);
+	path = vpath(fmt, ap);
+	va_end(ap);
+	rc = stat_path(r, path, &st);
+	if (rc == 0 && S_ISDIR(st.st_mode))
+		record_dir(r, path);
+	free(path);
+	if (rc == -ENOENT || rc == -ENOTDIR)
+		return 0;
+	return rc < 0 ? rc : S_ISDIR(st.st_mode);
+}
+
+int cp_fact_read(const struct cp_root *r, const char *name, char **out)
+{
+	char *path;
+	int rc;
+
+	if (r->fd < 0)
+		return -ENOENT;
+	path = cp_asprintf(CP_FACTS_DIR "/%s", name);
+	rc = read_path(r, path, out, NULL);
+	free(path);
+	return rc;
+}
+
+void cp_fact_write(const struct cp_root *r, const char *name, const char *content)
+{
+	char *path;
+
+	if (!r->record)
+		return;
+	path = cp_asprintf(CP_FACTS_DIR "/%s", name);
+	record_file(r, path, content, strlen(content));
+	free(path);
+}

@@ -1,0 +1,62 @@
+/* The path layer: every read of /sys, /proc, /dev and /etc goes through a
+ * cp_root, which is either the live system or a recorded tree (--sysroot,
+ * lscpu's convention).  Absolute kernel paths are used verbatim by the
+ * probes and resolved inside the root, so the same code runs live and
+ * replayed.  A root may also record: every file, listing and existence check
+ * it answers is copied into a directory that then works as a sysroot.
+ *
+ * Results: 0 (or a count) on success, -ENOENT when the path is missing, any
+ * other -errno when it exists but cannot be read.  libvirt treats "missing"
+ * and "unreadable" differently almost everywhere, and so do we.
+ *
+ * Facts that are not files (CPUID, MSRs, uname, ioctls) live in the
+ * recorded tree under CP_FACTS_DIR; see cp_fact_read()/cp_fact_write(). */
+#ifndef CP_PATH_H
+#define CP_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "str.h"
+
+/* Reads are bounded: sysfs files are small, and a recorded tree must not
+ * make us read forever (a file that never ends is an error, not a hang). */
+#define CP_READ_MAX (4u << 20)
+#define CP_LIST_MAX 65536
+/* Directory of a recorded tree that holds non-file facts. */
+#define CP_FACTS_DIR "/capsprobe"
+
+struct cp_root;
+
+/* sysroot NULL or "/" means the live system. */
+int cp_root_new(const char *sysroot, struct cp_root **out);
+void cp_root_free(struct cp_root *r);
+/* Copy everything read through r into dir (created if needed). */
+int cp_root_record_into(struct cp_root *r, const char *dir);
+bool cp_root_live(const struct cp_root *r);
+bool cp_root_recording(const struct cp_root *r);
+
+/* Whole file, NUL-terminated, at most CP_READ_MAX bytes; only regular files. */
+int cp_read(const struct cp_root *r, char **out, size_t *len, const char *fmt, ...) CP_PRINTF(4, 5);
+/* Whole file with trailing whitespace removed. */
+int cp_read_str(const struct cp_root *r, char **out, const char *fmt, ...) CP_PRINTF(3, 4);
+/* Decimal number; surrounding newline allowed.  Unparsable → -EINVAL. */
+int cp_read_u64(const struct cp_root *r, uint64_t *out, const char *fmt, ...) CP_PRINTF(3, 4);
+int cp_read_i64(const struct cp_root *r, int64_t *out, const char *fmt, ...) CP_PRINTF(3, 4);
+/* Entry names of a directory (no . and ..), in natural order so that
+ * live and replayed runs walk them alike ("index2" before "index10"). */
+int cp_list(const struct cp_root *r, struct cp_strv *names, const char *fmt, ...) CP_PRINTF(3, 4);
+/* 1 if the path exists, 0 if missing, -errno otherwise. */
+int cp_exists(const struct cp_root *r, const char *fmt, ...) CP_PRINTF(2, 3);
+/* 1 if it is a directory, 0 if missing or not a directory, -errno otherwise. */
+int cp_is_dir(const struct cp_root *r, const char *fmt, ...) CP_PRINTF(2, 3);
+
+/* Facts: name is a file name inside CP_FACTS_DIR.  Reading one from the
+ * live root gives -ENOENT (the caller probes live instead); writing one is
+ * a no-op unless the root records. */
+int cp_fact_read(const struct cp_root *r, const char *name, char **out);
+void cp_fact_write(const struct cp_root *r, const char *name, const char *content);
+
+#endif

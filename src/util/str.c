@@ -1,0 +1,185 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "str.h"
+
+static void buf_reserve(struct cp_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+
+	if (need <= b->cap)
+		return;
+	b->cap = b->cap ? b->cap : 256;
+	while (b->cap < need)
+		b->cap *= 2;
+	b->s = cp_realloc(b->s, b->cap);
+}
+
+void cp_buf_add(struct cp_buf *b, const char *s, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void cp_buf_puts(struct cp_buf *b, const char *s)
+{
+	cp_buf_add(b, s, strlen(s));
+}
+
+void cp_buf_putc(struct cp_buf *b, char c)
+{
+	cp_buf_add(b, &c, 1);
+}
+
+void cp_buf_printf(struct cp_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		cp_oom();
+	buf_reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *cp_buf_steal(struct cp_buf *b)
+{
+	char *s = b->s ? b->s : cp_strdup("");
+
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void cp_buf_free(struct cp_buf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+static int check_end(const char *end, bool trail_ws)
+{
+	if (trail_ws)
+		while (isspace((unsigned char)*end))
+			end++;
+	return *end ? -EINVAL : 0;
+}
+
+int cp_parse_u64(const char *s, int base, bool trail_ws, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (end == s || check_end(end, trail_ws))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int cp_parse_i64(const char *s, int base, bool trail_ws, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, base);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (end == s || check_end(end, trail_ws))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+char *cp_rstrip(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+bool cp_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int cp_natcmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			const char *ea = a, *eb = b;
+
+			while (*a == '0' && isdigit((unsigned char)a[1]))
+				a++;
+			while (*b == '0' && isdigit((unsigned char)b[1]))
+				b++;
+			for (ea = a; isdigit((unsigned char)*ea); ea++)
+				;
+			for (eb = b; isdigit((unsigned char)*eb); eb++)
+				;
+			if (ea - a != eb - b)
+				return (ea - a) < (eb - b) ? -1 : 1;
+			for (; a < ea; a++, b++)
+				if (*a != *b)
+					return *a < *b ? -1 : 1;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+void cp_strv_push(struct cp_strv *sv, char *owned)
+{
+	sv->v = cp_realloc(sv->v, (sv->n + 2) * sizeof(*sv->v));
+	sv->v[sv->n++] = owned;
+	sv->v[sv->n] = NULL;
+}
+
+void cp_strv_free(struct cp_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+static int natcmp_p(const void *a, const void *b)
+{
+	return cp_natcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cp_strv_sort_nat(struct cp_strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), natcmp_p);
+}

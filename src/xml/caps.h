@@ -1,0 +1,15 @@
+/* The <capabilities> printer: a pure function of the model. */
+#ifndef CP_XML_CAPS_H
+#define CP_XML_CAPS_H
+
+#include "../host/host.h"
+
+/* The document as `virsh capabilities` prints it (ending in a blank line).
+ * Caller frees. */
+char *cp_caps_format(const struct cp_host *h);
+
+/* Largest unit of B, KiB, MiB, GiB, TiB, PiB that divides bytes exactly;
+ * *value is bytes in that unit. */
+const char *cp_exact_unit(uint64_t bytes, uint64_t *value);
+
+#endif

@@ -1,0 +1,41 @@
+#!/bin/bash
+# The command line: help, version, usage errors and their exit statuses.
+. "$(dirname "$0")/lib.sh"
+
+run() { # expected-status, args...
+	local want=$1; shift
+	"$CAPSPROBE" "$@" >"$scratch/out" 2>"$scratch/err"
+	[ $? -eq "$want" ]
+}
+one_error_line() { [ "$(wc -l <"$scratch/err")" -eq 1 ] && grep -q '^error: ' "$scratch/err" && [ ! -s "$scratch/out" ]; }
+
+check "--help exits 0" run 0 --help
+check "--help lists host" grep -q '^  host ' "$scratch/out"
+check "--help documents exit statuses" grep -q '^  2  probe failure' "$scratch/out"
+check "--version" run 0 --version
+check "--version prints the package version" grep -Eq '^capsprobe [0-9]+\.[0-9]+' "$scratch/out"
+check "host --help" run 0 host --help
+check "host --help lists --sysroot" grep -q -- '--sysroot DIR' "$scratch/out"
+check "host --help lists --no-guests" grep -q -- '--no-guests' "$scratch/out"
+check "no command is a usage error" run 1
+check "  with one error line" one_error_line
+check "unknown command" run 1 frobnicate
+check "  with one error line" one_error_line
+check "  naming it" grep -q "unknown command 'frobnicate'" "$scratch/err"
+check "unknown global option" run 1 --frob
+check "  with one error line" one_error_line
+check "unknown host option" run 1 host --frob
+check "  with one error line" one_error_line
+check "missing option argument" run 1 host --sysroot
+check "  with one error line" one_error_line
+check "stray argument" run 1 host extra
+check "missing sysroot is a probe failure" run 2 host --sysroot /nonexistent/capsprobe
+check "  with one error line" one_error_line
+check "  naming the path" grep -q '/nonexistent/capsprobe' "$scratch/err"
+: >"$scratch/file"
+check "a file as sysroot is a probe failure" run 2 host --sysroot "$scratch/file"
+check "  with one error line" one_error_line
+mkdir -p "$scratch/empty"
+check "an empty sysroot is a probe failure" run 2 host --sysroot "$scratch/empty"
+check "  with one error line" one_error_line
+finish

@@ -1,0 +1,18 @@
+# Shared helpers for the script tests (sourced).  Each script counts its own
+# checks and ends with "N passed, N failed"; exit 0 only when none failed.
+: "${CAPSPROBE:=$(pwd)/capsprobe}"
+: "${FIXTURES:=$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures}"
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "PASS: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { # description, command...
+	local what=$1; shift
+	if "$@"; then ok "$what"; else bad "$what"; fi
+}
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/capsprobe-test.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT

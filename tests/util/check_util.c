@@ -1,0 +1,282 @@
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cpulist.h"
+#include "util/path.h"
+#include "util/str.h"
+
+static char *roundtrip_list(const char *in)
+{
+	struct cp_cpuset s = { 0 };
+	char *out;
+
+	ck_assert_int_eq(cp_cpuset_parse_list(in, &s), 0);
+	out = cp_cpuset_format(&s);
+	cp_cpuset_free(&s);
+	return out;
+}
+
+START_TEST(cpulist_ranges)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "0-3,8-11", "0-3,8-11" },
+		{ "0-3,8-11\n", "0-3,8-11" },
+		{ "0,1", "0-1" },		/* libvirt joins adjacent CPUs */
+		{ "0,64", "0,64" },
+		{ "5", "5" },
+		{ "3,1,2", "1-3" },
+		{ "", "" },
+		{ "0-0", "0" },
+		{ "63-65", "63-65" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = roundtrip_list(cases[i].in);
+
+		ck_assert_msg(strcmp(out, cases[i].out) == 0, "'%s' gave '%s'", cases[i].in, out);
+		free(out);
+	}
+}
+END_TEST
+
+START_TEST(cpulist_rejects)
+{
+	static const char *const bad[] = { "a", "1-", "-1", "3-1", "1,,2x", "0-99999999", "1 2", "1;2" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct cp_cpuset s = { 0 };
+
+		ck_assert_msg(cp_cpuset_parse_list(bad[i], &s) < 0, "'%s' accepted", bad[i]);
+		ck_assert_ptr_null(s.bits);
+	}
+}
+END_TEST
+
+START_TEST(cpumask_parse)
+{
+	struct cp_cpuset s = { 0 };
+	char *out;
+
+	ck_assert_int_eq(cp_cpuset_parse_mask("00000000,00000003\n", &s), 0);
+	out = cp_cpuset_format(&s);
+	ck_assert_str_eq(out, "0-1");
+	ck_assert_uint_eq(cp_cpuset_count(&s), 2);
+	free(out);
+	cp_cpuset_free(&s);
+
+	ck_assert_int_eq(cp_cpuset_parse_mask("1,00000000,f0", &s), 0);
+	out = cp_cpuset_format(&s);
+	ck_assert_str_eq(out, "4-7,64");
+	free(out);
+	cp_cpuset_free(&s);
+
+	ck_assert_int_lt(cp_cpuset_parse_mask("xyz", &s), 0);
+	ck_assert_int_lt(cp_cpuset_parse_mask("", &s), 0);
+	ck_assert_int_lt(cp_cpuset_parse_mask("123456789", &s), 0);
+}
+END_TEST
+
+START_TEST(cpuset_ops)
+{
+	struct cp_cpuset a = { 0 }, b = { 0 };
+	int seen = 0;
+
+	cp_cpuset_set(&a, 3);
+	cp_cpuset_set(&a, 200);
+	cp_cpuset_set(&b, 200);
+	ck_assert(!cp_cpuset_equal(&a, &b));
+	cp_cpuset_set(&b, 3);
+	ck_assert(cp_cpuset_equal(&a, &b));
+	ck_assert(cp_cpuset_has(&a, 200));
+	ck_assert(!cp_cpuset_has(&a, 199));
+	ck_assert(!cp_cpuset_has(&a, 100000));
+	cp_cpuset_foreach(&a, cpu)
+		seen += cpu;
+	ck_assert_int_eq(seen, 203);
+	cp_cpuset_free(&a);
+	cp_cpuset_free(&b);
+}
+END_TEST
+
+START_TEST(parse_numbers)
+{
+	uint64_t u;
+	int64_t i;
+
+	ck_assert_int_eq(cp_parse_u64("42\n", 10, true, &u), 0);
+	ck_assert_uint_eq(u, 42);
+	ck_assert_int_eq(cp_parse_u64("42\n", 10, false, &u), -EINVAL);
+	ck_assert_int_eq(cp_parse_u64("0x1000065", 0, true, &u), 0);
+	ck_assert_uint_eq(u, 16777317);
+	ck_assert_int_eq(cp_parse_u64("-1", 10, true, &u), -EINVAL);
+	ck_assert_int_eq(cp_parse_u64("", 10, true, &u), -EINVAL);
+	ck_assert_int_eq(cp_parse_u64("99999999999999999999", 10, true, &u), -ERANGE);
+	ck_assert_int_eq(cp_parse_i64("-1\n", 10, true, &i), 0);
+	ck_assert_int_eq(i, -1);
+	ck_assert_int_eq(cp_parse_i64("12ab", 10, true, &i), -EINVAL);
+}
+END_TEST
+
+START_TEST(natural_order)
+{
+	ck_assert_int_lt(cp_natcmp("index2", "index10"), 0);
+	ck_assert_int_gt(cp_natcmp("node10", "node9"), 0);
+	ck_assert_int_eq(cp_natcmp("cpu7", "cpu7"), 0);
+	ck_assert_int_lt(cp_natcmp("cpu", "cpu0"), 0);
+	ck_assert_int_lt(cp_natcmp("hugepages-2048kB", "hugepages-1048576kB"), 0);
+}
+END_TEST
+
+/* A scratch sysroot for the path-layer tests. */
+static char tmpl[] = "/tmp/cp-path-XXXXXX";
+
+static int run(const char *fmt, const char *a, const char *b)
+{
+	char *cmd = cp_asprintf(fmt, a, b);
+	int rc = system(cmd);
+
+	free(cmd);
+	return rc;
+}
+
+static void put(const char *rel, const char *content)
+{
+	char *p = cp_asprintf("%s/%s", tmpl, rel), *slash = strrchr(p, '/');
+	FILE *f;
+
+	*slash = '\0';
+	ck_assert_int_eq(run("mkdir -p '%s'%s", p, ""), 0);
+	*slash = '/';
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(content, f);
+	fclose(f);
+	free(p);
+}
+
+START_TEST(path_sysroot)
+{
+	struct cp_root *r;
+	struct cp_strv names;
+	uint64_t u;
+	int64_t i;
+	char *s;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	put("sys/a/num", "17\n");
+	put("sys/a/neg", "-1\n");
+	put("sys/a/bad", "x\n");
+	put("sys/d/index10/x", "");
+	put("sys/d/index2/x", "");
+	put("sys/a/str", "hello  \n\n");
+	put("capsprobe/denied", "EACCES /sys/a/secret\n");
+	put("sys/a/secret", "1\n");
+	s = cp_asprintf("%s/sys/a/escape", tmpl);
+	ck_assert_int_eq(symlink("/etc/passwd", s), 0);
+	free(s);
+
+	ck_assert_int_eq(cp_root_new(tmpl, &r), 0);
+	ck_assert(!cp_root_live(r));
+	ck_assert_int_eq(cp_read_u64(r, &u, "/sys/a/num"), 0);
+	ck_assert_uint_eq(u, 17);
+	ck_assert_int_eq(cp_read_i64(r, &i, "/sys/%s/neg", "a"), 0);
+	ck_assert_int_eq(i, -1);
+	ck_assert_int_eq(cp_read_u64(r, &u, "/sys/a/bad"), -EINVAL);
+	ck_assert_int_eq(cp_read_u64(r, &u, "/sys/a/missing"), -ENOENT);
+	ck_assert_int_eq(cp_read_u64(r, &u, "/sys/a/secret"), -EACCES);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/a/str"), 0);
+	ck_assert_str_eq(s, "hello");
+	free(s);
+	/* a directory is not a file */
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/d"), -EISDIR);
+	/* an absolute symlink resolves inside the root, not on the live host */
+	ck_assert_int_lt(cp_read_str(r, &s, "/sys/a/escape"), 0);
+	ck_assert_int_eq(cp_list(r, &names, "/sys/d"), 2);
+	ck_assert_str_eq(names.v[0], "index2");
+	ck_assert_str_eq(names.v[1], "index10");
+	cp_strv_free(&names);
+	ck_assert_int_eq(cp_list(r, &names, "/sys/none"), -ENOENT);
+	ck_assert_int_eq(cp_exists(r, "/sys/a/num"), 1);
+	ck_assert_int_eq(cp_exists(r, "/sys/a/nope"), 0);
+	ck_assert_int_eq(cp_is_dir(r, "/sys/d"), 1);
+	ck_assert_int_eq(cp_is_dir(r, "/sys/a/num"), 0);
+	ck_assert_int_eq(cp_fact_read(r, "nothing", &s), -ENOENT);
+	cp_root_free(r);
+
+	ck_assert_int_lt(cp_root_new("/nonexistent/sysroot", &r), 0);
+	s = cp_asprintf("%s/sys/a/num", tmpl);
+	ck_assert_int_lt(cp_root_new(s, &r), 0);
+	free(s);
+	ck_assert_int_eq(run("rm -rf '%s'%s", tmpl, ""), 0);
+}
+END_TEST
+
+START_TEST(path_record_roundtrip)
+{
+	char src[] = "/tmp/cp-rec-src-XXXXXX", dst[] = "/tmp/cp-rec-dst-XXXXXX";
+	struct cp_root *r;
+	struct cp_strv names;
+	char *s;
+
+	ck_assert_ptr_nonnull(mkdtemp(src));
+	ck_assert_ptr_nonnull(mkdtemp(dst));
+	strcpy(tmpl, src);
+	put("sys/x/value", "3\n");
+	put("sys/x/sub/y", "never read\n");
+	put("capsprobe/denied", "EIO /sys/x/broken\n");
+	put("sys/x/broken", "1\n");
+	ck_assert_int_eq(cp_root_new(src, &r), 0);
+	ck_assert_int_eq(cp_root_record_into(r, dst), 0);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/x/value"), 0);
+	free(s);
+	ck_assert_int_eq(cp_list(r, &names, "/sys/x"), 3);
+	cp_strv_free(&names);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/x/broken"), -EIO);
+	cp_root_free(r);
+
+	/* the copy answers the same questions the same way */
+	ck_assert_int_eq(cp_root_new(dst, &r), 0);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/x/value"), 0);
+	ck_assert_str_eq(s, "3");
+	free(s);
+	ck_assert_int_eq(cp_list(r, &names, "/sys/x"), 3);
+	cp_strv_free(&names);
+	ck_assert_int_eq(cp_is_dir(r, "/sys/x/sub"), 1);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/x/sub/y"), 0);	/* listed, not read: empty */
+	ck_assert_str_eq(s, "");
+	free(s);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/x/broken"), -EIO);
+	cp_root_free(r);
+	ck_assert_int_eq(run("rm -rf '%s' '%s'", src, dst), 0);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("cpulist");
+
+	tcase_add_test(tc, cpulist_ranges);
+	tcase_add_test(tc, cpulist_rejects);
+	tcase_add_test(tc, cpumask_parse);
+	tcase_add_test(tc, cpuset_ops);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("str");
+	tcase_add_test(tc, parse_numbers);
+	tcase_add_test(tc, natural_order);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("path");
+	tcase_add_test(tc, path_sysroot);
+	tcase_add_test(tc, path_record_roundtrip);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check_main.h"

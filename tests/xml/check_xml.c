@@ -1,0 +1,167 @@
+#include "config.h"
+
+#include <check.h>
+#include <libxml/parser.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xml/caps.h"
+#include "xml/writer.h"
+
+START_TEST(escape_like_libvirt)
+{
+	struct cp_buf b = { 0 };
+
+	cp_xml_escape(&b, "a<b>&\"c'\x01\t\n");
+	ck_assert_str_eq(b.s, "a&lt;b&gt;&amp;&quot;c&apos;\t\n");
+	cp_buf_free(&b);
+}
+END_TEST
+
+START_TEST(layout)
+{
+	struct cp_xml x = { 0 };
+
+	cp_xml_begin(&x, "a");
+	cp_xml_open(&x);
+	cp_xml_begin(&x, "b");
+	cp_xml_attr(&x, "name", "it's <%d>", 1);
+	cp_xml_empty(&x);
+	cp_xml_leaf(&x, "c", "%s", "x&y");
+	cp_xml_close(&x, "a");
+	ck_assert_str_eq(x.out.s, "<a>\n  <b name='it&apos;s &lt;1&gt;'/>\n  <c>x&amp;y</c>\n</a>\n");
+	cp_buf_free(&x.out);
+}
+END_TEST
+
+START_TEST(exact_units)
+{
+	static const struct { uint64_t bytes; uint64_t v; const char *u; } cases[] = {
+		{ 33554432, 32, "MiB" }, { 15728640, 15, "MiB" }, { 524288, 512, "KiB" },
+		{ 1000, 1000, "B" }, { 3 << 20, 3, "MiB" }, { 0, 0, "B" },
+		{ UINT64_C(1) << 50, 1, "PiB" }, { UINT64_C(1) << 60, 1024, "PiB" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v;
+		const char *u = cp_exact_unit(cases[i].bytes, &v);
+
+		ck_assert_uint_eq(v, cases[i].v);
+		ck_assert_str_eq(u, cases[i].u);
+	}
+}
+END_TEST
+
+/* A host model with every optional part filled prints a well-formed
+ * document with libvirt's element order. */
+START_TEST(full_document)
+{
+	struct cp_host h = { 0 };
+	struct cp_cell_cpu cpu = { 1, 0, 0, 0, 1, (char *)"1" };
+	struct cp_page_count pg[] = { { 4, 100 }, { 2048, 2 } };
+	struct cp_distance d[] = { { 0, 10 }, { 1, 21 } };
+	struct cp_mem_cache mc = { 1, 10, 8, "direct", "writeback" };
+	struct cp_cell cell = { 0, 1024, pg, 2, d, 2, &mc, 1, &cpu, 1 };
+	struct cp_interconnect ic = { true, 0, 0, 0, false, 5 << 10 };
+	struct cp_cache_control ctl = { 3 << 20, 0, "both", 16 };
+	struct cp_cache_bank bank = { 0, 3, "both", 33 << 20, (char *)"0-1", &ctl, 1 };
+	struct cp_membw_node mb = { 0, (char *)"0-1", 10, 10, 8 };
+	struct cp_secmodel sm = { (char *)"dac", (char *)"0", (char *)"+1:+2", (char *)"+1:+2" };
+	char *names[] = { (char *)"vmx", NULL };
+	uint64_t pages[] = { 4, 2048 };
+	xmlDocPtr doc;
+	char *s, *p;
+
+	strcpy(h.uuid, "00000000-0000-0000-0000-000000000001");
+	h.cpu.arch = "x86_64";
+	h.cpu.model = (char *)"EPYC<v1>";
+	h.cpu.vendor = (char *)"AMD";
+	h.cpu.microcode = 16777317;
+	h.cpu.family = 25;
+	h.cpu.tsc_hz = 1000;
+	h.cpu.sockets = h.cpu.dies = h.cpu.clusters = h.cpu.cores = h.cpu.threads = 1;
+	h.cpu.maxphysaddr = 48;
+	h.cpu.features.v = names;
+	h.cpu.features.n = 1;
+	h.cpu.page_kib = pages;
+	h.cpu.npage = 2;
+	h.pm = CP_PM_SUSPEND_MEM | CP_PM_SUSPEND_HYBRID;
+	h.have_topology = true;
+	h.cells = &cell;
+	h.ncells = 1;
+	h.interconnects = &ic;
+	h.ninterconnects = 1;
+	h.banks = &bank;
+	h.nbanks = 1;
+	h.membw = &mb;
+	h.nmembw = 1;
+	h.secmodels = &sm;
+	h.nsecmodels = 1;
+
+	s = cp_caps_format(&h);
+	doc = xmlReadMemory(s, (int)strlen(s), "caps.xml", NULL, XML_PARSE_NONET);
+	ck_assert_ptr_nonnull(doc);
+	xmlFreeDoc(doc);
+	ck_assert(strncmp(s, "<capabilities>\n\n  <host>\n    <uuid>", 35) == 0);
+	ck_assert_ptr_nonnull(strstr(s, "<model>EPYC&lt;v1&gt;</model>"));
+	ck_assert_ptr_nonnull(strstr(s, "<power_management>\n      <suspend_mem/>\n      <suspend_hybrid/>\n    </power_management>"));
+	ck_assert_ptr_nonnull(strstr(s, "<control granularity='3' unit='MiB' type='both' maxAllocs='16'/>"));
+	ck_assert_ptr_nonnull(strstr(s, "<bandwidth initiator='0' target='0' type='read' value='5120' unit='KiB'/>"));
+	ck_assert_ptr_nonnull(strstr(s, "<cpu id='1' socket_id='0' die_id='0' cluster_id='0' core_id='1' siblings='1'/>"));
+	/* order: cpu, power_management, iommu, migration_features, topology, cache, memory_bandwidth, secmodel */
+	p = strstr(s, "</cpu>\n    <power_management>");
+	ck_assert_ptr_nonnull(p);
+	p = strstr(p, "<iommu support='no'/>\n    <migration_features>");
+	ck_assert_ptr_nonnull(p);
+	p = strstr(p, "</migration_features>\n    <topology>");
+	ck_assert_ptr_nonnull(p);
+	p = strstr(p, "</topology>\n    <cache>");
+	ck_assert_ptr_nonnull(p);
+	p = strstr(p, "</cache>\n    <memory_bandwidth>");
+	ck_assert_ptr_nonnull(p);
+	p = strstr(p, "</memory_bandwidth>\n    <secmodel>");
+	ck_assert_ptr_nonnull(p);
+	ck_assert(strcmp(s + strlen(s) - 19, "  </host>\n\n</capabilities>\n\n") == 0 ||
+		  strstr(s, "  </host>\n\n</capabilities>\n\n") != NULL);
+	free(s);
+}
+END_TEST
+
+START_TEST(control_min_shares_unit)
+{
+	struct cp_cache_control ctl = { 768 << 10, 1536 << 10, "code", 8 };
+	struct cp_cache_bank bank = { 0, 2, "both", 2 << 20, (char *)"0", &ctl, 1 };
+	struct cp_host h = { 0 };
+	char *s;
+
+	h.banks = &bank;
+	h.nbanks = 1;
+	s = cp_caps_format(&h);
+	/* 768 KiB and 1.5 MiB: both in KiB */
+	ck_assert_ptr_nonnull(strstr(s, "<control granularity='768' min='1536' unit='KiB' type='code' maxAllocs='8'/>"));
+	ck_assert_ptr_nonnull(strstr(s, "<bank id='0' level='2' type='both' size='2' unit='MiB' cpus='0'>"));
+	/* no uuid, no topology, empty power management */
+	ck_assert_ptr_null(strstr(s, "<uuid>"));
+	ck_assert_ptr_null(strstr(s, "<topology>"));
+	ck_assert_ptr_nonnull(strstr(s, "<power_management/>"));
+	free(s);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("xml");
+	TCase *tc = tcase_create("writer");
+
+	tcase_add_test(tc, escape_like_libvirt);
+	tcase_add_test(tc, layout);
+	tcase_add_test(tc, exact_units);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("caps");
+	tcase_add_test(tc, full_document);
+	tcase_add_test(tc, control_min_shares_unit);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check_main.h"
