@@ -4,7 +4,7 @@
 
 run() { # expected-status, args...
 	local want=$1; shift
-	"$CAPSPROBE" "$@" >"$scratch/out" 2>"$scratch/err"
+	capsprobe "$@" >"$scratch/out" 2>"$scratch/err"
 	[ $? -eq "$want" ]
 }
 one_error_line() { [ "$(wc -l <"$scratch/err")" -eq 1 ] && grep -q '^error: ' "$scratch/err" && [ ! -s "$scratch/out" ]; }

@@ -2,6 +2,8 @@
 # checks and ends with "N passed, N failed"; exit 0 only when none failed.
 : "${CAPSPROBE:=$(pwd)/capsprobe}"
 : "${FIXTURES:=$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures}"
+# CAPSPROBE_WRAPPER runs the binary under a tool (scripts/check-valgrind).
+capsprobe() { ${CAPSPROBE_WRAPPER:-} "$CAPSPROBE" "$@"; }
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "PASS: $*"; }

@@ -67,6 +67,102 @@ static int deny_lookup(const struct cp_root *r, const char *path)
 	return 0;
 }
 
+/* Resolve path inside the root one component at a time, treating absolute
+ * symlinks and ".." as relative to the root: the portable twin of
+ * openat2(RESOLVE_IN_ROOT) for kernels (and valgrind) without it. */
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+	char *work = cp_strdup(path), *rest = work, *buf = NULL;
+	int dirfd = dup(rootfd), hops = 0, rc;
+
+	if (dirfd < 0) {
+		free(work);
+		return -errno;
+	}
+	for (;;) {
+		char *comp, *slash;
+		struct stat st;
+		int fd;
+
+		while (*rest == '/')
+			rest++;
+		if (!*rest) {
+			/* the path named a directory: reopen it with the caller's flags */
+			fd = openat(dirfd, ".", flags | O_CLOEXEC);
+			rc = fd < 0 ? -errno : fd;
+			break;
+		}
+		comp = rest;
+		slash = strchr(rest, '/');
+		if (slash) {
+			*slash = '\0';
+			rest = slash + 1;
+		} else {
+			rest += strlen(rest);
+		}
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			/* never above the root: compare with the root directory */
+			struct stat here, top;
+
+			if (fstat(dirfd, &here) == 0 && fstat(rootfd, &top) == 0 &&
+			    here.st_dev == top.st_dev && here.st_ino == top.st_ino)
+				continue;
+		}
+		if (fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = -errno;
+			break;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n;
+			char *joined;
+
+			if (++hops > 40) {
+				rc = -ELOOP;
+				break;
+			}
+			n = readlinkat(dirfd, comp, target, sizeof(target) - 1);
+			if (n < 0) {
+				rc = -errno;
+				break;
+			}
+			target[n] = '\0';
+			joined = cp_asprintf("%s%s%s", target, *rest ? "/" : "", rest);
+			free(buf);
+			buf = joined;
+			rest = buf;
+			if (target[0] == '/') {
+				close(dirfd);
+				dirfd = dup(rootfd);
+				if (dirfd < 0) {
+					rc = -errno;
+					break;
+				}
+			}
+			continue;
+		}
+		if (!*rest) {
+			fd = openat(dirfd, comp, flags | O_CLOEXEC | O_NOFOLLOW);
+			rc = fd < 0 ? -errno : fd;
+			break;
+		}
+		fd = openat(dirfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			break;
+		}
+		close(dirfd);
+		dirfd = fd;
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	free(buf);
+	free(work);
+	return rc;
+}
+
 /* Open path (absolute) inside the root without following links out of it. */
 static int root_open(const struct cp_root *r, const char *path, int flags)
 {
@@ -81,24 +177,22 @@ static int root_open(const struct cp_root *r, const char *path, int flags)
 		fd = open(path, flags | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
-	while (*path == '/')
-		path++;
-	if (!*path)
-		path = ".";
 #if defined(CP_HAVE_OPENAT2) && defined(SYS_openat2)
 	{
 		struct open_how how = {
 			.flags = (uint64_t)(flags | O_CLOEXEC),
 			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
+		const char *rel = path;
 
-		fd = (int)syscall(SYS_openat2, r->fd, path, &how, sizeof(how));
+		while (*rel == '/')
+			rel++;
+		fd = (int)syscall(SYS_openat2, r->fd, *rel ? rel : ".", &how, sizeof(how));
 		if (fd >= 0 || errno != ENOSYS)
 			return fd < 0 ? -errno : fd;
 	}
 #endif
-	fd = openat(r->fd, path, flags | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return open_in_root(r->fd, path, flags);
 }
 
 static int mkdir_p(const char *path)

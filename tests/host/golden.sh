@@ -10,7 +10,7 @@ for tree in "$FIXTURES"/host/*/; do
 	name=$(basename "$tree")
 	want="$FIXTURES/host/$name.xml"
 	n=$((n + 1))
-	if ! "$CAPSPROBE" host --no-guests --sysroot "$tree" >"$scratch/$name.xml" 2>"$scratch/$name.err"; then
+	if ! capsprobe host --no-guests --sysroot "$tree" >"$scratch/$name.xml" 2>"$scratch/$name.err"; then
 		bad "$name: capsprobe failed: $(head -1 "$scratch/$name.err")"
 		continue
 	fi
