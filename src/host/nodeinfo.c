@@ -1,13 +1,247 @@
+/* nodeinfo: libvirt's count of nodes, sockets, cores and threads
+ * (virCapabilitiesGetNodeInfo, host-derivation.md §2.3).  It feeds the host
+ * <cpu><topology> and the fake NUMA cell.
+ *
+ * Steps: the host memory must be known (virHostMemGetInfo runs first and its
+ * failure fails nodeinfo), /proc/cpuinfo must open, present and online CPU
+ * lists must parse.  Each node<N> directory is then walked for its cpu<M>
+ * entries; without a usable node directory (or with no CPU found) the walk
+ * is done once over /sys/devices/system/cpu.  Counts are per node and the
+ * maximum over nodes is kept; an inconsistent product falls back to
+ * 1 node × 1 socket × (cpus + offline) cores × 1 thread.
+ *
+ * Not done: the ppc64 subcore rule (threads per subcore from
+ * KVM_CAP_PPC_SMT), which needs a KVM fact nobody records; on ppc64 hosts
+ * with subcores in use the counts are those of a host without them. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
 
-#include "host.h"
+#include "topology.h"
 
-/* TODO: being written. */
+struct walk {
+	bool s390;			/* core id = CPU number */
+	const struct cp_cpuset *present, *online;
+	unsigned offline;		/* accumulates over walks, as libvirt's does */
+};
+
+struct counts {
+	unsigned cpus, sockets, cores, threads;
+};
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "cpu<digits>" → 1 and the number; anything else → 0. */
+static int cpu_entry(const char *name, unsigned *cpu)
+{
+	uint64_t v;
+
+	if (!cp_startswith(name, "cpu") || !isdigit((unsigned char)name[3]))
+		return 0;
+	if (cp_parse_u64(name + 3, 10, false, &v) < 0 || v > CP_CPU_MAX)
+		return 0;
+	*cpu = (unsigned)v;
+	return 1;
+}
+
+/* One node (or the whole CPU directory): processors, distinct sockets, the
+ * largest distinct-core count of a socket, the largest sibling count. */
+static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, struct counts *c)
+{
+	struct cp_cpuset members = { 0 };
+	uint64_t *pairs = NULL;		/* socket << 32 | core, online CPUs */
+	size_t npairs = 0;
+	struct cp_strv names;
+	int rc;
+
+	*c = (struct counts){ 0 };
+	rc = cp_list(r, &names, "%s", dir);
+	if (rc < 0)
+		return cp_fail(rc, "cannot list %s: %s", dir, strerror(-rc));
+	for (size_t i = 0; i < names.n; i++) {
+		unsigned cpu;
+
+		if (cpu_entry(names.v[i], &cpu) && cp_cpuset_has(w->present, cpu))
+			cp_cpuset_set(&members, cpu);
+	}
+	cp_strv_free(&names);
+
+	cp_cpuset_foreach(&members, cpu) {
+		unsigned socket, core;
+		struct cp_cpuset sib;
+
+		if (!cp_cpuset_has(w->online, (unsigned)cpu)) {
+			w->offline++;
+			continue;
+		}
+		c->cpus++;
+		if ((rc = cp_topo_read_id(r, (unsigned)cpu, "physical_package_id", &socket)) < 0) {
+			rc = cp_fail(rc, "cannot read the socket of CPU %d", cpu);
+			goto out;
+		}
+		if (w->s390) {
+			core = (unsigned)cpu;
+		} else {
+			rc = cp_topo_read_uint(r, &core, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
+			if (rc == -ENOENT) {
+				core = 0;
+			} else if (rc < 0) {
+				rc = cp_fail(rc, "cannot read the core of CPU %d", cpu);
+				goto out;
+			}
+		}
+		pairs = cp_realloc(pairs, (npairs + 1) * sizeof(*pairs));
+		pairs[npairs++] = (uint64_t)socket << 32 | core;
+
+		rc = cp_topo_read_cpus(r, &sib, "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
+		if (rc == -ENOENT) {
+			c->threads = c->threads ? c->threads : 1;
+		} else if (rc < 0 || !cp_cpuset_count(&sib)) {
+			cp_cpuset_free(&sib);
+			rc = cp_fail(rc < 0 ? rc : -EINVAL, "no thread siblings for CPU %d", cpu);
+			goto out;
+		} else {
+			unsigned n = cp_cpuset_count(&sib);
+
+			if (n > c->threads)
+				c->threads = n;
+			cp_cpuset_free(&sib);
+		}
+	}
+
+	/* Sorted pairs group the cores of each socket together. */
+	if (npairs)
+		qsort(pairs, npairs, sizeof(*pairs), u64_cmp);
+	for (size_t i = 0; i < npairs;) {
+		uint32_t socket = (uint32_t)(pairs[i] >> 32);
+		size_t first = i;
+		unsigned cores = 0;
+
+		for (; i < npairs && (uint32_t)(pairs[i] >> 32) == socket; i++)
+			if (i == first || pairs[i] != pairs[i - 1])
+				cores++;
+		c->sockets++;
+		if (cores > c->cores)
+			c->cores = cores;
+	}
+	rc = 0;
+out:
+	free(pairs);
+	cp_cpuset_free(&members);
+	return rc;
+}
+
+static bool host_is_s390(const struct cp_root *r)
+{
+	char *m = NULL;
+	bool yes;
+
+	if (cp_fact_read(r, "uname-machine", &m) < 0) {
+		struct utsname u;
+
+		if (!cp_root_live(r) || uname(&u) < 0)
+			return false;
+		m = cp_strdup(u.machine);
+	}
+	yes = cp_startswith(m, "s390");
+	free(m);
+	return yes;
+}
+
+static int read_cpu_list(const struct cp_root *r, const char *name, struct cp_cpuset *set)
+{
+	int rc = cp_topo_read_cpus(r, set, "/sys/devices/system/cpu/%s", name);
+
+	if (rc < 0)
+		return cp_fail(rc, "cannot read /sys/devices/system/cpu/%s: %s", name, strerror(-rc));
+	return 0;
+}
+
 int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni)
 {
-	(void)r;
-	(void)ni;
-	return -ENOSYS;
+	struct cp_cpuset present = { 0 }, online = { 0 };
+	struct walk w = { .present = &present, .online = &online };
+	struct cp_strv names = { 0 };
+	struct counts c;
+	uint64_t mem;
+	char *cpuinfo;
+	int rc;
+
+	*ni = (struct cp_nodeinfo){ 0 };
+	if ((rc = cp_topo_total_memory(r, &mem)) < 0)
+		return rc;
+	/* Only the frequency is parsed, and failing that only warns, but
+	 * the file must open. */
+	rc = cp_read(r, &cpuinfo, NULL, "/proc/cpuinfo");
+	if (rc < 0)
+		return cp_fail(rc, "cannot read /proc/cpuinfo: %s", strerror(-rc));
+	free(cpuinfo);
+	if ((rc = read_cpu_list(r, "present", &present)) < 0 ||
+	    (rc = read_cpu_list(r, "online", &online)) < 0)
+		goto out;
+	w.s390 = host_is_s390(r);
+
+	/* An unopenable node directory means "not NUMA": use the fallback. */
+	if (cp_list(r, &names, "/sys/devices/system/node") >= 0) {
+		for (size_t i = 0; i < names.n; i++) {
+			const char *d = names.v[i];
+			char *dir;
+
+			if (!cp_startswith(d, "node") || !isdigit((unsigned char)d[4]))
+				continue;
+			ni->nodes++;
+			dir = cp_asprintf("/sys/devices/system/node/%s", d);
+			rc = walk_dir(r, dir, &w, &c);
+			free(dir);
+			if (rc < 0)
+				goto out;
+			ni->cpus += c.cpus;
+			if (c.sockets > ni->sockets)
+				ni->sockets = c.sockets;
+			if (c.cores > ni->cores)
+				ni->cores = c.cores;
+			if (c.threads > ni->threads)
+				ni->threads = c.threads;
+		}
+	}
+	if (!ni->cpus || !ni->nodes) {
+		if ((rc = walk_dir(r, "/sys/devices/system/cpu", &w, &c)) < 0)
+			goto out;
+		ni->nodes = 1;
+		ni->cpus = c.cpus;
+		ni->sockets = c.sockets;
+		ni->cores = c.cores;
+		ni->threads = c.threads;
+	}
+	if (!ni->cpus || !ni->sockets || !ni->threads) {
+		rc = cp_fail(-EINVAL, "no %s found", !ni->cpus ? "CPUs" : !ni->sockets ? "sockets" : "threads");
+		goto out;
+	}
+	ni->offline = w.offline;
+	/* Sockets, cores and threads must multiply out to the CPU count
+	 * (in libvirt's unsigned int arithmetic); if not, the shape is
+	 * reported as one socket of single-thread cores. */
+	if ((unsigned)(ni->nodes * ni->sockets * ni->cores * ni->threads) != ni->cpus + ni->offline) {
+		ni->nodes = 1;
+		ni->sockets = 1;
+		ni->cores = ni->cpus + ni->offline;
+		ni->threads = 1;
+	}
+	rc = 0;
+out:
+	cp_strv_free(&names);
+	cp_cpuset_free(&present);
+	cp_cpuset_free(&online);
+	if (rc < 0)
+		*ni = (struct cp_nodeinfo){ 0 };
+	return rc;
 }

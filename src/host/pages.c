@@ -1,11 +1,33 @@
+/* <cpu><pages>: the page sizes of the host (libvirt's virCapabilitiesInitPages,
+ * host-derivation.md §2.2).  libvirt gathers them with the same routine that
+ * counts a node's pages, so the pool counters and the host memory size are
+ * read and must be sane even though no count is printed; any error leaves
+ * the list out (libvirt only warns). */
 #include "config.h"
 
-#include "host.h"
+#include <stdlib.h>
 
-/* TODO: being written. */
+#include "topology.h"
+
 int cp_probe_pages(const struct cp_root *r, struct cp_host *h)
 {
-	(void)r;
-	(void)h;
+	struct cp_page_count *pages;
+	uint64_t pagesize;
+	size_t n;
+	int rc;
+
+	/* A recorded tree without its page size is malformed: fail loudly. */
+	if ((rc = cp_host_pagesize(r, &pagesize)) < 0)
+		return rc;
+	if (cp_topo_get_pages(r, -1, &pages, &n) < 0) {
+		cp_verbose("no <pages> in <cpu>: %s", cp_last_error());
+		cp_clear_error();
+		return 0;
+	}
+	h->cpu.page_kib = cp_calloc(n, sizeof(*h->cpu.page_kib));
+	for (size_t i = 0; i < n; i++)
+		h->cpu.page_kib[i] = pages[i].size_kib;
+	h->cpu.npage = n;
+	free(pages);
 	return 0;
 }
