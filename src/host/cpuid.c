@@ -308,6 +308,15 @@ static int parse_hex(const char *tok, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* Only plain text is quoted back in messages. */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (!isprint((unsigned char)*s))
+			return false;
+	return true;
+}
+
 /* Split the fact into lines of exactly nfield hex numbers, skipping blank
  * and '#' lines; cb stores one line.  Errors (-EBADMSG) name the source
  * and the line. */
@@ -335,8 +344,9 @@ static int parse_lines(const char *text, const char *what, size_t nfield, const 
 				break;
 			}
 			if ((rc = parse_hex(tok, max[n], &v[n])) < 0) {
-				rc = cp_fail(-EBADMSG, "%s line %zu: '%s' is not a %s hex number", what, lineno, tok,
-					     max[n] > UINT32_MAX ? "64-bit" : "32-bit");
+				rc = cp_fail(-EBADMSG, "%s line %zu: field %zu%s%.20s%s is not a %s hex number", what,
+					     lineno, n + 1, printable(tok) ? " '" : "", printable(tok) ? tok : "",
+					     printable(tok) ? "'" : "", max[n] > UINT32_MAX ? "64-bit" : "32-bit");
 				break;
 			}
 			n++;
