@@ -50,6 +50,14 @@ static const char *errname(int err)
 	return "EIO";
 }
 
+/* Every public function takes a printf-style path: format it once here. */
+#define FORMAT_PATH(path, fmt) do {		\
+		va_list ap_;			\
+		va_start(ap_, fmt);		\
+		path = vpath(fmt, ap_);		\
+		va_end(ap_);			\
+	} while (0)
+
 static char *vpath(const char *fmt, va_list ap)
 {
 	char *p;
@@ -439,13 +447,10 @@ fail_fd:
 
 int cp_read(const struct cp_root *r, char **out, size_t *len, const char *fmt, ...)
 {
-	va_list ap;
 	char *path;
 	int rc;
 
-	va_start(ap, fmt);
-	path = vpath(fmt, ap);
-	va_end(ap);
+	FORMAT_PATH(path, fmt);
 	rc = read_path(r, path, out, len);
 	free(path);
 	return rc;
@@ -453,13 +458,10 @@ int cp_read(const struct cp_root *r, char **out, size_t *len, const char *fmt, .
 
 int cp_read_str(const struct cp_root *r, char **out, const char *fmt, ...)
 {
-	va_list ap;
 	char *path;
 	int rc;
 
-	va_start(ap, fmt);
-	path = vpath(fmt, ap);
-	va_end(ap);
+	FORMAT_PATH(path, fmt);
 	rc = read_path(r, path, out, NULL);
 	free(path);
 	if (rc == 0)
@@ -481,13 +483,10 @@ static int read_num(const struct cp_root *r, const char *path, bool sign, uint64
 
 int cp_read_u64(const struct cp_root *r, uint64_t *out, const char *fmt, ...)
 {
-	va_list ap;
 	char *path;
 	int rc;
 
-	va_start(ap, fmt);
-	path = vpath(fmt, ap);
-	va_end(ap);
+	FORMAT_PATH(path, fmt);
 	rc = read_num(r, path, false, out, NULL);
 	free(path);
 	return rc;
@@ -495,13 +494,10 @@ int cp_read_u64(const struct cp_root *r, uint64_t *out, const char *fmt, ...)
 
 int cp_read_i64(const struct cp_root *r, int64_t *out, const char *fmt, ...)
 {
-	va_list ap;
 	char *path;
 	int rc;
 
-	va_start(ap, fmt);
-	path = vpath(fmt, ap);
-	va_end(ap);
+	FORMAT_PATH(path, fmt);
 	rc = read_num(r, path, true, NULL, out);
 	free(path);
 	return rc;
@@ -510,14 +506,11 @@ int cp_read_i64(const struct cp_root *r, int64_t *out, const char *fmt, ...)
 int cp_list(const struct cp_root *r, struct cp_strv *names, const char *fmt, ...)
 {
 	struct dirent *de;
-	va_list ap;
 	char *path;
 	DIR *d;
 	int fd, rc = 0;
 
-	va_start(ap, fmt);
-	path = vpath(fmt, ap);
-	va_end(ap);
+	FORMAT_PATH(path, fmt);
 	names->v = NULL;
 	names->n = 0;
 	fd = root_open(r, path, O_RDONLY | O_DIRECTORY);
@@ -581,13 +574,10 @@ static int stat_path(const struct cp_root *r, const char *path, struct stat *st)
 int cp_exists(const struct cp_root *r, const char *fmt, ...)
 {
 	struct stat st;
-	va_list ap;
 	char *path;
 	int rc;
 
-	va_start(ap, fmt);
-	path = vpath(fmt, ap);
-	va_end(ap);
+	FORMAT_PATH(path, fmt);
 	rc = stat_path(r, path, &st);
 	if (rc == 0 && r->record) {
 		size_t cut = strlen(path);
@@ -608,13 +598,10 @@ int cp_exists(const struct cp_root *r, const char *fmt, ...)
 int cp_is_dir(const struct cp_root *r, const char *fmt, ...)
 {
 	struct stat st;
-	va_list ap;
 	char *path;
 	int rc;
 
-	va_start(ap, fmt);
-	path = vpath(fmt, ap);
-	va_end(ap);
+	FORMAT_PATH(path, fmt);
 	rc = stat_path(r, path, &st);
 	if (rc == 0 && S_ISDIR(st.st_mode))
 		record_dir(r, path);
