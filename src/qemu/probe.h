@@ -1,0 +1,86 @@
+/* The QEMU prober: runs an emulator (one or two processes, overlapped) and
+ * keeps the raw answers to a fixed table of questions.  The rules in
+ * rules.c turn those answers into domain capabilities; the answers are what
+ * a cache stores and what recordings replay.
+ *
+ * Passes follow libvirt: pass 1 starts QEMU with accel "kvm:tcg" and asks
+ * everything (binary-wide questions and the accelerator's own); when pass 1
+ * runs under KVM and TCG data is needed, pass 2 ("tcg") asks only the
+ * accelerator-specific questions.  capsprobe starts pass 2 alongside pass 1
+ * rather than after it, and skips it when the request does not need it. */
+#ifndef CP_QEMU_PROBE_H
+#define CP_QEMU_PROBE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The questions.  Accelerator-specific ones are marked (A): they are asked
+ * in both passes; the others only in pass 1. */
+enum cp_q {
+	CP_Q_VERSION,		/* query-version */
+	CP_Q_TARGET,		/* query-target */
+	CP_Q_SCHEMA,		/* query-qmp-schema */
+	CP_Q_KVM,		/* query-kvm */
+	CP_Q_TYPES,		/* qom-list-types */
+	CP_Q_MAX_CPU_PROPS,	/* qom-list-properties max-x86_64-cpu / max-arm-cpu */
+	CP_Q_MACHINES,		/* (A) query-machines */
+	CP_Q_NONE_MACHINE_PROPS,	/* qom-list-properties none-machine */
+	CP_Q_PC_MACHINE_PROPS,	/* qom-list-properties generic-pc-machine (x86) */
+	CP_Q_VIRT_MACHINE_PROPS,	/* qom-list-properties <virt|pseries canonical>-machine */
+	CP_Q_CPU_DEFS,		/* (A) query-cpu-definitions */
+	CP_Q_TPM_MODELS,	/* query-tpm-models */
+	CP_Q_TPM_TYPES,		/* query-tpm-types */
+	CP_Q_CMDLINE,		/* query-command-line-options */
+	CP_Q_GIC,		/* query-gic-capabilities (arm) */
+	CP_Q_SEV,		/* query-sev-capabilities (if sev-guest) */
+	CP_Q_SGX,		/* query-sgx-capabilities (if sgx-epc) */
+	CP_Q_EXPAND,		/* (A) host/max CPU expansion (static; full on ARM) */
+	CP_Q_EXPAND_FULL,	/* (A) i386: full expansion of EXPAND's base model */
+	CP_Q_EXPAND_NONMIG,	/* (A) x86: EXPAND with migratable=false */
+	CP_Q_EXPAND_NONMIG_FULL,	/* (A) i386: full expansion of that */
+	CP_Q_HV_EXPAND,		/* full host expansion with hv-passthrough (x86, ARM) */
+	CP_Q_COUNT
+};
+
+struct cp_qanswer {
+	bool asked;
+	json_object *ret;	/* the "return" value; NULL when not asked or error */
+	char err_class[64];	/* QMP error class when QEMU answered an error */
+	char err_desc[256];
+};
+
+struct cp_qemu_pass {
+	bool ran;
+	char accel[8];		/* "kvm:tcg" or "tcg" */
+	bool kvm;		/* this process ran under KVM (query-kvm) */
+	struct cp_qanswer a[CP_Q_COUNT];
+};
+
+struct cp_qemu_probe {
+	char *binary;
+	const char *arch;	/* libvirt arch of the binary (query-target mapped) */
+	unsigned version;	/* major * 1000000 + minor * 1000 + micro */
+	char *package;		/* query-version package string */
+	bool kvm;		/* KVM usable through this binary (pass 1) */
+	bool tcg;		/* the tcg-accel QOM type exists */
+	struct cp_qemu_pass pass1;
+	struct cp_qemu_pass pass2;	/* ran only when needed */
+};
+
+struct cp_probe_req {
+	const char *binary;
+	int64_t deadline_ms;	/* absolute, cp_clock_ms() units */
+	bool need_tcg;		/* TCG data needed (virttype qemu) */
+	bool light;		/* only VERSION, TARGET, KVM, TYPES, MACHINES (for <guest>) */
+	const char *record_dir;	/* NULL, or write <dir>/<version>-<arch>[-<variant>].replies */
+};
+
+int cp_qemu_probe(const struct cp_probe_req *req, struct cp_qemu_probe *out);
+void cp_qemu_probe_free(struct cp_qemu_probe *p);
+
+/* The answer for virttype kvm (pass 1) or qemu (pass 2 when it ran, else
+ * pass 1); binary-wide questions always come from pass 1. */
+const struct cp_qanswer *cp_probe_answer(const struct cp_qemu_probe *p, bool kvm, enum cp_q q);
+
+#endif

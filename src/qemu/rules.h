@@ -1,0 +1,25 @@
+/* Rules that turn the prober's raw QEMU answers plus host facts into the
+ * domain capabilities model.  A pure function of its inputs: everything it
+ * reads from the host goes through the cp_root (firmware descriptors,
+ * /dev/kvm limits, VFIO, swtpm, CPUID), so it replays like the host probes. */
+#ifndef CP_QEMU_RULES_H
+#define CP_QEMU_RULES_H
+
+#include <stdbool.h>
+
+#include "qemu/domcaps.h"
+#include "qemu/probe.h"
+#include "util/path.h"
+
+struct cp_dc_request {
+	const char *arch;	/* requested libvirt arch (printed) */
+	const char *machine;	/* canonical machine name, NULL if the binary has none */
+	bool kvm;		/* virttype kvm (else qemu) */
+	const char *xdg_config_home;	/* for firmware descriptors; NULL for the system view */
+	const char *home;
+};
+
+int cp_domcaps_build(const struct cp_root *host, const struct cp_qemu_probe *p,
+		     const struct cp_dc_request *req, struct cp_domcaps *dc);
+
+#endif
