@@ -301,8 +301,8 @@ static void format_membw(struct cp_xml *x, const struct cp_host *h)
 		cp_xml_open(x);
 		cp_xml_begin(x, "control");
 		cp_xml_attr(x, "granularity", "%u", n->granularity);
-		if (n->min)
-			cp_xml_attr(x, "min", "%u", n->min);
+		/* libvirt prints min even when it is 0 (unlike a cache control's) */
+		cp_xml_attr(x, "min", "%u", n->min);
 		cp_xml_attr(x, "maxAllocs", "%u", n->max_allocs);
 		cp_xml_empty(x);
 		cp_xml_close(x, "node");
