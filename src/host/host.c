@@ -37,12 +37,8 @@ static void free_monitor(struct cp_monitor *m)
 	cp_strv_free(&m->features);
 }
 
-void cp_host_free(struct cp_host *h)
+void cp_host_free_topology(struct cp_host *h)
 {
-	free(h->cpu.model);
-	free(h->cpu.vendor);
-	cp_strv_free(&h->cpu.features);
-	free(h->cpu.page_kib);
 	for (size_t i = 0; i < h->ncells; i++) {
 		struct cp_cell *c = &h->cells[i];
 
@@ -55,6 +51,19 @@ void cp_host_free(struct cp_host *h)
 	}
 	free(h->cells);
 	free(h->interconnects);
+	h->cells = NULL;
+	h->ncells = 0;
+	h->interconnects = NULL;
+	h->ninterconnects = 0;
+}
+
+void cp_host_free(struct cp_host *h)
+{
+	free(h->cpu.model);
+	free(h->cpu.vendor);
+	cp_strv_free(&h->cpu.features);
+	free(h->cpu.page_kib);
+	cp_host_free_topology(h);
 	for (size_t i = 0; i < h->nbanks; i++) {
 		free(h->banks[i].cpus);
 		free(h->banks[i].controls);

@@ -165,5 +165,7 @@ int cp_host_pagesize(const struct cp_root *r, uint64_t *bytes);
 /* Run every probe in document order. */
 int cp_host_probe(const struct cp_root *r, struct cp_host *h);
 void cp_host_free(struct cp_host *h);
+/* Drop the NUMA cells and interconnects (a probe that falls back). */
+void cp_host_free_topology(struct cp_host *h);
 
 #endif

@@ -20,26 +20,6 @@
 
 #include "topology.h"
 
-static void clear_topology(struct cp_host *h)
-{
-	for (size_t i = 0; i < h->ncells; i++) {
-		struct cp_cell *c = &h->cells[i];
-
-		free(c->pages);
-		free(c->distances);
-		free(c->caches);
-		for (size_t j = 0; j < c->ncpus; j++)
-			free(c->cpus[j].siblings);
-		free(c->cpus);
-	}
-	free(h->cells);
-	free(h->interconnects);
-	h->cells = NULL;
-	h->ncells = 0;
-	h->interconnects = NULL;
-	h->ninterconnects = 0;
-}
-
 static struct cp_cell *add_cell(struct cp_host *h, unsigned id)
 {
 	struct cp_cell *c;
@@ -428,14 +408,14 @@ int cp_probe_numa(const struct cp_root *r, const struct cp_nodeinfo *ni, bool ni
 		}
 		cp_verbose("faking a single NUMA node: %s", cp_last_error());
 		cp_clear_error();
-		clear_topology(h);
+		cp_host_free_topology(h);
 	}
 	if (!ni_ok)
 		return 0;
 	if (numa_fake(r, ni, h) < 0) {
 		cp_verbose("no <topology>: %s", cp_last_error());
 		cp_clear_error();
-		clear_topology(h);
+		cp_host_free_topology(h);
 		return 0;
 	}
 	h->have_topology = true;
