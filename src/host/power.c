@@ -411,7 +411,7 @@ int cp_dbus_logind_pm(const char *sockpath, int timeout_ms, unsigned *mask)
 	/* Replies may interleave with signals (NameAcquired); skip those. */
 	while (answered != (1u << NCALLS) - 1) {
 		struct reply rep;
-		size_t total;
+		size_t total = 0;
 		char answer[64];
 		unsigned i;
 
