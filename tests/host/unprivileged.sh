@@ -1,0 +1,26 @@
+#!/bin/bash
+# An unprivileged run on the live host degrades as documented and never
+# fails: no dac secmodel, the uuid from /etc/machine-id, a complete document.
+# Needs root to drop to nobody (setpriv); skipped (77) otherwise.
+. "$(dirname "$0")/../lib.sh"
+[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || { echo "SKIP: needs root and setpriv"; exit 77; }
+command -v xmllint >/dev/null || { echo "SKIP: needs xmllint"; exit 77; }
+
+cp "$CAPSPROBE" "$scratch/capsprobe" && chmod 755 "$scratch" "$scratch/capsprobe"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+run_nobody() { as_nobody ${CAPSPROBE_WRAPPER:-} "$scratch/capsprobe" host --no-guests >"$scratch/out.xml" 2>"$scratch/err"; }
+check "runs as nobody" run_nobody
+check "well-formed" xmllint --noout "$scratch/out.xml"
+check "complete" grep -q '^</capabilities>$' "$scratch/out.xml"
+check "no dac secmodel" bash -c "! grep -q '<model>dac</model>' '$scratch/out.xml'"
+check "the none secmodel" grep -q '<model>none</model>' "$scratch/out.xml"
+check "still a CPU arch" grep -q '<arch>' "$scratch/out.xml"
+if [ -s /etc/machine-id ] && [ ! -r /sys/class/dmi/id/product_uuid ]; then
+	id=$(head -c 32 /etc/machine-id)
+	want="${id:0:8}-${id:8:4}-${id:12:4}-${id:16:4}-${id:20:12}"
+	check "uuid from machine-id" grep -q "<uuid>$want</uuid>" "$scratch/out.xml"
+fi
+# A root run prints the same document apart from what needs privilege.
+capsprobe host --no-guests >"$scratch/root.xml"
+check "root run is complete" grep -q '^</capabilities>$' "$scratch/root.xml"
+finish
