@@ -1,0 +1,120 @@
+/* Test helper: QEMU answers recorded by hand (one JSON object per process,
+ * keyed by question, see tests/fixtures/qemu/handmade/README.md) loaded
+ * into a cp_qemu_probe, so the rules can run without the prober. */
+#ifndef CP_TEST_HANDMADE_H
+#define CP_TEST_HANDMADE_H
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu/probe.h"
+#include "util/err.h"
+
+static const char *const handmade_keys[CP_Q_COUNT] = {
+	[CP_Q_VERSION] = "version",
+	[CP_Q_TARGET] = "target",
+	[CP_Q_SCHEMA] = "schema",
+	[CP_Q_KVM] = "kvm",
+	[CP_Q_TYPES] = "types",
+	[CP_Q_MAX_CPU_PROPS] = "max_cpu_props",
+	[CP_Q_MACHINES] = "machines",
+	[CP_Q_NONE_MACHINE_PROPS] = "none_machine_props",
+	[CP_Q_PC_MACHINE_PROPS] = "pc_machine_props",
+	[CP_Q_VIRT_MACHINE_PROPS] = "virt_machine_props",
+	[CP_Q_CPU_DEFS] = "cpu_defs",
+	[CP_Q_TPM_MODELS] = "tpm_models",
+	[CP_Q_TPM_TYPES] = "tpm_types",
+	[CP_Q_CMDLINE] = "cmdline",
+	[CP_Q_GIC] = "gic",
+	[CP_Q_SEV] = "sev",
+	[CP_Q_SGX] = "sgx",
+	[CP_Q_EXPAND] = "expand",
+	[CP_Q_EXPAND_FULL] = "expand_full",
+	[CP_Q_EXPAND_NONMIG] = "expand_nonmig",
+	[CP_Q_EXPAND_NONMIG_FULL] = "expand_nonmig_full",
+	[CP_Q_HV_EXPAND] = "hv_expand",
+};
+
+/* Fill one pass from a parsed object; {"error": {...}} entries become QMP
+ * errors. */
+static inline void handmade_pass(json_object *o, const char *accel, struct cp_qemu_pass *ps)
+{
+	json_object *kvm, *en;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->ran = true;
+	strncpy(ps->accel, accel, sizeof(ps->accel) - 1);
+	if (json_object_object_get_ex(o, "kvm", &kvm) &&
+	    json_object_object_get_ex(kvm, "enabled", &en))
+		ps->kvm = json_object_get_boolean(en);
+	for (int q = 0; q < CP_Q_COUNT; q++) {
+		json_object *v, *err, *cls;
+
+		if (!handmade_keys[q] || !json_object_object_get_ex(o, handmade_keys[q], &v))
+			continue;
+		ps->a[q].asked = true;
+		if (json_object_is_type(v, json_type_object) &&
+		    json_object_object_get_ex(v, "error", &err) && json_object_object_length(v) == 1) {
+			if (json_object_object_get_ex(err, "class", &cls))
+				strncpy(ps->a[q].err_class, json_object_get_string(cls),
+					sizeof(ps->a[q].err_class) - 1);
+			continue;
+		}
+		ps->a[q].ret = json_object_get(v);
+	}
+}
+
+static inline void handmade_pass_free(struct cp_qemu_pass *ps)
+{
+	for (int q = 0; q < CP_Q_COUNT; q++)
+		json_object_put(ps->a[q].ret);
+	memset(ps, 0, sizeof(*ps));
+}
+
+static inline json_object *handmade_read(const char *path)
+{
+	json_object *o = json_object_from_file(path);
+
+	if (!o)
+		cp_fail(-EBADMSG, "%s: %s", path, json_util_get_last_err());
+	return o;
+}
+
+/* pass1 answers from file1 (accel kvm:tcg), pass2 from file2 (tcg) or none.
+ * arch is the libvirt arch of the binary. */
+static inline int handmade_load(const char *binary, const char *arch, const char *file1,
+				const char *file2, struct cp_qemu_probe *p)
+{
+	json_object *o;
+
+	memset(p, 0, sizeof(*p));
+	if (!(o = handmade_read(file1)))
+		return -EBADMSG;
+	handmade_pass(o, "kvm:tcg", &p->pass1);
+	json_object_put(o);
+	if (file2) {
+		if (!(o = handmade_read(file2))) {
+			handmade_pass_free(&p->pass1);
+			return -EBADMSG;
+		}
+		handmade_pass(o, "tcg", &p->pass2);
+		json_object_put(o);
+	}
+	p->binary = cp_strdup(binary);
+	p->arch = arch;
+	p->kvm = p->pass1.kvm;
+	p->tcg = true;
+	return 0;
+}
+
+static inline void handmade_free(struct cp_qemu_probe *p)
+{
+	handmade_pass_free(&p->pass1);
+	handmade_pass_free(&p->pass2);
+	free(p->binary);
+	free(p->package);
+	memset(p, 0, sizeof(*p));
+}
+
+#endif
