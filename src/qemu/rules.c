@@ -736,6 +736,11 @@ static void fill_custom(struct ctx *c, struct cp_dc_cpu *cpu)
 			nd.name = cp_ppc_pvrs[j].model;
 			if (cp_ppc_pvrs[j].vendor)
 				nd.vendor = cp_ppc_pvrs[j].vendor;
+		} else if (arch_is_s390(c->req->arch) &&
+			   (cp_startswith(name, "z") || cp_startswith(name, "gen"))) {
+			/* libvirt 11.3 names IBM for the machine generations, not
+			 * for QEMU's generic "qemu" and "max" (seen live). */
+			nd.vendor = "IBM";
 		}
 		v[k++] = nd;
 	}
