@@ -264,8 +264,13 @@ static void record_entry(const struct cp_root *r, const char *dir, const char *n
 	if (is_dir) {
 		mkdir_p(p);
 	} else if (access(p, F_OK) < 0) {
-		int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		char *parent = cp_asprintf("%s%s", r->record, dir);
+		int fd;
 
+		/* an existence check may be the first thing read below parent */
+		mkdir_p(parent);
+		free(parent);
+		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (fd >= 0)
 			close(fd);
 	}

@@ -239,6 +239,8 @@ START_TEST(path_record_roundtrip)
 	ck_assert_int_eq(cp_list(r, &names, "/sys/x"), 3);
 	cp_strv_free(&names);
 	ck_assert_int_eq(cp_read_str(r, &s, "/sys/x/broken"), -EIO);
+	/* an existence check deep in a directory never listed */
+	ck_assert_int_eq(cp_exists(r, "/sys/x/sub/y"), 1);
 	cp_root_free(r);
 
 	/* the copy answers the same questions the same way */
@@ -249,8 +251,12 @@ START_TEST(path_record_roundtrip)
 	ck_assert_int_eq(cp_list(r, &names, "/sys/x"), 3);
 	cp_strv_free(&names);
 	ck_assert_int_eq(cp_is_dir(r, "/sys/x/sub"), 1);
-	/* only what was read is recorded: sub was listed, never opened */
-	ck_assert_int_eq(cp_read_str(r, &s, "/sys/x/sub/y"), -ENOENT);
+	/* only what was asked is recorded: y was checked for, never read */
+	ck_assert_int_eq(cp_exists(r, "/sys/x/sub/y"), 1);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/x/sub/y"), 0);
+	ck_assert_str_eq(s, "");
+	free(s);
+	ck_assert_int_eq(cp_exists(r, "/sys/x/sub/z"), 0);
 	ck_assert_int_eq(cp_read_str(r, &s, "/sys/x/broken"), -EIO);
 	cp_root_free(r);
 	ck_assert_int_eq(run("rm -rf '%s' '%s'", src, dst), 0);
