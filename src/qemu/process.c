@@ -1,0 +1,620 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qemu/process.h"
+#include "util/err.h"
+
+#define GRACE_MS 500		/* SIGTERM → SIGKILL */
+#define MAX_LIVE 256		/* emulators alive at once */
+#define CHAN_FD 3		/* the QMP fd number inside the child */
+
+/*
+ * The registry is a fixed array so the signal handler can walk it without
+ * locks or allocation.  Ownership of a pid and of the files is transferred
+ * with atomic_exchange: whoever swaps the non-zero value out (the owner in
+ * cp_proc_stop, or the signal handler) is the only one to kill, reap or
+ * unlink.  The owner reaps only after taking the pid, so the handler never
+ * signals a pid that could have been recycled.
+ */
+struct live_slot {
+	atomic_int used;
+	atomic_int pid;
+	atomic_int files;	/* dir/sock below are set and still exist */
+	char dir[108];
+	char sock[108];
+};
+static struct live_slot live[MAX_LIVE];
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
+
+struct cp_proc {
+	char *binary;
+	pid_t pid;
+	int slot;
+	int qmp_fd;
+	int out_fd;
+	int pidfd;
+	bool reaped;
+	int status;
+	char tail[2 * CP_PROC_TAIL];
+	size_t tail_len;
+	char msg[CP_PROC_TAIL + 256];
+};
+
+int64_t cp_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- registry and signal handlers ---- */
+
+static void remove_files(struct live_slot *s)
+{
+	if (atomic_exchange(&s->files, 0)) {
+		unlink(s->sock);
+		rmdir(s->dir);
+	}
+}
+
+void cp_proc_kill_all(void)
+{
+	for (int i = 0; i < MAX_LIVE; i++) {
+		struct live_slot *s = &live[i];
+		pid_t pid;
+
+		if (!atomic_load(&s->used))
+			continue;
+		pid = atomic_exchange(&s->pid, 0);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		remove_files(s);
+	}
+}
+
+int cp_proc_live_count(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < MAX_LIVE; i++)
+		n += atomic_load(&live[i].pid) > 0;
+	return n;
+}
+
+static void on_fatal_signal(int sig)
+{
+	int saved = errno;
+
+	cp_proc_kill_all();
+	errno = saved;
+	/* SA_RESETHAND restored the default action: die of the same signal */
+	raise(sig);
+}
+
+void cp_proc_install_handlers(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction sa = { 0 }, old;
+
+		/* leave alone a signal the program ignores or handles itself */
+		if (sigaction(sigs[i], NULL, &old) < 0 || old.sa_handler != SIG_DFL)
+			continue;
+		sa.sa_handler = on_fatal_signal;
+		sa.sa_flags = SA_RESETHAND;
+		sigfillset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+static int slot_claim(void)
+{
+	pthread_once(&handlers_once, cp_proc_install_handlers);
+	for (int i = 0; i < MAX_LIVE; i++) {
+		int expect = 0;
+
+		if (atomic_compare_exchange_strong(&live[i].used, &expect, 1))
+			return i;
+	}
+	return cp_fail(-EMFILE, "too many emulators running at once (%d)", MAX_LIVE);
+}
+
+/* ---- checks and helpers ---- */
+
+int cp_proc_check_binary(const char *path)
+{
+	struct stat st;
+
+	if (!path || !*path)
+		return cp_fail(-EINVAL, "no emulator binary given");
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return cp_fail(-ENOENT, "%s: no such file", path);
+		return cp_fail(-errno, "%s: %s", path, strerror(errno));
+	}
+	if (S_ISDIR(st.st_mode))
+		return cp_fail(-EISDIR, "%s: is a directory", path);
+	if (!S_ISREG(st.st_mode))
+		return cp_fail(-EACCES, "%s: is not a regular file", path);
+	/* root passes access(X_OK) when any x bit is set; want one set at all */
+	if (!(st.st_mode & 0111) || access(path, X_OK) < 0)
+		return cp_fail(-EACCES, "%s: is not executable", path);
+	return 0;
+}
+
+/* Accelerator names go into "-machine none,accel=X": no option injection. */
+static bool accel_ok(const char *a)
+{
+	if (!a || !*a)
+		return false;
+	for (; *a; a++)
+		if (!((*a >= 'a' && *a <= 'z') || (*a >= '0' && *a <= '9') || *a == ':' ||
+		      *a == '-' || *a == '_'))
+			return false;
+	return true;
+}
+
+/* Keep descriptors off 0-2 so the child's dup2 sequence cannot clobber them. */
+static int fd_high(int fd)
+{
+	int nfd;
+
+	if (fd < 0 || fd > 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return nfd;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int pidfd_for(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0) {
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		return fd;
+	}
+#else
+	(void)pid;
+#endif
+	return -1;
+}
+
+/* ---- output capture ---- */
+
+void cp_proc_drain(struct cp_proc *p)
+{
+	char buf[CP_PROC_TAIL];
+
+	while (p->out_fd >= 0) {
+		ssize_t n = read(p->out_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;	/* EAGAIN: nothing more for now */
+		if (n == 0) {
+			close_fd(&p->out_fd);
+			return;
+		}
+		if (p->tail_len + (size_t)n > sizeof(p->tail)) {
+			/* n <= CP_PROC_TAIL, so tail_len > CP_PROC_TAIL here: keep
+			 * the newest CP_PROC_TAIL bytes and make room */
+			memmove(p->tail, p->tail + p->tail_len - CP_PROC_TAIL, CP_PROC_TAIL);
+			p->tail_len = CP_PROC_TAIL;
+		}
+		memcpy(p->tail + p->tail_len, buf, (size_t)n);
+		p->tail_len += (size_t)n;
+	}
+}
+
+const char *cp_proc_tail(struct cp_proc *p)
+{
+	static _Thread_local char out[CP_PROC_TAIL + 1];
+	size_t start = 0, len, j = 0;
+
+	cp_proc_drain(p);
+	len = p->tail_len;
+	if (len > CP_PROC_TAIL)
+		start = len - CP_PROC_TAIL;
+	while (start < len && (p->tail[start] == '\n' || p->tail[start] == ' ' ||
+			       p->tail[start] == '\r' || p->tail[start] == '\t'))
+		start++;
+	for (size_t i = start; i < len; i++) {
+		unsigned char c = (unsigned char)p->tail[i];
+
+		/* the output may be anything: keep messages printable */
+		out[j++] = (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f)) ? (char)c :
+			   c == '\r' ? ' ' : '?';
+	}
+	while (j && (out[j - 1] == '\n' || out[j - 1] == ' ' || out[j - 1] == '\t'))
+		j--;
+	out[j] = '\0';
+	return out;
+}
+
+/* ---- child state ---- */
+
+static bool status_of(const siginfo_t *si, int *status)
+{
+	if (si->si_pid == 0)
+		return false;
+	if (si->si_code == CLD_EXITED)
+		*status = (si->si_status & 0xff) << 8;
+	else if (si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED)
+		*status = si->si_status & 0x7f;
+	else
+		return false;
+	return true;
+}
+
+bool cp_proc_exited(struct cp_proc *p, int wait_ms, int *status)
+{
+	int64_t end = cp_clock_ms() + wait_ms;
+	int st;
+
+	if (!status)
+		status = &st;
+	for (;;) {
+		siginfo_t si = { 0 };
+		int64_t left;
+
+		if (p->reaped) {
+			*status = p->status;
+			return true;
+		}
+		if (waitid(P_PID, p->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			/* reaped behind our back (signal handler): treat as killed */
+			*status = SIGKILL;
+			return true;
+		}
+		if (status_of(&si, status))
+			return true;
+		left = end - cp_clock_ms();
+		if (left <= 0)
+			return false;
+		if (p->pidfd >= 0) {
+			struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+			poll(&pfd, 1, (int)left);
+		} else {
+			struct timespec ts = { 0, 2000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+const char *cp_proc_describe_end(struct cp_proc *p, int wait_ms)
+{
+	const char *tail;
+	int st;
+	int n;
+
+	if (!cp_proc_exited(p, wait_ms, &st))
+		n = snprintf(p->msg, sizeof(p->msg), "is still running");
+	else if (WIFEXITED(st))
+		n = snprintf(p->msg, sizeof(p->msg), "exited with status %d", WEXITSTATUS(st));
+	else
+		n = snprintf(p->msg, sizeof(p->msg), "was killed by signal %d (%s)", WTERMSIG(st),
+			     strsignal(WTERMSIG(st)));
+	tail = cp_proc_tail(p);
+	if (*tail && n > 0 && (size_t)n < sizeof(p->msg))
+		snprintf(p->msg + n, sizeof(p->msg) - (size_t)n, ": %s", tail);
+	return p->msg;
+}
+
+/* ---- start ---- */
+
+extern char **environ;
+
+/* libvirt's environment for QEMU, plus CAPSPROBE_FAKE_* so the test suite
+ * can steer tests/fake-qemu (QEMU ignores them). */
+static char **make_env(void)
+{
+	const char *path = getenv("PATH"), *home = getenv("HOME");
+	size_t n = 3, extra = 0;
+	char **env;
+
+	for (char **e = environ; e && *e; e++)
+		extra += strncmp(*e, "CAPSPROBE_FAKE_", 15) == 0;
+	env = cp_calloc(n + extra + 1, sizeof(*env));
+	env[0] = cp_strdup("LC_ALL=C");
+	env[1] = cp_asprintf("PATH=%s", path ? path : "/usr/bin:/bin");
+	env[2] = cp_asprintf("HOME=%s", home ? home : "/");
+	for (char **e = environ; e && *e && n < 3 + extra; e++)
+		if (strncmp(*e, "CAPSPROBE_FAKE_", 15) == 0)
+			env[n++] = cp_strdup(*e);
+	return env;
+}
+
+static void free_strv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int spawn(struct cp_proc *p, const char *accel, const char *chardev, int chan_fd, int out_w)
+{
+	char *machine = cp_asprintf("none,accel=%s", accel);
+	char *const argv[] = {
+		p->binary, "-S", "-no-user-config", "-nodefaults", "-nographic",
+		"-machine", machine, "-chardev", (char *)chardev,
+		"-mon", "chardev=qmp,mode=control", NULL,
+	};
+	char **env = make_env();
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all, none;
+	int devnull, rc;
+
+	devnull = fd_high(open("/dev/null", O_RDONLY | O_CLOEXEC));
+	if (devnull < 0) {
+		rc = cp_fail(-errno, "cannot open /dev/null: %s", strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, devnull, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_w, 1);
+	posix_spawn_file_actions_adddup2(&fa, out_w, 2);
+	if (chan_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, chan_fd, CHAN_FD);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	/* everything of ours is O_CLOEXEC; this also catches libraries' fds */
+	posix_spawn_file_actions_addclosefrom_np(&fa, chan_fd >= 0 ? CHAN_FD + 1 : 3);
+#endif
+	posix_spawnattr_init(&at);
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+	rc = posix_spawn(&p->pid, p->binary, &fa, &at, argv, env);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	close(devnull);
+	if (rc) {
+		p->pid = 0;
+		rc = cp_fail(-rc, "cannot run %s: %s", p->binary, strerror(rc));
+		goto out;
+	}
+	atomic_store(&live[p->slot].pid, p->pid);
+	p->pidfd = pidfd_for(p->pid);
+	rc = 0;
+out:
+	free(machine);
+	free_strv(env);
+	return rc;
+}
+
+/* Unix mode: wait for our child (and nobody else) to connect. */
+static int accept_child(struct cp_proc *p, int lfd, int64_t deadline_ms)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = lfd, .events = POLLIN },
+			{ .fd = p->out_fd, .events = POLLIN },
+		};
+		int64_t left = deadline_ms - cp_clock_ms();
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		int fd;
+
+		if (left <= 0)
+			return cp_fail(-ETIMEDOUT, "timed out waiting for %s to connect to its QMP socket",
+				       p->binary);
+		if (poll(pfd, p->out_fd >= 0 ? 2 : 1, (int)left) < 0 && errno != EINTR)
+			return cp_fail(-errno, "poll: %s", strerror(errno));
+		if (pfd[1].revents)
+			cp_proc_drain(p);
+		if (cp_proc_exited(p, 0, NULL))
+			return cp_fail(-ECONNREFUSED, "%s did not connect to QMP: %s", p->binary,
+				       cp_proc_describe_end(p, 0));
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return cp_fail(-errno, "accept: %s", strerror(errno));
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == p->pid)
+			return fd_high(fd);
+		close(fd);	/* a stranger: the directory is 0700, but be sure */
+	}
+}
+
+static int listen_private(struct live_slot *s, int *lfd)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof(s->dir)], sock[sizeof(s->sock)];
+	int fd;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/capsprobe-qmp.XXXXXX", tmp) >= sizeof(dir) ||
+	    (size_t)snprintf(sock, sizeof(sock), "%s/qmp.sock", dir) >= sizeof(sock) ||
+	    strlen(sock) >= sizeof(sa.sun_path))
+		return cp_fail(-ENAMETOOLONG, "TMPDIR %s is too long for a unix socket path", tmp);
+	if (!mkdtemp(dir))	/* mode 0700 */
+		return cp_fail(-errno, "cannot create a directory in %s: %s", tmp, strerror(errno));
+	if ((size_t)snprintf(sock, sizeof(sock), "%s/qmp.sock", dir) >= sizeof(sock)) {
+		rmdir(dir);	/* cannot happen: same length as checked above */
+		return -ENAMETOOLONG;
+	}
+	memcpy(s->dir, dir, sizeof(dir));
+	memcpy(s->sock, sock, sizeof(sock));
+	atomic_store(&s->files, 1);
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	fd = fd_high(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return cp_fail(-e, "cannot listen on %s: %s", sock, strerror(e));
+	}
+	*lfd = fd;
+	return 0;
+}
+
+int cp_proc_start(const char *binary, const char *accel, enum cp_qemu_chan chan,
+		  int64_t deadline_ms, struct cp_proc **out)
+{
+	struct cp_proc *p;
+	int pipefd[2] = { -1, -1 }, sv[2] = { -1, -1 }, lfd = -1;
+	char *chardev = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = cp_proc_check_binary(binary);
+	if (rc < 0)
+		return rc;
+	if (!accel_ok(accel))
+		return cp_fail(-EINVAL, "invalid accelerator '%s'", accel ? accel : "");
+	rc = slot_claim();
+	if (rc < 0)
+		return rc;
+	p = cp_calloc(1, sizeof(*p));
+	p->binary = cp_strdup(binary);
+	p->slot = rc;
+	p->qmp_fd = p->out_fd = p->pidfd = -1;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		rc = cp_fail(-errno, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	pipefd[0] = fd_high(pipefd[0]);
+	pipefd[1] = fd_high(pipefd[1]);
+	p->out_fd = pipefd[0];
+	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
+
+	if (chan == CP_QEMU_CHAN_FD) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			rc = cp_fail(-errno, "socketpair: %s", strerror(errno));
+			goto fail;
+		}
+		sv[0] = fd_high(sv[0]);
+		sv[1] = fd_high(sv[1]);
+		chardev = cp_asprintf("socket,id=qmp,fd=%d", CHAN_FD);
+		rc = spawn(p, accel, chardev, sv[1], pipefd[1]);
+		close_fd(&sv[1]);
+		close_fd(&pipefd[1]);
+		if (rc < 0)
+			goto fail;
+		p->qmp_fd = sv[0];
+		sv[0] = -1;
+		fcntl(p->qmp_fd, F_SETFL, O_NONBLOCK);
+	} else {
+		struct live_slot *s = &live[p->slot];
+
+		rc = listen_private(s, &lfd);
+		if (rc < 0)
+			goto fail;
+		chardev = cp_asprintf("socket,id=qmp,path=%s", s->sock);
+		rc = spawn(p, accel, chardev, -1, pipefd[1]);
+		close_fd(&pipefd[1]);
+		if (rc < 0)
+			goto fail;
+		rc = accept_child(p, lfd, deadline_ms);
+		close_fd(&lfd);
+		remove_files(s);	/* connected: nothing needs the path any more */
+		if (rc < 0)
+			goto fail;
+		p->qmp_fd = rc;
+	}
+	free(chardev);
+	*out = p;
+	return 0;
+fail:
+	close_fd(&pipefd[1]);
+	close_fd(&sv[0]);
+	close_fd(&sv[1]);
+	close_fd(&lfd);
+	free(chardev);
+	cp_proc_stop(p);
+	return rc;
+}
+
+/* ---- accessors and stop ---- */
+
+int cp_proc_qmp_fd(const struct cp_proc *p)
+{
+	return p->qmp_fd;
+}
+
+int cp_proc_out_fd(const struct cp_proc *p)
+{
+	return p->out_fd;
+}
+
+pid_t cp_proc_pid(const struct cp_proc *p)
+{
+	return p->pid;
+}
+
+const char *cp_proc_binary(const struct cp_proc *p)
+{
+	return p->binary;
+}
+
+void cp_proc_stop(struct cp_proc *p)
+{
+	struct live_slot *s;
+
+	if (!p)
+		return;
+	s = &live[p->slot];
+	if (p->pid > 0 && !cp_proc_exited(p, 0, NULL)) {
+		kill(p->pid, SIGTERM);
+		if (!cp_proc_exited(p, GRACE_MS, NULL))
+			kill(p->pid, SIGKILL);
+	}
+	if (p->pid > 0 && atomic_exchange(&s->pid, 0) == p->pid) {
+		while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR)
+			;
+		p->reaped = true;
+	}
+	close_fd(&p->qmp_fd);
+	close_fd(&p->pidfd);
+	close_fd(&p->out_fd);
+	remove_files(s);
+	atomic_store(&s->used, 0);
+	free(p->binary);
+	free(p);
+}

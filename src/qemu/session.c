@@ -1,0 +1,130 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "qemu/session.h"
+#include "util/err.h"
+
+#define EXIT_WAIT_MS 1000	/* after EOF, how long QEMU may take to die */
+
+struct cp_qemu {
+	struct cp_proc *proc;
+	struct cp_qmp *qmp;
+	FILE *rec;
+	bool greeted;
+};
+
+static int side_fd(void *ctx)
+{
+	return cp_proc_out_fd(((struct cp_qemu *)ctx)->proc);
+}
+
+static void side_drain(void *ctx)
+{
+	cp_proc_drain(((struct cp_qemu *)ctx)->proc);
+}
+
+/* The channel hit EOF: say how the emulator ended, with its own words. */
+static int on_gone(void *ctx, const char *what)
+{
+	struct cp_qemu *s = ctx;
+	const char *bin = cp_proc_binary(s->proc);
+	const char *end = cp_proc_describe_end(s->proc, EXIT_WAIT_MS);
+	int st;
+
+	/* QEMU never exits silently: a quiet exit means something else */
+	if (!s->greeted && cp_proc_exited(s->proc, 0, &st) && WIFEXITED(st) && !*cp_proc_tail(s->proc))
+		return cp_fail(-ENOEXEC, "%s: not a QEMU (it exited with status %d without a QMP greeting)",
+			       bin, WEXITSTATUS(st));
+	return cp_fail(-ECONNRESET, "QEMU closed the QMP channel while waiting for %s: %s %s",
+		       what, bin, end);
+}
+
+int cp_qemu_open_ex(const struct cp_qemu_opts *o, struct cp_qemu **out)
+{
+	struct cp_qemu *s;
+	struct cp_qmp_error err;
+	struct cp_qmp_peer peer = {
+		.side_fd = side_fd, .side_drain = side_drain, .gone = on_gone,
+	};
+	int rc;
+
+	*out = NULL;
+	s = cp_calloc(1, sizeof(*s));
+	rc = cp_proc_start(o->binary, o->accel, o->chan, o->deadline_ms, &s->proc);
+	if (rc < 0)
+		goto fail;
+	if (o->record_path) {
+		s->rec = fopen(o->record_path, "ae");
+		if (!s->rec) {
+			rc = cp_fail(-errno, "cannot open %s: %s", o->record_path, strerror(errno));
+			goto fail;
+		}
+		fprintf(s->rec, "# session accel=%s binary=%s\n", o->accel, o->binary);
+	}
+	peer.name = cp_proc_binary(s->proc);
+	peer.ctx = s;
+	s->qmp = cp_qmp_new(cp_proc_qmp_fd(s->proc), &peer, o->limits);
+	cp_qmp_set_deadline(s->qmp, o->deadline_ms);
+	if (s->rec)
+		cp_qmp_record(s->qmp, s->rec);
+	rc = cp_qmp_greeting(s->qmp, NULL);
+	if (rc < 0)
+		goto fail;
+	s->greeted = true;
+	rc = cp_qmp_command(s->qmp, "qmp_capabilities", NULL, NULL, &err);
+	if (rc < 0)
+		goto fail;	/* even a QMP error here means no usable session */
+	*out = s;
+	return 0;
+fail:
+	cp_qemu_close(s);
+	return rc;
+}
+
+int cp_qemu_open(const char *binary, const char *accel, int64_t deadline_ms,
+		 const char *record_path, struct cp_qemu **out)
+{
+	struct cp_qemu_opts o = {
+		.binary = binary, .accel = accel, .deadline_ms = deadline_ms,
+		.record_path = record_path, .chan = CP_QEMU_CHAN_FD,
+	};
+
+	return cp_qemu_open_ex(&o, out);
+}
+
+int cp_qemu_cmd(struct cp_qemu *s, const char *execute, json_object *args,
+		json_object **ret, struct cp_qmp_error *err)
+{
+	return cp_qmp_command(s->qmp, execute, args, ret, err);
+}
+
+json_object *cp_qemu_greeting(struct cp_qemu *s)
+{
+	return cp_qmp_get_greeting(s->qmp);
+}
+
+pid_t cp_qemu_pid(struct cp_qemu *s)
+{
+	return cp_proc_pid(s->proc);
+}
+
+void cp_qemu_set_deadline(struct cp_qemu *s, int64_t deadline_ms)
+{
+	cp_qmp_set_deadline(s->qmp, deadline_ms);
+}
+
+void cp_qemu_close(struct cp_qemu *s)
+{
+	if (!s)
+		return;
+	cp_qmp_free(s->qmp);
+	if (s->rec)
+		fclose(s->rec);
+	cp_proc_stop(s->proc);
+	free(s);
+}

@@ -1,0 +1,42 @@
+/* One QMP session with one emulator process: the API the prober uses.
+ * cp_qemu_open() starts QEMU, checks the greeting and leaves capabilities
+ * negotiation; cp_qemu_cmd() runs one command; cp_qemu_close() always
+ * kills, reaps and cleans up.  All waits share one absolute deadline. */
+#ifndef CP_QEMU_SESSION_H
+#define CP_QEMU_SESSION_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "qemu/process.h"
+#include "qemu/qmp.h"
+
+struct cp_qemu;
+
+struct cp_qemu_opts {
+	const char *binary;		/* path of the emulator (no PATH search) */
+	const char *accel;		/* "kvm", "tcg", "kvm:tcg" */
+	int64_t deadline_ms;		/* absolute, cp_clock_ms() units */
+	const char *record_path;	/* NULL, or append the conversation here */
+	enum cp_qemu_chan chan;		/* default CP_QEMU_CHAN_FD */
+	const struct cp_qmp_limits *limits;	/* NULL: defaults */
+};
+
+int cp_qemu_open_ex(const struct cp_qemu_opts *o, struct cp_qemu **out);
+int cp_qemu_open(const char *binary, const char *accel, int64_t deadline_ms,
+		 const char *record_path, struct cp_qemu **out);
+
+/* See cp_qmp_command(): 0 and *ret (caller owns; NULL ok), -EREMOTEIO with
+ * *err filled when QEMU answered an error, other -errno when fatal. */
+int cp_qemu_cmd(struct cp_qemu *s, const char *execute, json_object *args,
+		json_object **ret, struct cp_qmp_error *err);
+
+/* The greeting object (borrowed), e.g. for QMP.version.qemu. */
+json_object *cp_qemu_greeting(struct cp_qemu *s);
+pid_t cp_qemu_pid(struct cp_qemu *s);
+void cp_qemu_set_deadline(struct cp_qemu *s, int64_t deadline_ms);
+
+/* Kill (SIGTERM, then SIGKILL), reap, remove files, free.  NULL ok. */
+void cp_qemu_close(struct cp_qemu *s);
+
+#endif

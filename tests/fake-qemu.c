@@ -1,0 +1,422 @@
+/* A stand-in for qemu-system-*: takes capsprobe's command line, speaks QMP
+ * on the channel it names, and answers from a .replies file (format: see
+ * src/qemu/qmp.h).  Test-only; never installed.
+ *
+ *   CAPSPROBE_FAKE_REPLIES=FILE   recorded conversation to replay (optional:
+ *                                 without it, a built-in greeting and an
+ *                                 empty qmp_capabilities reply)
+ *   CAPSPROBE_FAKE_FAULT=MODE     misbehave: exit-at-once, garbage, hang,
+ *                                 close-mid-reply, huge-message, deep-nesting,
+ *                                 error-always, no-greeting, crash
+ *   CAPSPROBE_FAKE_HUGE_MB=N      size of the huge message (default 65)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+struct entry {
+	json_object *request;
+	json_object *events;	/* array */
+	json_object *reply;
+	bool used;
+};
+
+struct session {
+	char accel[64];
+	json_object *greeting;
+	struct entry *e;
+	size_t n;
+};
+
+static struct session *sessions;
+static size_t nsessions;
+static const char *fault = "";
+static int chan = -1;
+
+static void die(const char *fmt, const char *arg)
+{
+	fputs("fake-qemu: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static bool is_fault(const char *f)
+{
+	return strcmp(fault, f) == 0;
+}
+
+/* ---- loading a .replies file ---- */
+
+static void add_object(json_object *o, const char *accel)
+{
+	struct session *s = nsessions ? &sessions[nsessions - 1] : NULL;
+	struct entry *e = s && s->n ? &s->e[s->n - 1] : NULL;
+
+	if (json_object_object_get_ex(o, "QMP", NULL)) {
+		sessions = realloc(sessions, (nsessions + 1) * sizeof(*sessions));
+		s = &sessions[nsessions++];
+		memset(s, 0, sizeof(*s));
+		snprintf(s->accel, sizeof(s->accel), "%s", accel);
+		s->greeting = o;
+		return;
+	}
+	if (!s)
+		die("%s: a request before any greeting", "replies");
+	if (json_object_object_get_ex(o, "execute", NULL)) {
+		s->e = realloc(s->e, (s->n + 1) * sizeof(*s->e));
+		e = &s->e[s->n++];
+		memset(e, 0, sizeof(*e));
+		e->request = o;
+		e->events = json_object_new_array();
+		return;
+	}
+	if (!e) {	/* events right after the greeting: not replayed */
+		json_object_put(o);
+		return;
+	}
+	if (json_object_object_get_ex(o, "event", NULL)) {
+		json_object_array_add(e->events, o);
+	} else {
+		json_object_put(e->reply);
+		e->reply = o;
+	}
+}
+
+static void load_replies(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	json_tokener *tok = json_tokener_new_ex(1000);
+	char accel[64] = "", *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	if (!f)
+		die("cannot open replies file %s", path);
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		const char *p = line;
+
+		if (line[0] == '#') {
+			const char *a = strstr(line, " accel=");
+
+			if (strncmp(line, "# session ", 10) == 0 && a)
+				sscanf(a + 7, "%63[^ \n]", accel);
+			continue;
+		}
+		while (len > 0) {
+			json_object *o = json_tokener_parse_ex(tok, p, (int)len);
+			size_t used = json_tokener_get_parse_end(tok);
+
+			if (!o && json_tokener_get_error(tok) != json_tokener_continue)
+				die("malformed replies file %s", path);
+			p += used;
+			len -= (ssize_t)used;
+			if (o) {
+				json_tokener_reset(tok);
+				add_object(o, accel);
+			}
+		}
+	}
+	free(line);
+	json_tokener_free(tok);
+	fclose(f);
+}
+
+static void free_replies(void)
+{
+	for (size_t i = 0; i < nsessions; i++) {
+		for (size_t j = 0; j < sessions[i].n; j++) {
+			json_object_put(sessions[i].e[j].request);
+			json_object_put(sessions[i].e[j].events);
+			json_object_put(sessions[i].e[j].reply);
+		}
+		free(sessions[i].e);
+		json_object_put(sessions[i].greeting);
+	}
+	free(sessions);
+}
+
+/* ---- talking ---- */
+
+static void send_raw(const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = send(chan, s, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			exit(0);	/* the client went away */
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+static void send_obj(json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED);
+
+	send_raw(s, strlen(s));
+	send_raw("\r\n", 2);
+}
+
+static bool args_equal(json_object *a, json_object *b)
+{
+	if (a && !json_object_object_length(a) && json_object_is_type(a, json_type_object))
+		a = NULL;
+	if (b && !json_object_object_length(b) && json_object_is_type(b, json_type_object))
+		b = NULL;
+	if (!a || !b)
+		return !a && !b;
+	return json_object_equal(a, b);
+}
+
+static struct entry *find(struct session *s, json_object *req)
+{
+	json_object *ex, *args = NULL, *ex2, *args2 = NULL;
+	struct entry *last = NULL;
+
+	if (!s || !json_object_object_get_ex(req, "execute", &ex))
+		return NULL;
+	json_object_object_get_ex(req, "arguments", &args);
+	for (size_t i = 0; i < s->n; i++) {
+		struct entry *e = &s->e[i];
+
+		json_object_object_get_ex(e->request, "execute", &ex2);
+		args2 = NULL;
+		json_object_object_get_ex(e->request, "arguments", &args2);
+		if (!e->reply || !json_object_equal(ex, ex2) || !args_equal(args, args2))
+			continue;
+		if (!e->used) {
+			e->used = true;
+			return e;
+		}
+		last = e;
+	}
+	return last;
+}
+
+/* Send reply (a template; not consumed) with the caller's id. */
+static void answer(json_object *reply, json_object *req)
+{
+	json_object *r = NULL, *id;
+
+	json_object_deep_copy(reply, &r, NULL);
+	json_object_object_del(r, "id");
+	if (json_object_object_get_ex(req, "id", &id))
+		json_object_object_add(r, "id", json_object_get(id));
+	send_obj(r);
+	json_object_put(r);
+}
+
+static json_object *error_reply(const char *class_, const char *desc)
+{
+	json_object *r = json_object_new_object(), *e = json_object_new_object();
+
+	json_object_object_add(e, "class", json_object_new_string(class_));
+	json_object_object_add(e, "desc", json_object_new_string(desc));
+	json_object_object_add(r, "error", e);
+	return r;
+}
+
+static void handle(struct session *s, json_object *req)
+{
+	json_object *ex = NULL, *r;
+	const char *name = "";
+	struct entry *e;
+	char desc[256];
+
+	if (json_object_object_get_ex(req, "execute", &ex))
+		name = json_object_get_string(ex);
+	if (is_fault("hang"))
+		return;
+	if (is_fault("garbage")) {
+		send_raw("}{ this is not JSON\r\n", 21);
+		return;
+	}
+	if (is_fault("close-mid-reply")) {
+		send_raw("{\"return\": {\"half", 17);
+		fputs("fake-qemu: closing mid-reply\n", stderr);
+		exit(3);
+	}
+	if (is_fault("huge-message")) {
+		const char *mb = getenv("CAPSPROBE_FAKE_HUGE_MB");
+		size_t total = (size_t)(mb ? atol(mb) : 65) << 20;
+		static char chunk[65536];
+
+		memset(chunk, 'x', sizeof(chunk));
+		send_raw("{\"return\": \"", 12);
+		for (size_t done = 0; done < total; done += sizeof(chunk))
+			send_raw(chunk, sizeof(chunk));
+		send_raw("\"}\r\n", 4);
+		return;
+	}
+	if (is_fault("deep-nesting")) {
+		static char deep[2000];
+
+		memset(deep, '[', 1000);
+		memset(deep + 1000, ']', 1000);
+		send_raw("{\"return\": ", 11);
+		send_raw(deep, sizeof(deep));
+		send_raw("}\r\n", 3);
+		return;
+	}
+	if (is_fault("error-always")) {
+		r = error_reply("GenericError", "fake error-always fault");
+		answer(r, req);
+		json_object_put(r);
+		return;
+	}
+	e = find(s, req);
+	if (e) {
+		for (size_t i = 0; i < json_object_array_length(e->events); i++)
+			send_obj(json_object_array_get_idx(e->events, i));
+		answer(e->reply, req);
+		return;
+	}
+	if (strcmp(name, "qmp_capabilities") == 0) {
+		r = json_object_new_object();
+		json_object_object_add(r, "return", json_object_new_object());
+	} else {
+		snprintf(desc, sizeof(desc), "The command %s has not been found", name);
+		r = error_reply("CommandNotFound", desc);
+	}
+	answer(r, req);
+	json_object_put(r);
+}
+
+static const char builtin_greeting[] =
+	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7},"
+	" \"package\": \"fake\"}, \"capabilities\": [\"oob\"]}}";
+
+/* ---- command line ---- */
+
+static int open_channel(const char *chardev)
+{
+	const char *p;
+	struct stat st;
+
+	if (strncmp(chardev, "socket,id=qmp,", 14))
+		die("unsupported -chardev %s", chardev);
+	p = chardev + 14;
+	if (strncmp(p, "fd=", 3) == 0) {
+		int fd = atoi(p + 3);
+
+		if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+			die("-chardev fd=%s is not an open socket", p + 3);
+		return fd;
+	}
+	if (strncmp(p, "path=", 5) == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p + 5);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			die("cannot connect to %s", p + 5);
+		return fd;
+	}
+	die("unsupported -chardev %s", chardev);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const flags[] = { "-S", "-no-user-config", "-nodefaults", "-nographic" };
+	const char *machine = NULL, *chardev = NULL, *mon = NULL, *file, *accel;
+	struct session *s = NULL;
+	json_tokener *tok;
+	char buf[4096];
+
+	for (int i = 1; i < argc; i++) {
+		bool flag = false;
+
+		for (size_t j = 0; j < sizeof(flags) / sizeof(flags[0]); j++)
+			flag |= strcmp(argv[i], flags[j]) == 0;
+		if (flag)
+			continue;
+		if (i + 1 < argc && strcmp(argv[i], "-machine") == 0)
+			machine = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "-chardev") == 0)
+			chardev = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "-mon") == 0)
+			mon = argv[++i];
+		else
+			die("unsupported option %s", argv[i]);
+	}
+	if (!machine || strncmp(machine, "none,accel=", 11))
+		die("-machine %s: expected none,accel=...", machine ? machine : "missing");
+	accel = machine + 11;
+	if (!mon || strcmp(mon, "chardev=qmp,mode=control"))
+		die("-mon %s: expected chardev=qmp,mode=control", mon ? mon : "missing");
+	if (!chardev)
+		die("%s", "no -chardev");
+	if (getenv("CAPSPROBE_FAKE_FAULT"))
+		fault = getenv("CAPSPROBE_FAKE_FAULT");
+	if (is_fault("exit-at-once"))
+		die("%s", "exit-at-once fault");
+	file = getenv("CAPSPROBE_FAKE_REPLIES");
+	if (file && *file)
+		load_replies(file);
+	for (size_t i = 0; i < nsessions && !s; i++)
+		if (strcmp(sessions[i].accel, accel) == 0)
+			s = &sessions[i];
+	if (!s && nsessions)
+		s = &sessions[0];
+	chan = open_channel(chardev);
+
+	if (!is_fault("no-greeting")) {
+		if (s)
+			send_obj(s->greeting);
+		else
+			send_raw(builtin_greeting, sizeof(builtin_greeting) - 1), send_raw("\r\n", 2);
+	}
+	if (is_fault("crash")) {
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
+	}
+
+	tok = json_tokener_new();
+	for (;;) {
+		ssize_t n = read(chan, buf, sizeof(buf));
+		const char *p = buf;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		while (n > 0) {
+			json_object *req = json_tokener_parse_ex(tok, p, (int)n);
+			size_t used = json_tokener_get_parse_end(tok);
+
+			if (!req && json_tokener_get_error(tok) != json_tokener_continue) {
+				json_object *r = error_reply("GenericError", "JSON parse error");
+
+				send_obj(r);
+				json_object_put(r);
+				json_tokener_reset(tok);
+				break;
+			}
+			p += used;
+			n -= (ssize_t)used;
+			if (req) {
+				json_tokener_reset(tok);
+				handle(s, req);
+				json_object_put(req);
+			}
+		}
+	}
+	json_tokener_free(tok);
+	free_replies();
+	return 0;
+}
