@@ -376,10 +376,12 @@ int main(int argc, char **argv)
 	chan = open_channel(chardev);
 
 	if (!is_fault("no-greeting")) {
-		if (s)
+		if (s) {
 			send_obj(s->greeting);
-		else
-			send_raw(builtin_greeting, sizeof(builtin_greeting) - 1), send_raw("\r\n", 2);
+		} else {
+			send_raw(builtin_greeting, sizeof(builtin_greeting) - 1);
+			send_raw("\r\n", 2);
+		}
 	}
 	if (is_fault("crash")) {
 		signal(SIGSEGV, SIG_DFL);

@@ -6,13 +6,16 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "qemu/replay.h"
 #include "qemu/session.h"
 #include "util/err.h"
 
 #define EXIT_WAIT_MS 1000	/* after EOF, how long QEMU may take to die */
 
 struct cp_qemu {
-	struct cp_proc *proc;
+	struct cp_proc *proc;		/* a live emulator, or */
+	struct cp_replay_peer *replay;	/* a recording played by a thread */
+	char *name;
 	struct cp_qmp *qmp;
 	FILE *rec;
 	bool greeted;
@@ -20,22 +23,29 @@ struct cp_qemu {
 
 static int side_fd(void *ctx)
 {
-	return cp_proc_out_fd(((struct cp_qemu *)ctx)->proc);
+	struct cp_qemu *s = ctx;
+
+	return s->proc ? cp_proc_out_fd(s->proc) : -1;
 }
 
 static void side_drain(void *ctx)
 {
-	cp_proc_drain(((struct cp_qemu *)ctx)->proc);
+	struct cp_qemu *s = ctx;
+
+	if (s->proc)
+		cp_proc_drain(s->proc);
 }
 
 /* The channel hit EOF: say how the emulator ended, with its own words. */
 static int on_gone(void *ctx, const char *what)
 {
 	struct cp_qemu *s = ctx;
-	const char *bin = cp_proc_binary(s->proc);
-	const char *end = cp_proc_describe_end(s->proc, EXIT_WAIT_MS);
+	const char *bin = s->name, *end;
 	int st;
 
+	if (!s->proc)
+		return cp_fail(-ECONNRESET, "the recording of %s ended while waiting for %s", bin, what);
+	end = cp_proc_describe_end(s->proc, EXIT_WAIT_MS);
 	/* QEMU never exits silently: a quiet exit means something else */
 	if (!s->greeted && cp_proc_exited(s->proc, 0, &st) && WIFEXITED(st) && !*cp_proc_tail(s->proc))
 		return cp_fail(-ENOEXEC, "%s: not a QEMU (it exited with status %d without a QMP greeting)",
@@ -51,11 +61,18 @@ int cp_qemu_open_ex(const struct cp_qemu_opts *o, struct cp_qemu **out)
 	struct cp_qmp_peer peer = {
 		.side_fd = side_fd, .side_drain = side_drain, .gone = on_gone,
 	};
-	int rc;
+	int rc, fd;
 
 	*out = NULL;
 	s = cp_calloc(1, sizeof(*s));
-	rc = cp_proc_start(o->binary, o->accel, o->chan, o->deadline_ms, &s->proc);
+	s->name = cp_strdup(o->binary ? o->binary : "QEMU");
+	if (o->replay) {
+		cp_replay_select(o->replay, o->accel);
+		rc = cp_replay_start(o->replay, &fd, &s->replay);
+	} else {
+		rc = cp_proc_start(o->binary, o->accel, o->chan, o->deadline_ms, &s->proc);
+		fd = rc < 0 ? -1 : cp_proc_qmp_fd(s->proc);
+	}
 	if (rc < 0)
 		goto fail;
 	if (o->record_path) {
@@ -66,9 +83,9 @@ int cp_qemu_open_ex(const struct cp_qemu_opts *o, struct cp_qemu **out)
 		}
 		fprintf(s->rec, "# session accel=%s binary=%s\n", o->accel, o->binary);
 	}
-	peer.name = cp_proc_binary(s->proc);
+	peer.name = s->name;
 	peer.ctx = s;
-	s->qmp = cp_qmp_new(cp_proc_qmp_fd(s->proc), &peer, o->limits);
+	s->qmp = cp_qmp_new(fd, &peer, o->limits);
 	cp_qmp_set_deadline(s->qmp, o->deadline_ms);
 	if (s->rec)
 		cp_qmp_record(s->qmp, s->rec);
@@ -110,7 +127,7 @@ json_object *cp_qemu_greeting(struct cp_qemu *s)
 
 pid_t cp_qemu_pid(struct cp_qemu *s)
 {
-	return cp_proc_pid(s->proc);
+	return s->proc ? cp_proc_pid(s->proc) : 0;
 }
 
 void cp_qemu_set_deadline(struct cp_qemu *s, int64_t deadline_ms)
@@ -125,6 +142,8 @@ void cp_qemu_close(struct cp_qemu *s)
 	cp_qmp_free(s->qmp);
 	if (s->rec)
 		fclose(s->rec);
+	cp_replay_stop(s->replay);
 	cp_proc_stop(s->proc);
+	free(s->name);
 	free(s);
 }

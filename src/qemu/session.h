@@ -12,6 +12,7 @@
 #include "qemu/qmp.h"
 
 struct cp_qemu;
+struct cp_replay;
 
 struct cp_qemu_opts {
 	const char *binary;		/* path of the emulator (no PATH search) */
@@ -20,6 +21,10 @@ struct cp_qemu_opts {
 	const char *record_path;	/* NULL, or append the conversation here */
 	enum cp_qemu_chan chan;		/* default CP_QEMU_CHAN_FD */
 	const struct cp_qmp_limits *limits;	/* NULL: defaults */
+	/* non-NULL: start no process; a thread plays this recording (its
+	 * session for accel, see replay.h) on a socketpair instead, and
+	 * binary only names it in messages.  Borrowed until close. */
+	struct cp_replay *replay;
 };
 
 int cp_qemu_open_ex(const struct cp_qemu_opts *o, struct cp_qemu **out);
@@ -33,7 +38,7 @@ int cp_qemu_cmd(struct cp_qemu *s, const char *execute, json_object *args,
 
 /* The greeting object (borrowed), e.g. for QMP.version.qemu. */
 json_object *cp_qemu_greeting(struct cp_qemu *s);
-pid_t cp_qemu_pid(struct cp_qemu *s);
+pid_t cp_qemu_pid(struct cp_qemu *s);	/* 0 when replaying */
 void cp_qemu_set_deadline(struct cp_qemu *s, int64_t deadline_ms);
 
 /* Kill (SIGTERM, then SIGKILL), reap, remove files, free.  NULL ok. */

@@ -16,6 +16,7 @@
 
 #include "qemu/process.h"
 #include "qemu/qmp.h"
+#include "qemu/replay.h"
 #include "qemu/session.h"
 #include "util/err.h"
 
@@ -857,8 +858,28 @@ START_TEST(replay_and_rerecord)
 	b = script(s);
 	cp_qemu_close(s);
 	ck_assert(json_object_equal(a, b));
-	json_object_put(a);
 	json_object_put(b);
+
+	/* the in-process replay (no process at all) answers the same */
+	{
+		struct cp_replay *r;
+		struct cp_qemu_opts o = {
+			.binary = "/usr/bin/qemu-system-x86_64", .accel = "tcg",
+			.deadline_ms = cp_clock_ms() + 3000,
+		};
+
+		ck_assert_int_eq(cp_replay_load(replies_text, strlen(replies_text), "hand.replies", &r), 0);
+		o.replay = r;
+		ck_assert_int_eq(cp_qemu_open_ex(&o, &s), 0);
+		ck_assert_int_eq(cp_qemu_pid(s), 0);
+		ck_assert_int_eq(cp_proc_live_count(), 0);
+		b = script(s);
+		cp_qemu_close(s);
+		cp_replay_free(r);
+		ck_assert(json_object_equal(a, b));
+		json_object_put(b);
+	}
+	json_object_put(a);
 
 	/* the other session */
 	setenv("CAPSPROBE_FAKE_REPLIES", path, 1);
