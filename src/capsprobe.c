@@ -11,9 +11,12 @@
 #include <string.h>
 
 #include "host/host.h"
+#include "qemu/domcaps.h"
+#include "qemu/resolve.h"
 #include "util/err.h"
 #include "util/path.h"
 #include "xml/caps.h"
+#include "xml/domcaps.h"
 
 enum {
 	EXIT_OK = 0,
@@ -125,6 +128,85 @@ fail:
 	return EXIT_PROBE;
 }
 
+/* Seconds, possibly fractional, > 0 and at most a day. */
+static int parse_timeout(const char *s, int64_t *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 86400)
+		return -EINVAL;
+	*ms = (int64_t)(v * 1000 + 0.5);
+	if (*ms < 1)
+		*ms = 1;
+	return 0;
+}
+
+static int run_domain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "emulator", required_argument, NULL, 'e' },
+		{ "emulatorbin", required_argument, NULL, 'e' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "machine", required_argument, NULL, 'm' },
+		{ "virttype", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "record-qmp", required_argument, NULL, 'R' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct cp_domain_args a = { 0 };
+	struct cp_domcaps dc;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': a.emulator = optarg; break;
+		case 'a': a.arch = optarg; break;
+		case 'm': a.machine = optarg; break;
+		case 't': a.virttype = optarg; break;
+		case 'T':
+			if (parse_timeout(optarg, &a.timeout_ms) < 0)
+				return usage_error("domain ", "invalid --timeout '%s' (seconds, > 0)", optarg);
+			break;
+		case 's': a.sysroot = optarg; break;
+		case 'R': a.record_qmp = optarg; break;
+		case 'r': a.record = optarg; break;
+		case 'v': cp_set_verbose(1); break;
+		case 'h': command_help(find_command("domain")); return EXIT_OK;
+		case ':': return usage_error("domain ", "option '%s' needs an argument", argv[optind - 1]);
+		default: return usage_error("domain ", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("domain ", "unexpected argument '%s'", argv[optind]);
+	if (a.emulator && !*a.emulator)
+		return usage_error("domain ", "--emulator needs a path");
+	if (cp_domain_check_args(&a) < 0)
+		return usage_error("domain ", "%s", cp_last_error());
+
+	cp_domcaps_init(&dc);
+	rc = cp_domain_caps(&a, &dc);
+	if (rc < 0) {
+		cp_domcaps_free(&dc);
+		fprintf(stderr, "error: %s\n", *cp_last_error() ? cp_last_error() : strerror(-rc));
+		return EXIT_PROBE;
+	}
+	{
+		char *doc = cp_domcaps_format(&dc);
+
+		cp_domcaps_free(&dc);
+		return emit(doc);
+	}
+}
+
 static const struct command commands[] = {
 	{
 		"host",
@@ -136,6 +218,29 @@ static const struct command commands[] = {
 		"      --no-guests    print no <guest> elements\n"
 		"  -v, --verbose      say what is probed and from where\n",
 		run_host,
+	},
+	{
+		"domain",
+		"Print an emulator's <domainCapabilities>, as 'virsh domcapabilities' does.",
+		"      --emulator PATH   the QEMU system emulator (alias --emulatorbin);\n"
+		"                        default: qemu-system-<arch> in PATH, as libvirt\n"
+		"                        finds it (also /usr/libexec/qemu-kvm)\n"
+		"      --arch ARCH       guest arch (libvirt's names: x86_64, i686,\n"
+		"                        aarch64, ...); default: the emulator's own\n"
+		"      --machine TYPE    machine type or alias (q35, pc, virt, ...);\n"
+		"                        default: the one libvirt would choose\n"
+		"      --virttype TYPE   kvm or qemu; default: kvm when /dev/kvm works\n"
+		"                        for the emulator, else qemu\n"
+		"      --timeout SECONDS limit for the whole probe (default 30)\n"
+		"      --sysroot DIR     start no QEMU: replay the conversations recorded\n"
+		"                        in DIR/capsprobe/qemu/<emulator path>/ and read\n"
+		"                        host facts from DIR\n"
+		"      --record DIR      also record host facts and the QMP conversation\n"
+		"                        into DIR, which then works as a --sysroot\n"
+		"      --record-qmp DIR  write each pass's QMP conversation to\n"
+		"                        DIR/<qemu-version>-<arch>[-kvm|-tcg].replies\n"
+		"  -v, --verbose         say what is probed and from where\n",
+		run_domain,
 	},
 };
 

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct cp_replay;
+
 /* The questions.  Accelerator-specific ones are marked (A): they are asked
  * in both passes; the others only in pass 1. */
 enum cp_q {
@@ -74,7 +76,23 @@ struct cp_probe_req {
 	bool need_tcg;		/* TCG data needed (virttype qemu) */
 	bool light;		/* only VERSION, TARGET, KVM, TYPES, MACHINES (for <guest>) */
 	const char *record_dir;	/* NULL, or write <dir>/<version>-<arch>[-<variant>].replies */
+	/* Start pass 2 together with pass 1 (when need_tcg): KVM is expected
+	 * to work for this binary.  If it turns out not to, pass 2 is dropped;
+	 * if KVM works although not expected, pass 2 runs after pass 1. */
+	bool expect_kvm;
+	/* Replay instead of running QEMU: the recorded pass 1 and pass 2
+	 * (see replay.h; borrowed).  replay2 may be NULL when no TCG pass is
+	 * recorded (then a needed pass 2 is an error). */
+	struct cp_replay *replay1, *replay2;
 };
+
+/* Recording (record_dir): every question is asked, including those only
+ * libvirt's cache needs, and pass 2 always runs when pass 1 has KVM, so
+ * that one recording answers every request.  Variants in the file name:
+ *   <version>-<arch>-kvm.replies   pass 1 (accel kvm:tcg) that ran under KVM
+ *   <version>-<arch>-tcg.replies   pass 2 (accel tcg)
+ *   <version>-<arch>.replies       pass 1 that ran without KVM (the only pass)
+ * <arch> is libvirt's name of the binary's arch (i686 for qemu-system-i386). */
 
 int cp_qemu_probe(const struct cp_probe_req *req, struct cp_qemu_probe *out);
 void cp_qemu_probe_free(struct cp_qemu_probe *p);
