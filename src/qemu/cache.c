@@ -1,0 +1,994 @@
+/* The probe cache (see cache.h): key computation, entry files, listing,
+ * and the JSON form of a cp_qemu_probe. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/arch.h"
+#include "host/cpuid.h"
+#include "qemu/cache.h"
+#include "util/err.h"
+#include "util/path.h"
+#include "util/str.h"
+
+#define ENTRY_SUFFIX ".json"
+#define TMP_PREFIX ".tmp-"
+/* QMP answers nest at most CP_QMP_MAX_DEPTH (64) deep; an entry adds a few
+ * levels around them. */
+#define ENTRY_DEPTH 80
+
+const char *const cp_cache_key_names[CP_CK_COUNT] = {
+	[CP_CK_BINARY] = "binary",
+	[CP_CK_DEV] = "dev",
+	[CP_CK_INO] = "ino",
+	[CP_CK_SIZE] = "size",
+	[CP_CK_MTIME] = "mtime",
+	[CP_CK_CTIME] = "ctime",
+	[CP_CK_MODULES] = "modules",
+	[CP_CK_KERNEL] = "kernel",
+	[CP_CK_MICROCODE] = "microcode",
+	[CP_CK_SIGNATURE] = "signature",
+	[CP_CK_KVM] = "kvm",
+	[CP_CK_ENV] = "env",
+	[CP_CK_CAPSPROBE] = "capsprobe",
+};
+
+/* ---- SHA-256 (FIPS 180-4), only to name entry files ---- */
+
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(uint32_t h[8], const unsigned char *p)
+{
+	uint32_t w[64], v[8];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	memcpy(v, h, sizeof(v));
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) +
+			      ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha_k[i] + w[i];
+		uint32_t t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) +
+			      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+
+		memmove(v + 1, v, 7 * sizeof(v[0]));
+		v[4] += t1;
+		v[0] = t1 + t2;
+	}
+	for (int i = 0; i < 8; i++)
+		h[i] += v[i];
+}
+
+void cp_sha256_hex(const void *data, size_t len, char out[65])
+{
+	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	const unsigned char *p = data;
+	unsigned char tail[128] = { 0 };
+	size_t full = len & ~(size_t)63, rest = len - full, tl;
+	uint64_t bits = (uint64_t)len * 8;
+
+	for (size_t off = 0; off < full; off += 64)
+		sha_block(h, p + off);
+	memcpy(tail, p + full, rest);
+	tail[rest] = 0x80;
+	tl = rest < 56 ? 64 : 128;
+	for (int i = 0; i < 8; i++)
+		tail[tl - 1 - i] = (unsigned char)(bits >> (8 * i));
+	sha_block(h, tail);
+	if (tl == 128)
+		sha_block(h, tail + 64);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 8 * i, 9, "%08" PRIx32, h[i]);
+}
+
+/* ---- key ---- */
+
+/* Debian's multiarch directory of the build's own arch: QEMU's module
+ * directory there is /usr/lib/<triplet>/qemu. */
+#if defined(__x86_64__)
+#define TRIPLET "x86_64-linux-gnu"
+#elif defined(__i386__)
+#define TRIPLET "i386-linux-gnu"
+#elif defined(__aarch64__)
+#define TRIPLET "aarch64-linux-gnu"
+#elif defined(__arm__)
+#define TRIPLET "arm-linux-gnueabihf"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TRIPLET "powerpc64le-linux-gnu"
+#elif defined(__powerpc64__)
+#define TRIPLET "powerpc64-linux-gnu"
+#elif defined(__s390x__)
+#define TRIPLET "s390x-linux-gnu"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define TRIPLET "riscv64-linux-gnu"
+#elif defined(__loongarch64)
+#define TRIPLET "loongarch64-linux-gnu"
+#endif
+
+/* Where QEMU 7.2 looks for modules (util/module.c): CONFIG_QEMU_MODDIR,
+ * relocated against the binary's own prefix; the binary's directory
+ * (*.so files only); and /run/qemu/<package version> for module upgrades
+ * (Debian).  QEMU_MODULE_DIR is not passed to the emulator.  The compiled-
+ * in directory is unknown, so every distribution layout is listed, both
+ * relocated and absolute: a superset can only invalidate more often. */
+static const char *const mod_layouts[] = {
+#ifdef TRIPLET
+	"/lib/" TRIPLET "/qemu",
+#endif
+	"/lib64/qemu", "/lib/qemu",
+};
+
+struct moddir {
+	char *path;
+	bool so_only;
+};
+
+static void moddir_add(struct moddir *v, size_t *n, char *path, bool so_only)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(v[i].path, path) == 0) {
+			free(path);
+			return;
+		}
+	v[*n].path = path;
+	v[(*n)++].so_only = so_only;
+}
+
+static size_t default_moddirs(const char *binary, struct moddir *v)
+{
+	char *bindir = cp_strdup(binary), *prefix, *slash;
+	size_t n = 0;
+
+	slash = strrchr(bindir, '/');
+	if (slash)
+		*(slash == bindir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(bindir, ".");
+	prefix = cp_strdup(bindir);
+	slash = strrchr(prefix, '/');
+	if (slash)
+		*slash = '\0';	/* "/usr/bin" → "/usr"; "/bin" → "" */
+	for (size_t i = 0; i < sizeof(mod_layouts) / sizeof(mod_layouts[0]); i++) {
+		moddir_add(v, &n, cp_asprintf("%s%s", prefix, mod_layouts[i]), false);
+		moddir_add(v, &n, cp_asprintf("/usr%s", mod_layouts[i]), false);
+	}
+	moddir_add(v, &n, bindir, true);
+	moddir_add(v, &n, cp_strdup("/run/qemu"), false);
+	free(prefix);
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void stat_line(struct cp_buf *b, const char *name, const struct stat *st)
+{
+	cp_buf_printf(b, " %s %llu %lld.%09ld %lld.%09ld\n", name, (unsigned long long)st->st_size,
+		      (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		      (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
+/* One directory: "path\n" then " name size mtime ctime\n" per entry in
+ * name order (" -\n" when it cannot be listed); subdirectories (the
+ * /run/qemu version directories) are listed one level deep. */
+static void list_moddir(struct cp_buf *b, const char *path, bool so_only, int depth)
+{
+	struct cp_strv names = { 0 };
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	cp_buf_printf(b, "%s\n", path);
+	if (!d) {
+		cp_buf_puts(b, errno == ENOENT ? " -\n" : " ?\n");
+		return;
+	}
+	while ((de = readdir(d)) && names.n < CP_LIST_MAX) {
+		size_t l = strlen(de->d_name);
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (so_only && (l < 3 || strcmp(de->d_name + l - 3, ".so") != 0))
+			continue;
+		cp_strv_push(&names, cp_strdup(de->d_name));
+	}
+	closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(names.v[0]), cmp_str);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = cp_asprintf("%s/%s", path, names.v[i]);
+		struct stat st;
+
+		if (stat(p, &st) < 0) {
+			cp_buf_printf(b, " %s ?\n", names.v[i]);
+		} else {
+			stat_line(b, names.v[i], &st);
+			if (S_ISDIR(st.st_mode) && depth > 0)
+				list_moddir(b, p, so_only, depth - 1);
+		}
+		free(p);
+	}
+	cp_strv_free(&names);
+}
+
+static char *modules_listing(const char *binary, const char *const *dirs)
+{
+	struct moddir v[2 * sizeof(mod_layouts) / sizeof(mod_layouts[0]) + 2];
+	struct cp_buf b = { 0 };
+	size_t n = 0;
+
+	if (dirs) {
+		for (size_t i = 0; dirs[i]; i++)
+			list_moddir(&b, dirs[i], false, 1);
+	} else {
+		n = default_moddirs(binary, v);
+		for (size_t i = 0; i < n; i++) {
+			list_moddir(&b, v[i].path, v[i].so_only, v[i].so_only ? 0 : 1);
+			free(v[i].path);
+		}
+	}
+	cp_buf_puts(&b, "");
+	return cp_buf_steal(&b);
+}
+
+/* Distinct "microcode : X" values of cpuinfo, in order, comma-separated. */
+static char *microcode_of(const struct cp_root *r, const char *path)
+{
+	struct cp_strv seen = { 0 };
+	struct cp_buf b = { 0 };
+	char *text = NULL, *line, *save = NULL;
+	size_t len;
+
+	if (cp_read(r, &text, &len, "%s", path) < 0) {
+		cp_clear_error();
+		return cp_strdup("");
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':'), *v;
+
+		if (!cp_startswith(line, "microcode") || !colon)
+			continue;
+		v = colon + 1 + strspn(colon + 1, " \t");
+		cp_rstrip(v);
+		for (size_t i = 0; v && i < seen.n; i++)
+			if (strcmp(seen.v[i], v) == 0)
+				v = NULL;
+		if (!v || seen.n >= 64)
+			continue;
+		cp_strv_push(&seen, cp_strdup(v));
+		cp_buf_printf(&b, "%s%s", b.len ? "," : "", v);
+	}
+	cp_strv_free(&seen);
+	free(text);
+	cp_buf_puts(&b, "");
+	return cp_buf_steal(&b);
+}
+
+static char *signature_of(const struct cp_root *r)
+{
+	char *s = NULL;
+
+	if (cp_cpuid_live_ok()) {
+		uint32_t out[4];
+
+		cp_cpuid_live(NULL, 1, 0, out);
+		return cp_asprintf("cpuid1.eax=0x%08" PRIx32, out[0]);
+	}
+	if (cp_read_str(r, &s, "/sys/devices/system/cpu/cpu0/regs/identification/midr_el1") == 0) {
+		char *m = cp_asprintf("midr=%s", s);
+
+		free(s);
+		return m;
+	}
+	cp_clear_error();
+	return cp_strdup("");
+}
+
+extern char **environ;
+
+/* The environment variables the emulator inherits besides the fixed ones
+ * (process.c): only CAPSPROBE_FAKE_*, which steer tests/fake-qemu. */
+static char *env_of(void)
+{
+	struct cp_strv v = { 0 };
+	struct cp_buf b = { 0 };
+
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, "CAPSPROBE_FAKE_", 15) == 0)
+			cp_strv_push(&v, cp_strdup(*e));
+	if (v.n)
+		qsort(v.v, v.n, sizeof(v.v[0]), cmp_str);
+	for (size_t i = 0; i < v.n; i++)
+		cp_buf_printf(&b, "%s\n", v.v[i]);
+	cp_strv_free(&v);
+	cp_buf_puts(&b, "");
+	return cp_buf_steal(&b);
+}
+
+static char *ts(const struct timespec *t)
+{
+	return cp_asprintf("%lld.%09ld", (long long)t->tv_sec, t->tv_nsec);
+}
+
+int cp_cache_key_get(const char *binary, const struct cp_cache_inputs *in, struct cp_cache_key *out)
+{
+	static const struct cp_cache_inputs live = { 0 };
+	struct cp_root *r;
+	struct stat st;
+	int fd, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!in)
+		in = &live;
+	if (stat(binary, &st) < 0)
+		return cp_fail(-errno, "%s: %s", binary, strerror(errno));
+	rc = cp_root_new(NULL, &r);
+	if (rc < 0)
+		return rc;
+	out->f[CP_CK_BINARY] = cp_strdup(binary);
+	out->f[CP_CK_DEV] = cp_asprintf("%llu", (unsigned long long)st.st_dev);
+	out->f[CP_CK_INO] = cp_asprintf("%llu", (unsigned long long)st.st_ino);
+	out->f[CP_CK_SIZE] = cp_asprintf("%lld", (long long)st.st_size);
+	out->f[CP_CK_MTIME] = ts(&st.st_mtim);
+	out->f[CP_CK_CTIME] = ts(&st.st_ctim);
+	out->f[CP_CK_MODULES] = modules_listing(binary, in->module_dirs);
+	if (in->kernel) {
+		out->f[CP_CK_KERNEL] = cp_strdup(in->kernel);
+	} else {
+		struct utsname u;
+
+		out->f[CP_CK_KERNEL] = uname(&u) == 0 ? cp_asprintf("%s %s", u.release, u.version)
+						      : cp_strdup("");
+	}
+	out->f[CP_CK_MICROCODE] = microcode_of(r, in->cpuinfo_path ? in->cpuinfo_path : "/proc/cpuinfo");
+	out->f[CP_CK_SIGNATURE] = in->signature ? cp_strdup(in->signature) : signature_of(r);
+	fd = open(in->kvm_path ? in->kvm_path : "/dev/kvm", O_RDWR | O_CLOEXEC);
+	out->f[CP_CK_KVM] = cp_strdup(fd >= 0 ? "1" : "0");
+	if (fd >= 0)
+		close(fd);
+	out->f[CP_CK_ENV] = env_of();
+	out->f[CP_CK_CAPSPROBE] = cp_strdup(in->version ? in->version : PACKAGE_VERSION);
+	cp_root_free(r);
+	return 0;
+}
+
+void cp_cache_key_free(struct cp_cache_key *k)
+{
+	for (int i = 0; i < CP_CK_COUNT; i++)
+		free(k->f[i]);
+	memset(k, 0, sizeof(*k));
+}
+
+/* ---- probe <-> JSON ---- */
+
+/* Stable names of the questions in serialized probes: an enum reordering
+ * must not change them; a new question is just a new name. */
+static const char *const q_names[CP_Q_COUNT] = {
+	[CP_Q_VERSION] = "version",
+	[CP_Q_TARGET] = "target",
+	[CP_Q_SCHEMA] = "schema",
+	[CP_Q_KVM] = "kvm",
+	[CP_Q_TYPES] = "types",
+	[CP_Q_MAX_CPU_PROPS] = "max_cpu_props",
+	[CP_Q_MACHINES] = "machines",
+	[CP_Q_NONE_MACHINE_PROPS] = "none_machine_props",
+	[CP_Q_PC_MACHINE_PROPS] = "pc_machine_props",
+	[CP_Q_VIRT_MACHINE_PROPS] = "virt_machine_props",
+	[CP_Q_CPU_DEFS] = "cpu_defs",
+	[CP_Q_TPM_MODELS] = "tpm_models",
+	[CP_Q_TPM_TYPES] = "tpm_types",
+	[CP_Q_CMDLINE] = "cmdline",
+	[CP_Q_GIC] = "gic",
+	[CP_Q_SEV] = "sev",
+	[CP_Q_SGX] = "sgx",
+	[CP_Q_EXPAND] = "expand",
+	[CP_Q_EXPAND_FULL] = "expand_full",
+	[CP_Q_EXPAND_NONMIG] = "expand_nonmig",
+	[CP_Q_EXPAND_NONMIG_FULL] = "expand_nonmig_full",
+	[CP_Q_HV_EXPAND] = "hv_expand",
+};
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static json_object *pass_to_json(const struct cp_qemu_pass *ps)
+{
+	json_object *o = json_object_new_object(), *ans = json_object_new_object();
+
+	json_object_object_add(o, "ran", json_object_new_boolean(ps->ran));
+	add_str(o, "accel", ps->accel);
+	json_object_object_add(o, "kvm", json_object_new_boolean(ps->kvm));
+	for (int q = 0; q < CP_Q_COUNT; q++) {
+		const struct cp_qanswer *a = &ps->a[q];
+		json_object *e;
+
+		if (!a->asked)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "ret", json_object_get(a->ret));
+		if (a->err_class[0] || a->err_desc[0]) {
+			add_str(e, "class", a->err_class);
+			add_str(e, "desc", a->err_desc);
+		}
+		json_object_object_add(ans, q_names[q], e);
+	}
+	json_object_object_add(o, "answers", ans);
+	return o;
+}
+
+json_object *cp_probe_to_json(const struct cp_qemu_probe *p)
+{
+	json_object *o = json_object_new_object();
+
+	add_str(o, "binary", p->binary);
+	add_str(o, "arch", p->arch);
+	json_object_object_add(o, "version", json_object_new_int64(p->version));
+	add_str(o, "package", p->package);
+	json_object_object_add(o, "kvm", json_object_new_boolean(p->kvm));
+	json_object_object_add(o, "tcg", json_object_new_boolean(p->tcg));
+	json_object_object_add(o, "pass1", pass_to_json(&p->pass1));
+	json_object_object_add(o, "pass2", pass_to_json(&p->pass2));
+	return o;
+}
+
+static json_object *member(json_object *o, const char *k, json_type t)
+{
+	json_object *v;
+
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, t))
+		return NULL;
+	return v;
+}
+
+/* A string member, or NULL when absent or null (a non-string is an error). */
+static int opt_str(json_object *o, const char *k, const char **out)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(o, k, &v);
+	if (v && !json_object_is_type(v, json_type_string))
+		return -EBADMSG;
+	*out = v ? json_object_get_string(v) : NULL;
+	return 0;
+}
+
+static int copy_fixed(char *dst, size_t cap, json_object *o, const char *k)
+{
+	const char *s;
+
+	if (opt_str(o, k, &s) < 0 || (s && strlen(s) >= cap))
+		return -EBADMSG;
+	snprintf(dst, cap, "%s", s ? s : "");
+	return 0;
+}
+
+static int pass_from_json(json_object *o, struct cp_qemu_pass *ps)
+{
+	json_object *ran = member(o, "ran", json_type_boolean), *kvm = member(o, "kvm", json_type_boolean);
+	json_object *ans = member(o, "answers", json_type_object);
+
+	if (!ran || !kvm || !ans || copy_fixed(ps->accel, sizeof(ps->accel), o, "accel") < 0)
+		return -EBADMSG;
+	ps->ran = json_object_get_boolean(ran);
+	ps->kvm = json_object_get_boolean(kvm);
+	json_object_object_foreach(ans, name, e) {
+		struct cp_qanswer *a = NULL;
+		json_object *ret;
+
+		for (int q = 0; q < CP_Q_COUNT && !a; q++)
+			if (strcmp(q_names[q], name) == 0)
+				a = &ps->a[q];
+		if (!a || a->asked || !json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "ret", &ret) ||
+		    copy_fixed(a->err_class, sizeof(a->err_class), e, "class") < 0 ||
+		    copy_fixed(a->err_desc, sizeof(a->err_desc), e, "desc") < 0)
+			return -EBADMSG;
+		a->asked = true;
+		a->ret = json_object_get(ret);
+	}
+	return 0;
+}
+
+int cp_probe_from_json(json_object *o, struct cp_qemu_probe *out)
+{
+	json_object *ver = member(o, "version", json_type_int);
+	json_object *kvm = member(o, "kvm", json_type_boolean), *tcg = member(o, "tcg", json_type_boolean);
+	json_object *p1 = member(o, "pass1", json_type_object), *p2 = member(o, "pass2", json_type_object);
+	const char *binary = NULL, *arch = NULL, *package = NULL;
+	const struct cp_arch *a = NULL;
+	int64_t v = ver ? json_object_get_int64(ver) : -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!ver || v < 0 || v > UINT32_MAX || !kvm || !tcg || !p1 || !p2 ||
+	    opt_str(o, "binary", &binary) < 0 || !binary || opt_str(o, "arch", &arch) < 0 ||
+	    opt_str(o, "package", &package) < 0 || (arch && !(a = cp_arch_find(arch))))
+		return cp_fail(-EBADMSG, "malformed serialized probe");
+	out->binary = cp_strdup(binary);
+	out->arch = a ? a->name : NULL;
+	out->version = (unsigned)v;
+	out->package = package ? cp_strdup(package) : NULL;
+	out->kvm = json_object_get_boolean(kvm);
+	out->tcg = json_object_get_boolean(tcg);
+	if (pass_from_json(p1, &out->pass1) < 0 || pass_from_json(p2, &out->pass2) < 0) {
+		cp_qemu_probe_free(out);
+		return cp_fail(-EBADMSG, "malformed serialized probe answers");
+	}
+	return 0;
+}
+
+bool cp_cache_covers(const struct cp_qemu_probe *p, const struct cp_probe_req *req)
+{
+	/* a full probe always asks for the schema in pass 1; a light one never */
+	bool full = p->pass1.a[CP_Q_SCHEMA].asked;
+
+	if (!p->pass1.ran || req->record_dir || req->replay1 || req->replay2)
+		return false;
+	if (!req->light && !full)
+		return false;
+	if (req->need_tcg && p->kvm && !p->pass2.ran)
+		return false;
+	return true;
+}
+
+/* ---- directory ---- */
+
+struct cp_cache {
+	char *dir;
+	int fd;
+};
+
+char *cp_cache_default_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		return cp_strdup("/var/cache/capsprobe");
+	/* the XDG spec ignores relative values */
+	if (xdg && xdg[0] == '/')
+		return cp_asprintf("%s/capsprobe", xdg);
+	if (!home || home[0] != '/') {
+		struct passwd *pw = getpwuid(geteuid());
+
+		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+	}
+	if (!home) {
+		cp_fail(-ENOENT, "no home directory for the probe cache (set XDG_CACHE_HOME or use --cache-dir)");
+		return NULL;
+	}
+	return cp_asprintf("%s/.cache/capsprobe", home);
+}
+
+/* mkdir -p with mode 0700 for every directory created. */
+static int mkdir_p(const char *dir)
+{
+	char *p = cp_strdup(dir);
+	int rc = 0;
+
+	for (char *s = p + 1; ; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			rc = -errno;
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+int cp_cache_open(const char *dir, bool create, struct cp_cache **out)
+{
+	char *path = dir ? cp_strdup(dir) : cp_cache_default_dir();
+	uid_t me = geteuid();
+	struct stat lst, st;
+	int fd, rc;
+
+	*out = NULL;
+	if (!path)
+		return -ENOENT;
+	if (!path[0]) {
+		free(path);
+		return cp_fail(-EINVAL, "empty cache directory name");
+	}
+	if (lstat(path, &lst) < 0 && errno == ENOENT && create) {
+		rc = mkdir_p(path);
+		if (rc < 0) {
+			cp_fail(rc, "cannot create cache directory %s: %s", path, strerror(-rc));
+			goto fail;
+		}
+	}
+	if (lstat(path, &lst) < 0) {
+		rc = cp_fail(-errno, "cache directory %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* a symlink of ours (a cache moved elsewhere) is followed; anyone
+	 * else's could point our entries at their files */
+	if (S_ISLNK(lst.st_mode) && lst.st_uid != me) {
+		rc = cp_fail(-EPERM, "cache directory %s is a symlink owned by uid %u, not %u",
+			     path, (unsigned)lst.st_uid, (unsigned)me);
+		goto fail;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (S_ISLNK(lst.st_mode) ? 0 : O_NOFOLLOW));
+	if (fd < 0) {
+		rc = cp_fail(-errno, "cache directory %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		rc = cp_fail(-ENOTDIR, "cache directory %s is not a directory", path);
+	} else if (st.st_uid != me) {
+		rc = cp_fail(-EPERM, "cache directory %s is owned by uid %u, not %u",
+			     path, (unsigned)st.st_uid, (unsigned)me);
+	} else if (st.st_mode & 022) {
+		rc = cp_fail(-EPERM, "cache directory %s is writable by others (mode %04o)",
+			     path, (unsigned)(st.st_mode & 07777));
+	} else {
+		*out = cp_calloc(1, sizeof(**out));
+		(*out)->dir = path;
+		(*out)->fd = fd;
+		return 0;
+	}
+	close(fd);
+fail:
+	free(path);
+	return rc;
+}
+
+void cp_cache_close(struct cp_cache *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	free(c->dir);
+	free(c);
+}
+
+const char *cp_cache_path(const struct cp_cache *c)
+{
+	return c->dir;
+}
+
+/* ---- entries ---- */
+
+static void entry_name(const char *binary, char out[65 + sizeof(ENTRY_SUFFIX)])
+{
+	cp_sha256_hex(binary, strlen(binary), out);
+	strcat(out, ENTRY_SUFFIX);
+}
+
+static bool is_entry_name(const char *n)
+{
+	if (strlen(n) != 64 + strlen(ENTRY_SUFFIX) || strcmp(n + 64, ENTRY_SUFFIX) != 0)
+		return false;
+	for (int i = 0; i < 64; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* Read a whole entry file (regular, ours, bounded) and parse it. */
+static int read_entry(struct cp_cache *c, const char *name, json_object **out, uint64_t *size)
+{
+	struct json_tokener *tok;
+	struct stat st;
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc = 0;
+
+	*out = NULL;
+	fd = openat(c->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (uint64_t)st.st_size > CP_CACHE_MAX_ENTRY) {
+		close(fd);
+		return -EBADMSG;
+	}
+	if (size)
+		*size = (uint64_t)st.st_size;
+	/* one byte more than the size, to see a file that grew */
+	buf = cp_malloc((size_t)st.st_size + 2);
+	while (len < (size_t)st.st_size + 1 && (n = read(fd, buf + len, (size_t)st.st_size + 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (rc == 0 && len != (size_t)st.st_size)
+		rc = -EBADMSG;
+	if (rc == 0) {
+		tok = json_tokener_new_ex(ENTRY_DEPTH);
+		*out = json_tokener_parse_ex(tok, buf, (int)len);
+		if (!*out || json_tokener_get_error(tok) != json_tokener_success ||
+		    json_tokener_get_parse_end(tok) != len || !json_object_is_type(*out, json_type_object)) {
+			json_object_put(*out);
+			*out = NULL;
+			rc = -EBADMSG;
+		}
+		json_tokener_free(tok);
+	}
+	free(buf);
+	return rc < 0 ? rc : 1;
+}
+
+static int entry_format(json_object *doc)
+{
+	json_object *f = member(doc, "format", json_type_int);
+
+	return f ? json_object_get_int(f) : -1;
+}
+
+int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, struct cp_qemu_probe *out)
+{
+	char name[65 + sizeof(ENTRY_SUFFIX)];
+	const char *bin = key->f[CP_CK_BINARY];
+	json_object *doc, *k, *probe;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	entry_name(bin, name);
+	rc = read_entry(c, name, &doc, NULL);
+	if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		cp_verbose("cache entry %s/%s for %s: %s, ignored", c->dir, name, bin,
+			   rc == -EBADMSG ? "corrupt or truncated" : strerror(-rc));
+		return rc;
+	}
+	if (entry_format(doc) != CP_CACHE_FORMAT) {
+		cp_verbose("cache entry %s/%s for %s: another format, ignored", c->dir, name, bin);
+		json_object_put(doc);
+		return -EBADMSG;
+	}
+	k = member(doc, "key", json_type_object);
+	for (int i = 0; i < CP_CK_COUNT; i++) {
+		json_object *v = member(k, cp_cache_key_names[i], json_type_string);
+
+		if (!v || strcmp(json_object_get_string(v), key->f[i]) != 0) {
+			cp_verbose("cache entry for %s is stale: %s changed", bin, cp_cache_key_names[i]);
+			json_object_put(doc);
+			return -ESTALE;
+		}
+	}
+	probe = member(doc, "probe", json_type_object);
+	rc = probe ? cp_probe_from_json(probe, out) : -EBADMSG;
+	json_object_put(doc);
+	if (rc == 0 && (!out->binary || strcmp(out->binary, bin) != 0)) {
+		cp_qemu_probe_free(out);
+		rc = -EBADMSG;
+	}
+	if (rc < 0) {
+		cp_clear_error();
+		cp_verbose("cache entry %s/%s for %s: malformed probe, ignored", c->dir, name, bin);
+		return -EBADMSG;
+	}
+	return 1;
+}
+
+/* mkstemp inside the directory descriptor, so that a renamed or replaced
+ * directory path cannot redirect the write. */
+static int tmp_open(struct cp_cache *c, char name[32])
+{
+	for (int tries = 0; tries < 100; tries++) {
+		uint64_t r;
+		int fd;
+
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			r = ((uint64_t)t.tv_nsec << 20) ^ (uint64_t)getpid() ^ ((uint64_t)tries << 40);
+		}
+		snprintf(name, 32, TMP_PREFIX "%012" PRIx64, r & (uint64_t)0xffffffffffff);
+		fd = openat(c->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd < 0 ? -errno : fd;
+	}
+	return -EEXIST;
+}
+
+static char *entry_text(const struct cp_cache_key *key, const struct cp_qemu_probe *p, size_t *len)
+{
+	json_object *doc = json_object_new_object(), *k = json_object_new_object();
+	char ver[32];
+	char *s;
+
+	for (int i = 0; i < CP_CK_COUNT; i++)
+		add_str(k, cp_cache_key_names[i], key->f[i]);
+	snprintf(ver, sizeof(ver), "%u.%u.%u", p->version / 1000000, p->version / 1000 % 1000,
+		 p->version % 1000);
+	json_object_object_add(doc, "format", json_object_new_int(CP_CACHE_FORMAT));
+	json_object_object_add(doc, "written", json_object_new_int64((int64_t)time(NULL)));
+	add_str(doc, "emulator", key->f[CP_CK_BINARY]);
+	add_str(doc, "qemu_version", ver);
+	json_object_object_add(doc, "key", k);
+	json_object_object_add(doc, "probe", cp_probe_to_json(p));
+	s = cp_strdup(json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE, len));
+	json_object_put(doc);
+	return s;
+}
+
+int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_qemu_probe *p)
+{
+	char name[65 + sizeof(ENTRY_SUFFIX)], tmp[32];
+	size_t len, off = 0;
+	char *text;
+	int fd, rc = 0;
+
+	entry_name(key->f[CP_CK_BINARY], name);
+	fd = tmp_open(c, tmp);
+	if (fd < 0) {
+		cp_warn("cannot write the probe cache in %s: %s", c->dir, strerror(-fd));
+		return fd;
+	}
+	/* umask may only narrow it; never wider than 0600 */
+	fchmod(fd, 0600);
+	text = entry_text(key, p, &len);
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -ENOSPC;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(text);
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && renameat(c->fd, tmp, c->fd, name) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlinkat(c->fd, tmp, 0);
+		cp_warn("cannot write the probe cache entry for %s in %s: %s",
+			key->f[CP_CK_BINARY], c->dir, strerror(-rc));
+	}
+	return rc;
+}
+
+/* ---- list / clear ---- */
+
+/* Names in the directory that pass keep(), sorted. */
+static int dir_names(struct cp_cache *c, bool (*keep)(const char *), struct cp_strv *out)
+{
+	int fd = openat(c->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return cp_fail(-e, "cannot list cache directory %s: %s", c->dir, strerror(e));
+	}
+	while ((de = readdir(d)) && out->n < CP_LIST_MAX)
+		if (keep(de->d_name))
+			cp_strv_push(out, cp_strdup(de->d_name));
+	closedir(d);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(out->v[0]), cmp_str);
+	return 0;
+}
+
+int cp_cache_list(struct cp_cache *c, struct cp_cache_entry **out, size_t *n)
+{
+	struct cp_strv names = { 0 };
+	int rc = dir_names(c, is_entry_name, &names);
+
+	*out = NULL;
+	*n = 0;
+	if (rc < 0)
+		return rc;
+	*out = cp_calloc(names.n + 1, sizeof(**out));
+	for (size_t i = 0; i < names.n; i++) {
+		struct cp_cache_entry *e = &(*out)[*n];
+		json_object *doc = NULL, *w;
+		const char *s;
+
+		if (read_entry(c, names.v[i], &doc, &e->size) == 0)
+			continue;	/* removed meanwhile */
+		e->file = cp_strdup(names.v[i]);
+		(*n)++;
+		if (!doc || entry_format(doc) != CP_CACHE_FORMAT) {
+			json_object_put(doc);
+			continue;
+		}
+		if (opt_str(doc, "emulator", &s) == 0 && s)
+			e->emulator = cp_strdup(s);
+		if (opt_str(doc, "qemu_version", &s) == 0 && s)
+			e->qemu_version = cp_strdup(s);
+		if ((w = member(doc, "written", json_type_int)))
+			e->written = json_object_get_int64(w);
+		json_object_put(doc);
+	}
+	cp_strv_free(&names);
+	return 0;
+}
+
+void cp_cache_entries_free(struct cp_cache_entry *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].file);
+		free(v[i].emulator);
+		free(v[i].qemu_version);
+	}
+	free(v);
+}
+
+static bool is_ours(const char *n)
+{
+	return is_entry_name(n) || (cp_startswith(n, TMP_PREFIX) && strlen(n) > strlen(TMP_PREFIX));
+}
+
+int cp_cache_clear(struct cp_cache *c, unsigned *removed)
+{
+	struct cp_strv names = { 0 };
+	unsigned count = 0;
+	int rc = dir_names(c, is_ours, &names);
+
+	for (size_t i = 0; rc == 0 && i < names.n; i++) {
+		if (unlinkat(c->fd, names.v[i], 0) < 0) {
+			if (errno == ENOENT)
+				continue;
+			rc = cp_fail(-errno, "cannot remove %s/%s: %s", c->dir, names.v[i], strerror(errno));
+			break;
+		}
+		count += is_entry_name(names.v[i]);
+	}
+	cp_strv_free(&names);
+	if (removed)
+		*removed = count;
+	return rc;
+}
