@@ -12,6 +12,7 @@
 
 #include "host/host.h"
 #include "qemu/domcaps.h"
+#include "qemu/guests.h"
 #include "qemu/resolve.h"
 #include "util/err.h"
 #include "util/path.h"
@@ -28,6 +29,7 @@ struct command {
 	const char *name;
 	const char *summary;
 	const char *usage;	/* options, one per line, as printed by --help */
+	const char *notes;	/* NULL, or lines printed after the options */
 	int (*run)(int argc, char **argv);
 };
 
@@ -37,7 +39,8 @@ static const char exit_help[] =
 	"Exit status:\n"
 	"  0  the document was printed\n"
 	"  1  usage error (unknown command or option, bad argument)\n"
-	"  2  probe failure (nothing is printed on standard output)\n";
+	"  2  probe failure, or (host) every emulator failed to probe; nothing\n"
+	"     is printed on standard output\n";
 
 static int usage_error(const char *cmd, const char *fmt, ...) CP_PRINTF(2, 3);
 
@@ -69,63 +72,8 @@ static int emit(char *doc)
 
 static void command_help(const struct command *c)
 {
-	printf("Usage: capsprobe %s [OPTION]...\n%s\n\nOptions:\n%s  -h, --help         show this help\n\n%s",
-	       c->name, c->summary, c->usage, exit_help);
-}
-
-static int run_host(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "record", required_argument, NULL, 'r' },
-		{ "no-guests", no_argument, NULL, 'G' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *sysroot = NULL, *record = NULL;
-	struct cp_host host = { 0 };
-	struct cp_root *root;
-	int c, rc;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:s:hv", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': sysroot = optarg; break;
-		case 'r': record = optarg; break;
-		case 'G': break;	/* no <guest> is printed yet; kept for scripts */
-		case 'v': cp_set_verbose(1); break;
-		case 'h': command_help(find_command("host")); return EXIT_OK;
-		case ':': return usage_error("host ", "option '%s' needs an argument", argv[optind - 1]);
-		default: return usage_error("host ", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("host ", "unexpected argument '%s'", argv[optind]);
-
-	if ((rc = cp_root_new(sysroot, &root)) < 0)
-		goto fail;
-	if (record && (rc = cp_root_record_into(root, record)) < 0) {
-		cp_root_free(root);
-		goto fail;
-	}
-	cp_verbose("reading host facts from %s", sysroot ? sysroot : "the live system");
-	rc = cp_host_probe(root, &host);
-	cp_root_free(root);
-	if (rc < 0) {
-		cp_host_free(&host);
-		goto fail;
-	}
-	{
-		char *doc = cp_caps_format(&host);
-
-		cp_host_free(&host);
-		return emit(doc);
-	}
-fail:
-	fprintf(stderr, "error: %s\n", *cp_last_error() ? cp_last_error() : strerror(-rc));
-	return EXIT_PROBE;
+	printf("Usage: capsprobe %s [OPTION]...\n%s\n\nOptions:\n%s  -h, --help         show this help\n\n%s%s%s",
+	       c->name, c->summary, c->usage, c->notes ? c->notes : "", c->notes ? "\n" : "", exit_help);
 }
 
 /* Seconds, possibly fractional, > 0 and at most a day. */
@@ -142,6 +90,101 @@ static int parse_timeout(const char *s, int64_t *ms)
 	if (*ms < 1)
 		*ms = 1;
 	return 0;
+}
+
+static int run_host(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "no-guests", no_argument, NULL, 'G' },
+		{ "emulator", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *sysroot = NULL, *record = NULL;
+	struct cp_host host = { 0 };
+	struct cp_guests_opts go = { 0 };
+	struct cp_guests_stats st;
+	const char **emulators = NULL;
+	bool no_guests = false;
+	struct cp_root *root;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sysroot = optarg; break;
+		case 'r': record = optarg; break;
+		case 'G': no_guests = true; break;
+		case 'e':
+			if (!*optarg) {
+				free(emulators);
+				return usage_error("host ", "--emulator needs a path");
+			}
+			emulators = cp_realloc(emulators, (go.nemulators + 1) * sizeof(*emulators));
+			emulators[go.nemulators++] = optarg;
+			break;
+		case 'T':
+			if (parse_timeout(optarg, &go.timeout_ms) < 0) {
+				free(emulators);
+				return usage_error("host ", "invalid --timeout '%s' (seconds, > 0)", optarg);
+			}
+			break;
+		case 'v': cp_set_verbose(1); break;
+		case 'h': free(emulators); command_help(find_command("host")); return EXIT_OK;
+		case ':':
+			free(emulators);
+			return usage_error("host ", "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			free(emulators);
+			return usage_error("host ", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	go.emulators = emulators;
+	if (optind < argc) {
+		free(emulators);
+		return usage_error("host ", "unexpected argument '%s'", argv[optind]);
+	}
+	if (no_guests && go.nemulators) {
+		free(emulators);
+		return usage_error("host ", "--no-guests and --emulator exclude each other");
+	}
+
+	if ((rc = cp_root_new(sysroot, &root)) < 0)
+		goto fail;
+	if (record && (rc = cp_root_record_into(root, record)) < 0) {
+		cp_root_free(root);
+		goto fail;
+	}
+	cp_verbose("reading host facts from %s", sysroot ? sysroot : "the live system");
+	rc = cp_host_probe(root, &host);
+	if (rc == 0 && !no_guests) {
+		go.path_env = getenv("PATH");
+		/* conversations are recorded from live emulators only */
+		go.record = sysroot ? NULL : record;
+		rc = cp_guests_probe(root, host.cpu.arch, &go, &host, &st);
+		if (rc == 0 && st.probed && st.failed == st.probed)
+			rc = cp_fail(-EIO, "every emulator failed to probe (%u)", st.failed);
+	}
+	cp_root_free(root);
+	free(emulators);
+	if (rc < 0) {
+		cp_host_free(&host);
+		goto fail;
+	}
+	{
+		char *doc = cp_caps_format(&host);
+
+		cp_host_free(&host);
+		return emit(doc);
+	}
+fail:
+	fprintf(stderr, "error: %s\n", *cp_last_error() ? cp_last_error() : strerror(-rc));
+	return EXIT_PROBE;
 }
 
 static int run_domain(int argc, char **argv)
@@ -211,12 +254,20 @@ static const struct command commands[] = {
 	{
 		"host",
 		"Print the host's <capabilities> document, as 'virsh capabilities' does.",
-		"      --sysroot DIR  read sysfs, procfs, /dev and recorded CPUID/MSR\n"
-		"                     facts from DIR instead of the live host\n"
-		"      --record DIR   also copy everything read into DIR, which then\n"
-		"                     works as a --sysroot (see scripts/record-host)\n"
-		"      --no-guests    print no <guest> elements\n"
-		"  -v, --verbose      say what is probed and from where\n",
+		"      --sysroot DIR     read sysfs, procfs, /dev, recorded CPUID/MSR facts\n"
+		"                        and recorded QMP conversations from DIR instead\n"
+		"                        of the live host\n"
+		"      --record DIR      also copy everything read (and each emulator's\n"
+		"                        conversation) into DIR, which then works as a\n"
+		"                        --sysroot (see scripts/record-host)\n"
+		"      --emulator PATH   only the guests of this QEMU emulator\n"
+		"                        (repeatable): those libvirt would list if the\n"
+		"                        given ones were the only emulators installed\n"
+		"      --no-guests       print no <guest> element (start no emulator)\n"
+		"      --timeout SECONDS limit for each emulator's probe (default 30)\n"
+		"  -v, --verbose         say what is probed and from where\n",
+		"Emulators are probed in parallel, as many at once as there are CPUs; one\n"
+		"that fails to probe is left out with a warning on standard error.\n",
 		run_host,
 	},
 	{
@@ -240,6 +291,7 @@ static const struct command commands[] = {
 		"      --record-qmp DIR  write each pass's QMP conversation to\n"
 		"                        DIR/<qemu-version>-<arch>[-kvm|-tcg].replies\n"
 		"  -v, --verbose         say what is probed and from where\n",
+		NULL,
 		run_domain,
 	},
 };

@@ -57,6 +57,23 @@ void cp_host_free_topology(struct cp_host *h)
 	h->ninterconnects = 0;
 }
 
+void cp_host_free_guests(struct cp_host *h)
+{
+	for (size_t i = 0; i < h->nguests; i++) {
+		struct cp_guest *g = &h->guests[i];
+
+		for (size_t j = 0; j < g->nmachines; j++) {
+			free(g->machines[j].name);
+			free(g->machines[j].canonical);
+		}
+		free(g->machines);
+		free(g->emulator);
+	}
+	free(h->guests);
+	h->guests = NULL;
+	h->nguests = 0;
+}
+
 void cp_host_free(struct cp_host *h)
 {
 	free(h->cpu.model);
@@ -81,5 +98,6 @@ void cp_host_free(struct cp_host *h)
 		free(h->secmodels[i].label_qemu);
 	}
 	free(h->secmodels);
+	cp_host_free_guests(h);
 	*h = (struct cp_host){ 0 };
 }

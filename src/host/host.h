@@ -117,6 +117,39 @@ struct cp_secmodel {
 	char *label_qemu;
 };
 
+/* A <guest>: one QEMU emulator serving one guest arch (guests.c fills
+ * it, in libvirt's arch order). */
+struct cp_guest_machine {
+	char *name;
+	char *canonical;		/* NULL: no canonical attribute */
+	unsigned max_cpus;		/* 0: omitted */
+	bool deprecated;
+};
+
+/* Guest <features>, in libvirt's output order. */
+enum {
+	CP_GF_PAE = 1 << 0,
+	CP_GF_NONPAE = 1 << 1,
+	CP_GF_ACPI = 1 << 2,
+	CP_GF_APIC = 1 << 3,
+	CP_GF_CPUSELECTION = 1 << 4,
+	CP_GF_DEVICEBOOT = 1 << 5,
+	CP_GF_DISKSNAPSHOT = 1 << 6,
+	CP_GF_EXTERNAL_SNAPSHOT = 1 << 7,
+};
+
+struct cp_guest {
+	const char *os_type;		/* "hvm" */
+	const char *arch;		/* libvirt arch name (static) */
+	unsigned wordsize;
+	char *emulator;
+	struct cp_guest_machine *machines;	/* in output order */
+	size_t nmachines;
+	bool tcg;			/* <domain type='qemu'/> */
+	bool kvm;			/* <domain type='kvm'/> */
+	unsigned features;		/* CP_GF_* */
+};
+
 struct cp_host {
 	char uuid[37];			/* "" when none */
 	struct cp_host_cpu cpu;
@@ -135,6 +168,8 @@ struct cp_host {
 	struct cp_monitor membw_monitor;
 	struct cp_secmodel *secmodels;
 	size_t nsecmodels;
+	struct cp_guest *guests;
+	size_t nguests;
 };
 
 /* The result of counting CPUs the way libvirt's nodeinfo does (see
@@ -167,5 +202,7 @@ int cp_host_probe(const struct cp_root *r, struct cp_host *h);
 void cp_host_free(struct cp_host *h);
 /* Drop the NUMA cells and interconnects (a probe that falls back). */
 void cp_host_free_topology(struct cp_host *h);
+/* Drop the <guest> elements. */
+void cp_host_free_guests(struct cp_host *h);
 
 #endif

@@ -297,9 +297,8 @@ static int load_one(const struct cp_root *r, const char *binary, const char *nam
 	return rc;
 }
 
-/* The recorded passes of binary; *kvm1 says pass 1 is a KVM one. */
-static int load_replays(const struct cp_root *r, const char *binary, bool kvm_fact,
-			struct cp_replay **p1, struct cp_replay **p2, bool *kvm1)
+int cp_qemu_load_replays(const struct cp_root *r, const char *binary, bool kvm_fact,
+			 struct cp_replay **p1, struct cp_replay **p2, bool *kvm1)
 {
 	struct cp_strv names = { 0 };
 	const char *kvm = NULL, *plain = NULL, *tcg = NULL;
@@ -451,7 +450,7 @@ int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 
 		req.expect_kvm = kvm_fact && (!g || !harch || cp_arch_native(harch, g));
 	} else {
-		rc = load_replays(root, bin, kvm_fact, &rp1, &rp2, &req.expect_kvm);
+		rc = cp_qemu_load_replays(root, bin, kvm_fact, &rp1, &rp2, &req.expect_kvm);
 		if (rc < 0)
 			goto out;
 		req.replay1 = rp1;

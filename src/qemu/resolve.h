@@ -65,6 +65,13 @@ struct json_object;
 int cp_qemu_resolve_machine(struct json_object *machines, const char *binary_arch,
 			    const char *want, const char *emulator, char **out);
 
+/* The recorded passes of binary in a sysroot: *p1 on success, *p2 too when
+ * pass 1 is a KVM one (*kvm1) and a TCG pass was recorded.  Free both with
+ * cp_replay_free(). */
+struct cp_replay;
+int cp_qemu_load_replays(const struct cp_root *r, const char *binary, bool kvm_fact,
+			 struct cp_replay **p1, struct cp_replay **p2, bool *kvm1);
+
 /* /dev/kvm can be opened read-write (the "kvm" fact). */
 bool cp_host_kvm_usable(const struct cp_root *r);
 

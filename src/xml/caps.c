@@ -359,6 +359,73 @@ static void format_host(struct cp_xml *x, const struct cp_host *h)
 	cp_xml_close(x, "host");
 }
 
+/* Guest features in output order, with libvirt's fixed default/toggle
+ * attributes (NULL: an empty element without them). */
+static const struct {
+	unsigned bit;
+	const char *name, *def, *toggle;
+} guest_features[] = {
+	{ CP_GF_PAE, "pae", NULL, NULL },
+	{ CP_GF_NONPAE, "nonpae", NULL, NULL },
+	{ CP_GF_ACPI, "acpi", "on", "yes" },
+	{ CP_GF_APIC, "apic", "on", "no" },
+	{ CP_GF_CPUSELECTION, "cpuselection", NULL, NULL },
+	{ CP_GF_DEVICEBOOT, "deviceboot", NULL, NULL },
+	{ CP_GF_DISKSNAPSHOT, "disksnapshot", "on", "no" },
+	{ CP_GF_EXTERNAL_SNAPSHOT, "externalSnapshot", NULL, NULL },
+};
+
+static void format_guest(struct cp_xml *x, const struct cp_guest *g)
+{
+	cp_xml_begin(x, "guest");
+	cp_xml_open(x);
+	cp_xml_leaf(x, "os_type", "%s", g->os_type ? g->os_type : "hvm");
+	cp_xml_begin(x, "arch");
+	cp_xml_attr(x, "name", "%s", g->arch);
+	cp_xml_open(x);
+	cp_xml_leaf(x, "wordsize", "%u", g->wordsize);
+	cp_xml_leaf(x, "emulator", "%s", g->emulator);
+	for (size_t i = 0; i < g->nmachines; i++) {
+		const struct cp_guest_machine *m = &g->machines[i];
+
+		cp_xml_begin(x, "machine");
+		if (m->canonical)
+			cp_xml_attr(x, "canonical", "%s", m->canonical);
+		if (m->max_cpus)
+			cp_xml_attr(x, "maxCpus", "%u", m->max_cpus);
+		if (m->deprecated)
+			cp_xml_attr(x, "deprecated", "yes");
+		cp_xml_text(x, "machine", "%s", m->name);
+	}
+	if (g->tcg) {
+		cp_xml_begin(x, "domain");
+		cp_xml_attr(x, "type", "qemu");
+		cp_xml_empty(x);
+	}
+	if (g->kvm) {
+		cp_xml_begin(x, "domain");
+		cp_xml_attr(x, "type", "kvm");
+		cp_xml_empty(x);
+	}
+	cp_xml_close(x, "arch");
+	if (g->features) {
+		cp_xml_begin(x, "features");
+		cp_xml_open(x);
+		for (size_t i = 0; i < sizeof(guest_features) / sizeof(guest_features[0]); i++) {
+			if (!(g->features & guest_features[i].bit))
+				continue;
+			cp_xml_begin(x, guest_features[i].name);
+			if (guest_features[i].def) {
+				cp_xml_attr(x, "default", "%s", guest_features[i].def);
+				cp_xml_attr(x, "toggle", "%s", guest_features[i].toggle);
+			}
+			cp_xml_empty(x);
+		}
+		cp_xml_close(x, "features");
+	}
+	cp_xml_close(x, "guest");
+}
+
 char *cp_caps_format(const struct cp_host *h)
 {
 	struct cp_xml x = { 0 };
@@ -368,6 +435,11 @@ char *cp_caps_format(const struct cp_host *h)
 	cp_xml_blank(&x);
 	format_host(&x, h);
 	cp_xml_blank(&x);
+	/* each <guest> is followed by a blank line, like the host */
+	for (size_t i = 0; i < h->nguests; i++) {
+		format_guest(&x, &h->guests[i]);
+		cp_xml_blank(&x);
+	}
 	cp_xml_close(&x, "capabilities");
 	/* virsh adds one newline after libvirt's document. */
 	cp_xml_blank(&x);
