@@ -44,6 +44,14 @@ static const char *member_str(json_object *o, const char *key)
 	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+/* Only a JSON true counts, as for libvirt. */
+static bool member_true(json_object *o, const char *key)
+{
+	json_object *v = member(o, key);
+
+	return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
 static bool names_machine(json_object *m, const char *what)
 {
 	const char *name = member_str(m, "name"), *alias = member_str(m, "alias");
@@ -81,7 +89,7 @@ void cp_guest_machines(json_object *machines, const char *binary_arch,
 		/* libvirt keeps the last match of each */
 		if (pref && names_machine(m, pref))
 			preferred = (ssize_t)nkept;
-		if (json_object_get_boolean(member(m, "is-default")))
+		if (member_true(m, "is-default"))
 			qdefault = (ssize_t)nkept;
 		kept[nkept++] = m;
 	}
@@ -104,7 +112,7 @@ void cp_guest_machines(json_object *machines, const char *binary_arch,
 		v[nv].name = cp_strdup(alias ? alias : name);
 		v[nv].canonical = alias ? cp_strdup(name) : NULL;
 		v[nv].max_cpus = max > 0 && max <= UINT_MAX ? (unsigned)max : 0;
-		v[nv].deprecated = json_object_get_boolean(member(kept[i], "deprecated"));
+		v[nv].deprecated = member_true(kept[i], "deprecated");
 		nv++;
 	}
 	/* every canonical name is listed in its own right, just before its alias */
