@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,12 +342,75 @@ static char *ts(const struct timespec *t)
 	return cp_asprintf("%lld.%09ld", (long long)t->tv_sec, t->tv_nsec);
 }
 
+static char *kernel_of(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 ? cp_asprintf("%s %s", u.release, u.version) : cp_strdup("");
+}
+
+static char *kvm_of(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	return cp_strdup(fd >= 0 ? "1" : "0");
+}
+
+/* The live host-wide fields (and the module listing of each binary
+ * directory) are computed once per process: every emulator of a `host`
+ * run shares them, and /proc/cpuinfo is slow on large machines.  A run
+ * lasts seconds; nothing here changes meaningfully within one. */
+static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *memo[CP_CK_COUNT];
+static struct cp_strv memo_dirs, memo_mods;
+
+static char *memo_field(enum cp_ck f, const struct cp_root *r)
+{
+	char *v;
+
+	pthread_mutex_lock(&memo_mu);
+	if (!memo[f]) {
+		switch (f) {
+		case CP_CK_KERNEL: memo[f] = kernel_of(); break;
+		case CP_CK_MICROCODE: memo[f] = microcode_of(r, "/proc/cpuinfo"); break;
+		case CP_CK_SIGNATURE: memo[f] = signature_of(r); break;
+		case CP_CK_KVM: memo[f] = kvm_of("/dev/kvm"); break;
+		default: memo[f] = cp_strdup(""); break;
+		}
+	}
+	v = cp_strdup(memo[f]);
+	pthread_mutex_unlock(&memo_mu);
+	return v;
+}
+
+static char *memo_modules(const char *binary)
+{
+	const char *slash = strrchr(binary, '/');
+	char *dir = cp_strndup(binary, slash ? (size_t)(slash - binary) : 0), *v = NULL;
+
+	pthread_mutex_lock(&memo_mu);
+	for (size_t i = 0; i < memo_dirs.n && !v; i++)
+		if (strcmp(memo_dirs.v[i], dir) == 0)
+			v = cp_strdup(memo_mods.v[i]);
+	if (!v) {
+		v = modules_listing(binary, NULL);
+		cp_strv_push(&memo_dirs, dir);
+		cp_strv_push(&memo_mods, cp_strdup(v));
+		dir = NULL;
+	}
+	pthread_mutex_unlock(&memo_mu);
+	free(dir);
+	return v;
+}
+
 int cp_cache_key_get(const char *binary, const struct cp_cache_inputs *in, struct cp_cache_key *out)
 {
 	static const struct cp_cache_inputs live = { 0 };
 	struct cp_root *r;
 	struct stat st;
-	int fd, rc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!in)
@@ -362,21 +426,14 @@ int cp_cache_key_get(const char *binary, const struct cp_cache_inputs *in, struc
 	out->f[CP_CK_SIZE] = cp_asprintf("%lld", (long long)st.st_size);
 	out->f[CP_CK_MTIME] = ts(&st.st_mtim);
 	out->f[CP_CK_CTIME] = ts(&st.st_ctim);
-	out->f[CP_CK_MODULES] = modules_listing(binary, in->module_dirs);
-	if (in->kernel) {
-		out->f[CP_CK_KERNEL] = cp_strdup(in->kernel);
-	} else {
-		struct utsname u;
-
-		out->f[CP_CK_KERNEL] = uname(&u) == 0 ? cp_asprintf("%s %s", u.release, u.version)
-						      : cp_strdup("");
-	}
-	out->f[CP_CK_MICROCODE] = microcode_of(r, in->cpuinfo_path ? in->cpuinfo_path : "/proc/cpuinfo");
-	out->f[CP_CK_SIGNATURE] = in->signature ? cp_strdup(in->signature) : signature_of(r);
-	fd = open(in->kvm_path ? in->kvm_path : "/dev/kvm", O_RDWR | O_CLOEXEC);
-	out->f[CP_CK_KVM] = cp_strdup(fd >= 0 ? "1" : "0");
-	if (fd >= 0)
-		close(fd);
+	out->f[CP_CK_MODULES] = in->module_dirs ? modules_listing(binary, in->module_dirs)
+						: memo_modules(binary);
+	out->f[CP_CK_KERNEL] = in->kernel ? cp_strdup(in->kernel) : memo_field(CP_CK_KERNEL, r);
+	out->f[CP_CK_MICROCODE] = in->cpuinfo_path ? microcode_of(r, in->cpuinfo_path)
+						   : memo_field(CP_CK_MICROCODE, r);
+	out->f[CP_CK_SIGNATURE] = in->signature ? cp_strdup(in->signature) : memo_field(CP_CK_SIGNATURE, r);
+	out->f[CP_CK_KVM] = in->kvm_path ? kvm_of(in->kvm_path) : memo_field(CP_CK_KVM, r);
+	/* tests change the environment between keys: never memoized */
 	out->f[CP_CK_ENV] = env_of();
 	out->f[CP_CK_CAPSPROBE] = cp_strdup(in->version ? in->version : PACKAGE_VERSION);
 	cp_root_free(r);
@@ -705,10 +762,10 @@ static bool is_entry_name(const char *n)
 	return true;
 }
 
-/* Read a whole entry file (regular, ours, bounded) and parse it. */
-static int read_entry(struct cp_cache *c, const char *name, json_object **out, uint64_t *size)
+/* Read a whole entry file: regular, ours, bounded.  1 and the text (NUL-
+ * terminated), 0 when there is none, -EBADMSG or -errno otherwise. */
+static int read_entry(struct cp_cache *c, const char *name, char **out, size_t *outlen, uint64_t *size)
 {
-	struct json_tokener *tok;
 	struct stat st;
 	char *buf;
 	size_t len = 0;
@@ -724,12 +781,12 @@ static int read_entry(struct cp_cache *c, const char *name, json_object **out, u
 		close(fd);
 		return rc;
 	}
+	if (size)
+		*size = (uint64_t)st.st_size;
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (uint64_t)st.st_size > CP_CACHE_MAX_ENTRY) {
 		close(fd);
 		return -EBADMSG;
 	}
-	if (size)
-		*size = (uint64_t)st.st_size;
 	/* one byte more than the size, to see a file that grew */
 	buf = cp_malloc((size_t)st.st_size + 2);
 	while (len < (size_t)st.st_size + 1 && (n = read(fd, buf + len, (size_t)st.st_size + 1 - len)) != 0) {
@@ -744,19 +801,64 @@ static int read_entry(struct cp_cache *c, const char *name, json_object **out, u
 	close(fd);
 	if (rc == 0 && len != (size_t)st.st_size)
 		rc = -EBADMSG;
-	if (rc == 0) {
-		tok = json_tokener_new_ex(ENTRY_DEPTH);
-		*out = json_tokener_parse_ex(tok, buf, (int)len);
-		if (!*out || json_tokener_get_error(tok) != json_tokener_success ||
-		    json_tokener_get_parse_end(tok) != len || !json_object_is_type(*out, json_type_object)) {
-			json_object_put(*out);
-			*out = NULL;
-			rc = -EBADMSG;
-		}
-		json_tokener_free(tok);
+	if (rc < 0) {
+		free(buf);
+		return rc;
 	}
-	free(buf);
-	return rc < 0 ? rc : 1;
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 1;
+}
+
+/* Parse exactly len bytes as one JSON value. */
+static json_object *parse_exact(const char *s, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new_ex(ENTRY_DEPTH);
+	json_object *o = json_tokener_parse_ex(tok, s, (int)len);
+
+	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+		  json_tokener_get_parse_end(tok) != len)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* An entry is one JSON document laid out in lines, so that a load parses
+ * only the answers its request needs (the full x86 schema costs
+ * milliseconds; a <guest> needs five small answers):
+ *   {"format":2,...,"key":{...},"probe":{...},"answers":[
+ *   {"p":1,"q":"version","ret":...},
+ *   ...
+ *   {"p":2,"q":"machines","ret":...}
+ *   ]}
+ * Serialized JSON has no raw newline, so lines are the answers.  The
+ * header line is parsed with "]}" appended. */
+#define HEADER_END "\"answers\":["
+#define ENTRY_END "\n]}\n"
+
+static json_object *parse_header(const char *buf, size_t len, const char **body)
+{
+	const char *nl = memchr(buf, '\n', len);
+	size_t hl = nl ? (size_t)(nl - buf) : 0;
+	json_object *doc;
+	char *h;
+
+	if (!nl || hl < strlen(HEADER_END) || memcmp(nl - strlen(HEADER_END), HEADER_END, strlen(HEADER_END)))
+		return NULL;
+	h = cp_malloc(hl + 3);
+	memcpy(h, buf, hl);
+	memcpy(h + hl, "]}", 3);
+	doc = parse_exact(h, hl + 2);
+	free(h);
+	if (doc && !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		doc = NULL;
+	}
+	*body = nl + 1;
+	return doc;
 }
 
 static int entry_format(json_object *doc)
@@ -766,27 +868,107 @@ static int entry_format(json_object *doc)
 	return f ? json_object_get_int(f) : -1;
 }
 
-int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, struct cp_qemu_probe *out)
+/* The questions a light probe asks (probe.c's table, light column). */
+#define LIGHT_QS ((1u << CP_Q_VERSION) | (1u << CP_Q_TARGET) | (1u << CP_Q_KVM) | \
+		  (1u << CP_Q_TYPES) | (1u << CP_Q_MACHINES))
+
+/* One answer line: {"p":N,"q":"name",...}[,] — which answer it is comes
+ * from the fixed prefix, so that unneeded lines are skipped unparsed. */
+static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, bool light, bool pass2)
+{
+	struct cp_qemu_pass *ps;
+	const char *q0 = line + 12, *q1;	/* after {"p":N,"q":" */
+	struct cp_qanswer *a;
+	json_object *o, *ret;
+	int q;
+
+	if (len && line[len - 1] == ',')
+		len--;
+	if (len < 16 || memcmp(line, "{\"p\":", 5) != 0 || (line[5] != '1' && line[5] != '2') ||
+	    memcmp(line + 6, ",\"q\":\"", 6) != 0 || !(q1 = memchr(q0, '"', len - 12)))
+		return -EBADMSG;
+	for (q = 0; q < CP_Q_COUNT; q++)
+		if ((size_t)(q1 - q0) == strlen(q_names[q]) && memcmp(q0, q_names[q], (size_t)(q1 - q0)) == 0)
+			break;
+	if (q == CP_Q_COUNT)
+		return -EBADMSG;
+	ps = line[5] == '1' ? &out->pass1 : &out->pass2;
+	if ((light && !(LIGHT_QS & (1u << q))) || (ps == &out->pass2 && !pass2))
+		return 0;
+	a = &ps->a[q];
+	if (a->asked || !(o = parse_exact(line, len)))
+		return -EBADMSG;
+	if (!json_object_object_get_ex(o, "ret", &ret) ||
+	    copy_fixed(a->err_class, sizeof(a->err_class), o, "class") < 0 ||
+	    copy_fixed(a->err_desc, sizeof(a->err_desc), o, "desc") < 0) {
+		json_object_put(o);
+		return -EBADMSG;
+	}
+	a->asked = true;
+	a->ret = json_object_get(ret);
+	json_object_put(o);
+	return 0;
+}
+
+static int load_probe(json_object *doc, const char *body, const char *end, const struct cp_probe_req *req,
+		      struct cp_qemu_probe *out)
+{
+	json_object *probe = member(doc, "probe", json_type_object);
+	bool light = req && req->light;
+	bool pass2;
+
+	if (!probe || cp_probe_from_json(probe, out) < 0)
+		return -EBADMSG;
+	/* what a probe for this request would have: pass 2 only for TCG */
+	pass2 = out->pass2.ran && (!req || req->need_tcg);
+	if (!pass2)
+		out->pass2.ran = false;
+	while (body < end) {
+		const char *nl = memchr(body, '\n', (size_t)(end - body));
+		int rc;
+
+		if (!nl)
+			return -EBADMSG;
+		rc = answer_line(body, (size_t)(nl - body), out, light, pass2);
+		if (rc < 0)
+			return rc;
+		body = nl + 1;
+	}
+	return 0;
+}
+
+int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_probe_req *req,
+		  struct cp_qemu_probe *out)
 {
 	char name[65 + sizeof(ENTRY_SUFFIX)];
-	const char *bin = key->f[CP_CK_BINARY];
-	json_object *doc, *k, *probe;
+	const char *bin = key->f[CP_CK_BINARY], *body, *why = NULL;
+	json_object *doc = NULL, *k;
+	char *buf = NULL;
+	size_t len;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	entry_name(bin, name);
-	rc = read_entry(c, name, &doc, NULL);
+	rc = read_entry(c, name, &buf, &len, NULL);
 	if (rc == 0)
 		return 0;
 	if (rc < 0) {
 		cp_verbose("cache entry %s/%s for %s: %s, ignored", c->dir, name, bin,
-			   rc == -EBADMSG ? "corrupt or truncated" : strerror(-rc));
+			   rc == -EBADMSG ? "not a regular file of ours, or too large" : strerror(-rc));
 		return rc;
 	}
+	rc = -EBADMSG;
+	if (len < strlen(ENTRY_END) || strcmp(buf + len - strlen(ENTRY_END), ENTRY_END) != 0) {
+		why = "truncated";
+		goto out;
+	}
+	if (!(doc = parse_header(buf, len, &body))) {
+		why = "corrupt";
+		goto out;
+	}
 	if (entry_format(doc) != CP_CACHE_FORMAT) {
-		cp_verbose("cache entry %s/%s for %s: another format, ignored", c->dir, name, bin);
-		json_object_put(doc);
-		return -EBADMSG;
+		why = "another format";
+		goto out;
 	}
 	k = member(doc, "key", json_type_object);
 	for (int i = 0; i < CP_CK_COUNT; i++) {
@@ -794,23 +976,31 @@ int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, struct cp_
 
 		if (!v || strcmp(json_object_get_string(v), key->f[i]) != 0) {
 			cp_verbose("cache entry for %s is stale: %s changed", bin, cp_cache_key_names[i]);
-			json_object_put(doc);
-			return -ESTALE;
+			rc = -ESTALE;
+			goto out;
 		}
 	}
-	probe = member(doc, "probe", json_type_object);
-	rc = probe ? cp_probe_from_json(probe, out) : -EBADMSG;
-	json_object_put(doc);
-	if (rc == 0 && (!out->binary || strcmp(out->binary, bin) != 0)) {
-		cp_qemu_probe_free(out);
+	rc = load_probe(doc, body, buf + len - strlen(ENTRY_END) + 1, req, out);
+	if (rc == 0 && (!out->binary || strcmp(out->binary, bin) != 0))
 		rc = -EBADMSG;
-	}
 	if (rc < 0) {
-		cp_clear_error();
-		cp_verbose("cache entry %s/%s for %s: malformed probe, ignored", c->dir, name, bin);
-		return -EBADMSG;
+		why = "malformed probe";
+	} else if (req && !cp_cache_covers(out, req)) {
+		cp_verbose("cache entry for %s lacks answers this request needs", bin);
+		rc = -ENODATA;
+	} else {
+		rc = 1;
 	}
-	return 1;
+out:
+	if (why)
+		cp_verbose("cache entry %s/%s for %s: %s, ignored", c->dir, name, bin, why);
+	if (rc != 1) {
+		cp_clear_error();
+		cp_qemu_probe_free(out);
+	}
+	json_object_put(doc);
+	free(buf);
+	return rc;
 }
 
 /* mkstemp inside the directory descriptor, so that a renamed or replaced
@@ -835,11 +1025,35 @@ static int tmp_open(struct cp_cache *c, char name[32])
 	return -EEXIST;
 }
 
+static void answer_lines(struct cp_buf *b, int n, const struct cp_qemu_pass *ps)
+{
+	for (int q = 0; q < CP_Q_COUNT; q++) {
+		const struct cp_qanswer *a = &ps->a[q];
+		json_object *o;
+
+		if (!a->asked)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "p", json_object_new_int(n));
+		add_str(o, "q", q_names[q]);
+		json_object_object_add(o, "ret", json_object_get(a->ret));
+		if (a->err_class[0] || a->err_desc[0]) {
+			add_str(o, "class", a->err_class);
+			add_str(o, "desc", a->err_desc);
+		}
+		cp_buf_printf(b, "%s\n%s", b->s[b->len - 1] == '[' ? "" : ",",
+			      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+}
+
 static char *entry_text(const struct cp_cache_key *key, const struct cp_qemu_probe *p, size_t *len)
 {
-	json_object *doc = json_object_new_object(), *k = json_object_new_object();
+	json_object *doc = json_object_new_object(), *k = json_object_new_object(), *probe;
+	struct cp_buf b = { 0 };
+	const char *h;
 	char ver[32];
-	char *s;
 
 	for (int i = 0; i < CP_CK_COUNT; i++)
 		add_str(k, cp_cache_key_names[i], key->f[i]);
@@ -850,11 +1064,20 @@ static char *entry_text(const struct cp_cache_key *key, const struct cp_qemu_pro
 	add_str(doc, "emulator", key->f[CP_CK_BINARY]);
 	add_str(doc, "qemu_version", ver);
 	json_object_object_add(doc, "key", k);
-	json_object_object_add(doc, "probe", cp_probe_to_json(p));
-	s = cp_strdup(json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE, len));
+	/* the probe without its answers: those follow, one per line */
+	probe = cp_probe_to_json(p);
+	json_object_object_add(json_object_object_get(probe, "pass1"), "answers", json_object_new_object());
+	json_object_object_add(json_object_object_get(probe, "pass2"), "answers", json_object_new_object());
+	json_object_object_add(doc, "probe", probe);
+	h = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	cp_buf_add(&b, h, strlen(h) - 1);	/* without the closing brace */
+	cp_buf_puts(&b, "," HEADER_END);
 	json_object_put(doc);
-	return s;
+	answer_lines(&b, 1, &p->pass1);
+	answer_lines(&b, 2, &p->pass2);
+	cp_buf_puts(&b, ENTRY_END);
+	*len = b.len;
+	return cp_buf_steal(&b);
 }
 
 int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_qemu_probe *p)
@@ -935,12 +1158,18 @@ int cp_cache_list(struct cp_cache *c, struct cp_cache_entry **out, size_t *n)
 	for (size_t i = 0; i < names.n; i++) {
 		struct cp_cache_entry *e = &(*out)[*n];
 		json_object *doc = NULL, *w;
-		const char *s;
+		const char *s, *body;
+		char *buf = NULL;
+		size_t len;
+		int rc = read_entry(c, names.v[i], &buf, &len, &e->size);
 
-		if (read_entry(c, names.v[i], &doc, &e->size) == 0)
+		if (rc == 0)
 			continue;	/* removed meanwhile */
 		e->file = cp_strdup(names.v[i]);
 		(*n)++;
+		if (rc > 0)
+			doc = parse_header(buf, len, &body);
+		free(buf);
 		if (!doc || entry_format(doc) != CP_CACHE_FORMAT) {
 			json_object_put(doc);
 			continue;

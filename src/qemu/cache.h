@@ -29,7 +29,7 @@
 #include "qemu/probe.h"
 
 /* Bumped whenever the entry layout or the meaning of a key field changes. */
-#define CP_CACHE_FORMAT 1
+#define CP_CACHE_FORMAT 2
 /* An entry larger than this is not read (a full x86 probe is about 1 MiB). */
 #define CP_CACHE_MAX_ENTRY (32u << 20)
 
@@ -92,11 +92,16 @@ void cp_cache_close(struct cp_cache *c);
 const char *cp_cache_path(const struct cp_cache *c);
 
 /* 1 and *out filled (free with cp_qemu_probe_free) when the entry for
- * key->f[CP_CK_BINARY] matches key in every field; anything else is a miss:
- * 0 no entry, -ESTALE the key differs, -EBADMSG corrupt, truncated or of
- * another format, other -errno unreadable.  Misses other than 0 are
- * reported with cp_verbose() only. */
-int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, struct cp_qemu_probe *out);
+ * key->f[CP_CK_BINARY] matches key in every field and answers req.  *out
+ * then holds what a probe for req would have given: only the light
+ * questions for a light request, no pass 2 unless need_tcg (req NULL:
+ * everything stored).  Anything else is a miss: 0 no entry, -ENODATA the
+ * entry lacks answers req needs (a light entry, no TCG pass), -ESTALE the
+ * key differs, -EBADMSG corrupt, truncated or of another format, other
+ * -errno unreadable.  Misses are reported with cp_verbose() only; on any
+ * miss, probe and cp_cache_store(). */
+int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_probe_req *req,
+		  struct cp_qemu_probe *out);
 
 /* Write (or replace) the entry.  Failure is reported with cp_warn() and
  * returned as -errno for the tests; callers ignore it. */

@@ -139,7 +139,7 @@ static void assert_hit(struct cp_cache *c, const struct cp_cache_key *k, const s
 	struct cp_qemu_probe got;
 	char *a, *b;
 
-	ck_assert_int_eq(cp_cache_load(c, k, &got), 1);
+	ck_assert_int_eq(cp_cache_load(c, k, NULL, &got), 1);
 	a = probe_text(want);
 	b = probe_text(&got);
 	ck_assert_str_eq(a, b);
@@ -152,7 +152,7 @@ static void assert_miss(struct cp_cache *c, const struct cp_cache_key *k, int wh
 {
 	struct cp_qemu_probe got;
 
-	ck_assert_int_eq(cp_cache_load(c, k, &got), why);
+	ck_assert_int_eq(cp_cache_load(c, k, NULL, &got), why);
 	ck_assert_ptr_null(got.binary);
 	ck_assert_ptr_null(got.pass1.a[CP_Q_VERSION].ret);
 }
@@ -431,7 +431,7 @@ START_TEST(invalidation)
 		ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k2), 0);
 		ck_assert_msg(strcmp(k.f[cases[i].field], k2.f[cases[i].field]) != 0,
 			      "%s: %s unchanged", cases[i].what, cp_cache_key_names[cases[i].field]);
-		ck_assert_msg(cp_cache_load(c, &k2, &(struct cp_qemu_probe){ 0 }) == -ESTALE,
+		ck_assert_msg(cp_cache_load(c, &k2, NULL, &(struct cp_qemu_probe){ 0 }) == -ESTALE,
 			      "%s: entry not stale", cases[i].what);
 		/* the old key still matches the entry: only the field changed */
 		assert_hit(c, &k, &e.probe);
@@ -610,13 +610,13 @@ START_TEST(corrupt_entries)
 	assert_miss(c, &k, -EBADMSG);
 	free(bad);
 	/* foreign format, a JSON array, a probe with a broken answer */
-	bad = replace_once(good, "\"format\":1", "\"format\":999");
+	bad = replace_once(good, "\"format\":2", "\"format\":999");
 	put_bytes(ep, bad, strlen(bad));
 	assert_miss(c, &k, -EBADMSG);
 	free(bad);
 	put_bytes(ep, "[1,2,3]", 7);
 	assert_miss(c, &k, -EBADMSG);
-	bad = replace_once(good, "\"answers\":{", "\"answers\":{\"bogus\":{\"ret\":1},");
+	bad = replace_once(good, "{\"p\":1,\"q\":\"version\"", "{\"p\":1,\"q\":\"bogus\"");
 	put_bytes(ep, bad, strlen(bad));
 	assert_miss(c, &k, -EBADMSG);
 	free(bad);
@@ -645,6 +645,84 @@ START_TEST(corrupt_entries)
 	ck_assert_int_eq(cp_cache_store(c, &k, &e.probe), 0);
 	assert_hit(c, &k, &e.probe);
 	free(good);
+	free(ep);
+	cp_cache_key_free(&k);
+	cp_cache_close(c);
+	env_teardown(&e);
+}
+END_TEST
+
+/* ---- a load gives what a probe for the request would give ---- */
+
+START_TEST(partial_loads)
+{
+	static const enum cp_q light_qs[] = { CP_Q_VERSION, CP_Q_TARGET, CP_Q_KVM, CP_Q_TYPES, CP_Q_MACHINES };
+	struct cp_probe_req full = { .binary = "x" }, full_tcg = { .binary = "x", .need_tcg = true },
+			    light = { .binary = "x", .light = true };
+	struct env e;
+	struct cp_cache *c;
+	struct cp_cache_key k;
+	struct cp_qemu_probe got, lp;
+	char *ep, *text, *bad;
+	size_t len;
+
+	env_setup(&e);
+	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
+	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_store(c, &k, &e.probe), 0);
+
+	/* light: the five light answers of both passes, nothing else */
+	ck_assert_int_eq(cp_cache_load(c, &k, &light, &got), 1);
+	for (int q = 0; q < CP_Q_COUNT; q++) {
+		bool is_light = false;
+
+		for (size_t i = 0; i < sizeof(light_qs) / sizeof(light_qs[0]); i++)
+			is_light |= light_qs[i] == (enum cp_q)q;
+		ck_assert(got.pass1.a[q].asked == (is_light && e.probe.pass1.a[q].asked));
+		ck_assert(json_object_equal(got.pass1.a[q].ret, is_light ? e.probe.pass1.a[q].ret : NULL));
+	}
+	ck_assert(!got.pass2.ran);	/* a light request without need_tcg */
+	ck_assert(!cp_cache_covers(&got, &full));
+	cp_qemu_probe_free(&got);
+	/* full without TCG: pass 1 whole, no pass 2 */
+	ck_assert_int_eq(cp_cache_load(c, &k, &full, &got), 1);
+	ck_assert(got.pass1.a[CP_Q_SCHEMA].asked && got.pass1.a[CP_Q_CPU_DEFS].asked && !got.pass2.ran);
+	ck_assert(!got.pass2.a[CP_Q_CPU_DEFS].asked);
+	cp_qemu_probe_free(&got);
+	ck_assert_int_eq(cp_cache_load(c, &k, &full_tcg, &got), 1);
+	ck_assert(got.pass2.ran && got.pass2.a[CP_Q_CPU_DEFS].asked);
+	cp_qemu_probe_free(&got);
+
+	/* a damaged answer that a light load skips: only full loads see it */
+	ep = entry_path(&e, e.binary);
+	text = slurp(ep, &len);
+	bad = replace_once(text, "{\"p\":1,\"q\":\"schema\",\"ret\":", "{\"p\":1,\"q\":\"schema\",\"ret\":}");
+	put_bytes(ep, bad, strlen(bad));
+	ck_assert_int_eq(cp_cache_load(c, &k, &light, &got), 1);
+	cp_qemu_probe_free(&got);
+	ck_assert_int_eq(cp_cache_load(c, &k, &full, &got), -EBADMSG);
+	ck_assert_ptr_null(got.binary);
+	free(bad);
+	free(text);
+
+	/* an entry from a light probe does not answer a full request */
+	lp = (struct cp_qemu_probe){ .binary = cp_strdup(e.binary), .arch = "x86_64", .version = 7002022,
+				     .kvm = true, .tcg = true };
+	lp.pass1.ran = true;
+	snprintf(lp.pass1.accel, sizeof(lp.pass1.accel), "kvm:tcg");
+	for (size_t i = 0; i < sizeof(light_qs) / sizeof(light_qs[0]); i++) {
+		lp.pass1.a[light_qs[i]].asked = true;
+		lp.pass1.a[light_qs[i]].ret = json_object_get(e.probe.pass1.a[light_qs[i]].ret);
+	}
+	ck_assert_int_eq(cp_cache_store(c, &k, &lp), 0);
+	ck_assert_int_eq(cp_cache_load(c, &k, &light, &got), 1);
+	cp_qemu_probe_free(&got);
+	ck_assert_int_eq(cp_cache_load(c, &k, &full, &got), -ENODATA);
+	ck_assert_int_eq(cp_cache_load(c, &k, &(struct cp_probe_req){ .binary = "x", .light = true,
+								     .need_tcg = true }, &got), -ENODATA);
+	ck_assert_ptr_null(got.binary);
+
+	cp_qemu_probe_free(&lp);
 	free(ep);
 	cp_cache_key_free(&k);
 	cp_cache_close(c);
@@ -844,7 +922,7 @@ static int hammer(struct env *e, const struct cp_cache_key *k, int id, const cha
 			free(e->probe.package);
 			e->probe.package = pkg;
 		}
-		rc = cp_cache_load(c, k, &got);
+		rc = cp_cache_load(c, k, NULL, &got);
 		if (rc == 1) {
 			char *s;
 
@@ -1051,6 +1129,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, invalidation_default_moddirs);
 	tcase_add_test(tc, key_inputs);
 	tcase_add_test(tc, corrupt_entries);
+	tcase_add_test(tc, partial_loads);
 	tcase_add_test(tc, permissions);
 	tcase_add_test(tc, foreign_owner);
 	tcase_add_test(tc, store_failures);
