@@ -99,6 +99,7 @@ static int run_host(int argc, char **argv)
 		{ "record", required_argument, NULL, 'r' },
 		{ "no-guests", no_argument, NULL, 'G' },
 		{ "emulator", required_argument, NULL, 'e' },
+		{ "emulatorbin", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
