@@ -337,6 +337,7 @@ struct run {
 static int probe_binary(const struct run *run, struct job *j)
 {
 	int64_t timeout = run->o->timeout_ms > 0 ? run->o->timeout_ms : CP_GUEST_TIMEOUT_MS;
+	int rc;
 	struct cp_probe_req req = {
 		.binary = j->binary,
 		.deadline_ms = cp_clock_ms() + timeout,	/* each probe its own */
@@ -346,8 +347,6 @@ static int probe_binary(const struct run *run, struct job *j)
 		.replay1 = j->rp1,
 		.replay2 = j->rp2,
 	};
-
-	int rc;
 
 	/* a clear message for a missing or unusable file */
 	if (!run->replay && (rc = cp_proc_check_binary(j->binary)) < 0)
