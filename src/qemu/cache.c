@@ -407,14 +407,16 @@ static char *memo_modules(const char *binary)
 
 int cp_cache_key_get(const char *binary, const struct cp_cache_inputs *in, struct cp_cache_key *out)
 {
-	static const struct cp_cache_inputs live = { 0 };
+	static const struct cp_cache_inputs none = { 0 };
+	/* only the live caller (in NULL) shares the per-process results */
+	bool live = !in;
 	struct cp_root *r;
 	struct stat st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!in)
-		in = &live;
+		in = &none;
 	if (stat(binary, &st) < 0)
 		return cp_fail(-errno, "%s: %s", binary, strerror(errno));
 	rc = cp_root_new(NULL, &r);
@@ -426,14 +428,19 @@ int cp_cache_key_get(const char *binary, const struct cp_cache_inputs *in, struc
 	out->f[CP_CK_SIZE] = cp_asprintf("%lld", (long long)st.st_size);
 	out->f[CP_CK_MTIME] = ts(&st.st_mtim);
 	out->f[CP_CK_CTIME] = ts(&st.st_ctim);
-	out->f[CP_CK_MODULES] = in->module_dirs ? modules_listing(binary, in->module_dirs)
-						: memo_modules(binary);
-	out->f[CP_CK_KERNEL] = in->kernel ? cp_strdup(in->kernel) : memo_field(CP_CK_KERNEL, r);
-	out->f[CP_CK_MICROCODE] = in->cpuinfo_path ? microcode_of(r, in->cpuinfo_path)
-						   : memo_field(CP_CK_MICROCODE, r);
-	out->f[CP_CK_SIGNATURE] = in->signature ? cp_strdup(in->signature) : memo_field(CP_CK_SIGNATURE, r);
-	out->f[CP_CK_KVM] = in->kvm_path ? kvm_of(in->kvm_path) : memo_field(CP_CK_KVM, r);
-	/* tests change the environment between keys: never memoized */
+	out->f[CP_CK_MODULES] = live ? memo_modules(binary) : modules_listing(binary, in->module_dirs);
+	if (live) {
+		out->f[CP_CK_KERNEL] = memo_field(CP_CK_KERNEL, r);
+		out->f[CP_CK_MICROCODE] = memo_field(CP_CK_MICROCODE, r);
+		out->f[CP_CK_SIGNATURE] = memo_field(CP_CK_SIGNATURE, r);
+		out->f[CP_CK_KVM] = memo_field(CP_CK_KVM, r);
+	} else {
+		out->f[CP_CK_KERNEL] = in->kernel ? cp_strdup(in->kernel) : kernel_of();
+		out->f[CP_CK_MICROCODE] = microcode_of(r, in->cpuinfo_path ? in->cpuinfo_path : "/proc/cpuinfo");
+		out->f[CP_CK_SIGNATURE] = in->signature ? cp_strdup(in->signature) : signature_of(r);
+		out->f[CP_CK_KVM] = kvm_of(in->kvm_path ? in->kvm_path : "/dev/kvm");
+	}
+	/* the environment may change between keys (tests do): never shared */
 	out->f[CP_CK_ENV] = env_of();
 	out->f[CP_CK_CAPSPROBE] = cp_strdup(in->version ? in->version : PACKAGE_VERSION);
 	cp_root_free(r);

@@ -541,6 +541,15 @@ START_TEST(key_inputs)
 	ck_assert(strlen(k.f[CP_CK_KERNEL]) > 2);
 	ck_assert(!strcmp(k.f[CP_CK_KVM], "0") || !strcmp(k.f[CP_CK_KVM], "1"));
 	ck_assert_ptr_nonnull(strstr(k.f[CP_CK_MODULES], "/run/qemu\n"));
+	/* a second live key (shared per-process results) is the same key */
+	{
+		struct cp_cache_key k2;
+
+		ck_assert_int_eq(cp_cache_key_get("/bin/sh", NULL, &k2), 0);
+		for (int i = 0; i < CP_CK_COUNT; i++)
+			ck_assert(strcmp(k.f[i], k2.f[i]) == 0);
+		cp_cache_key_free(&k2);
+	}
 	cp_cache_key_free(&k);
 	env_teardown(&e);
 }
