@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "host/host.h"
+#include "qemu/cache.h"
 #include "qemu/domcaps.h"
 #include "qemu/guests.h"
 #include "qemu/resolve.h"
@@ -37,7 +39,7 @@ static const struct command *find_command(const char *name);
 
 static const char exit_help[] =
 	"Exit status:\n"
-	"  0  the document was printed\n"
+	"  0  the document (or list) was printed\n"
 	"  1  usage error (unknown command or option, bad argument)\n"
 	"  2  probe failure, or (host) every emulator failed to probe; nothing\n"
 	"     is printed on standard output\n";
@@ -92,6 +94,70 @@ static int parse_timeout(const char *s, int64_t *ms)
 	return 0;
 }
 
+/* The probe cache options of host, domain and emulators. */
+struct cache_opts {
+	const char *dir;	/* --cache-dir; NULL: $CAPSPROBE_CACHE_DIR, else the default */
+	bool off;		/* --no-cache */
+	bool refresh;		/* --refresh */
+};
+
+#define CACHE_LONGOPTS \
+	{ "cache-dir", required_argument, NULL, 'C' }, \
+	{ "no-cache", no_argument, NULL, 'N' }, \
+	{ "refresh", no_argument, NULL, 'F' }
+
+#define CACHE_USAGE \
+	"      --cache-dir DIR   keep QEMU's answers in DIR (default: see FILES in\n" \
+	"                        capsprobe(1))\n" \
+	"      --no-cache        probe every emulator; neither read nor write the\n" \
+	"                        cache\n" \
+	"      --refresh         probe every emulator and rewrite its cache entry\n"
+
+static void cache_opt(struct cache_opts *co, int c, const char *arg)
+{
+	switch (c) {
+	case 'C': co->dir = arg; break;
+	case 'N': co->off = true; break;
+	case 'F': co->refresh = true; break;
+	}
+}
+
+static const char *cache_dir(const struct cache_opts *co)
+{
+	const char *env = getenv("CAPSPROBE_CACHE_DIR");
+
+	return co->dir ? co->dir : env && *env ? env : NULL;
+}
+
+static int check_cache_opts(const char *cmd, const struct cache_opts *co)
+{
+	if (co->off && co->refresh)
+		return usage_error(cmd, "--no-cache and --refresh exclude each other");
+	if (co->dir && !*co->dir)
+		return usage_error(cmd, "--cache-dir needs a directory");
+	return 0;
+}
+
+/* The cache for a live run that records nothing, or NULL: a cache that
+ * cannot be used (unsafe directory, no home) is a warning, and the run
+ * goes on uncached. */
+static struct cp_cache *open_cache(const struct cache_opts *co)
+{
+	struct cp_cache *c;
+
+	if (co->off) {
+		cp_verbose("probe cache: not used (--no-cache)");
+		return NULL;
+	}
+	if (cp_cache_open(cache_dir(co), true, &c) < 0) {
+		cp_warn("%s; not using the cache", *cp_last_error() ? cp_last_error() : "no cache directory");
+		cp_clear_error();
+		return NULL;
+	}
+	cp_verbose("probe cache: %s", cp_cache_path(c));
+	return c;
+}
+
 static int run_host(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -101,11 +167,13 @@ static int run_host(int argc, char **argv)
 		{ "emulator", required_argument, NULL, 'e' },
 		{ "emulatorbin", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 'T' },
+		CACHE_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *sysroot = NULL, *record = NULL;
+	struct cache_opts co = { 0 };
 	struct cp_host host = { 0 };
 	struct cp_guests_opts go = { 0 };
 	struct cp_guests_stats st;
@@ -135,6 +203,7 @@ static int run_host(int argc, char **argv)
 				return usage_error("host ", "invalid --timeout '%s' (seconds, > 0)", optarg);
 			}
 			break;
+		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
 		case 'v': cp_set_verbose(1); break;
 		case 'h': free(emulators); command_help(find_command("host")); return EXIT_OK;
 		case ':':
@@ -154,6 +223,10 @@ static int run_host(int argc, char **argv)
 		free(emulators);
 		return usage_error("host ", "--no-guests and --emulator exclude each other");
 	}
+	if ((rc = check_cache_opts("host ", &co))) {
+		free(emulators);
+		return rc;
+	}
 
 	if ((rc = cp_root_new(sysroot, &root)) < 0)
 		goto fail;
@@ -167,7 +240,12 @@ static int run_host(int argc, char **argv)
 		go.path_env = getenv("PATH");
 		/* conversations are recorded from live emulators only */
 		go.record = sysroot ? NULL : record;
+		/* replays and recordings never touch the cache */
+		if (!sysroot && !record)
+			go.cache = open_cache(&co);
+		go.refresh = co.refresh;
 		rc = cp_guests_probe(root, host.cpu.arch, &go, &host, &st);
+		cp_cache_close(go.cache);
 		if (rc == 0 && st.probed && st.failed == st.probed)
 			rc = cp_fail(-EIO, "every emulator failed to probe (%u)", st.failed);
 	}
@@ -200,11 +278,13 @@ static int run_domain(int argc, char **argv)
 		{ "sysroot", required_argument, NULL, 's' },
 		{ "record-qmp", required_argument, NULL, 'R' },
 		{ "record", required_argument, NULL, 'r' },
+		CACHE_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct cp_domain_args a = { 0 };
+	struct cache_opts co = { 0 };
 	struct cp_domcaps dc;
 	int c, rc;
 
@@ -223,6 +303,7 @@ static int run_domain(int argc, char **argv)
 		case 's': a.sysroot = optarg; break;
 		case 'R': a.record_qmp = optarg; break;
 		case 'r': a.record = optarg; break;
+		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
 		case 'v': cp_set_verbose(1); break;
 		case 'h': command_help(find_command("domain")); return EXIT_OK;
 		case ':': return usage_error("domain ", "option '%s' needs an argument", argv[optind - 1]);
@@ -235,9 +316,16 @@ static int run_domain(int argc, char **argv)
 		return usage_error("domain ", "--emulator needs a path");
 	if (cp_domain_check_args(&a) < 0)
 		return usage_error("domain ", "%s", cp_last_error());
+	if ((rc = check_cache_opts("domain ", &co)))
+		return rc;
 
 	cp_domcaps_init(&dc);
+	/* replays and recordings never touch the cache */
+	if (!a.sysroot && !a.record && !a.record_qmp)
+		a.cache = open_cache(&co);
+	a.refresh = co.refresh;
 	rc = cp_domain_caps(&a, &dc);
+	cp_cache_close(a.cache);
 	if (rc < 0) {
 		cp_domcaps_free(&dc);
 		fprintf(stderr, "error: %s\n", *cp_last_error() ? cp_last_error() : strerror(-rc));
@@ -249,6 +337,161 @@ static int run_domain(int argc, char **argv)
 		cp_domcaps_free(&dc);
 		return emit(doc);
 	}
+}
+
+static void format_version(unsigned v, char out[32])
+{
+	snprintf(out, 32, "%u.%u.%u", v / 1000000, v / 1000 % 1000, v % 1000);
+}
+
+/* One line per emulator, tab-separated: PATH ARCH VERSION KVM CACHED (see
+ * the command's notes); "-" where a failed probe knows nothing. */
+static int run_emulators(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 'T' },
+		CACHE_LONGOPTS,
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct cache_opts co = { 0 };
+	struct cp_guests_opts go = { 0 };
+	struct cp_emulator *v = NULL;
+	struct cp_host host = { 0 };
+	struct cp_buf out = { 0 };
+	struct cp_root *root;
+	size_t n = 0;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'T':
+			if (parse_timeout(optarg, &go.timeout_ms) < 0)
+				return usage_error("emulators ", "invalid --timeout '%s' (seconds, > 0)", optarg);
+			break;
+		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
+		case 'v': cp_set_verbose(1); break;
+		case 'h': command_help(find_command("emulators")); return EXIT_OK;
+		case ':': return usage_error("emulators ", "option '%s' needs an argument", argv[optind - 1]);
+		default: return usage_error("emulators ", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("emulators ", "unexpected argument '%s'", argv[optind]);
+	if ((rc = check_cache_opts("emulators ", &co)))
+		return rc;
+
+	/* the host's arch decides the native fallbacks of the search */
+	if ((rc = cp_root_new(NULL, &root)) < 0) {
+		fprintf(stderr, "error: %s\n", cp_last_error());
+		return EXIT_PROBE;
+	}
+	if (cp_probe_arch(root, &host) < 0)
+		cp_clear_error();
+	cp_root_free(root);
+	go.path_env = getenv("PATH");
+	go.cache = open_cache(&co);
+	go.refresh = co.refresh;
+	cp_emulators_probe(host.cpu.arch, &go, &v, &n);	/* a static name */
+	cp_cache_close(go.cache);
+	for (size_t i = 0; i < n; i++) {
+		char ver[32];
+
+		if (!v[i].arch) {
+			cp_warn("%s: %s", v[i].binary, v[i].error ? v[i].error : "probe failed");
+			cp_buf_printf(&out, "%s\t-\t-\t-\tno\n", v[i].binary);
+			continue;
+		}
+		format_version(v[i].version, ver);
+		cp_buf_printf(&out, "%s\t%s\t%s\t%s\t%s\n", v[i].binary, v[i].arch, ver,
+			      v[i].kvm ? "yes" : "no", v[i].cached ? "yes" : "no");
+	}
+	cp_emulators_free(v, n);
+	cp_buf_puts(&out, "");
+	return emit(cp_buf_steal(&out));
+}
+
+/* `cache [list]` and `cache clear`. */
+static int run_cache(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cache-dir", required_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct cache_opts co = { 0 };
+	struct cp_cache_entry *v = NULL;
+	struct cp_buf out = { 0 };
+	struct cp_cache *cache;
+	const char *action = "list";
+	size_t n = 0;
+	unsigned removed = 0;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	/* options may follow the action ("cache clear --cache-dir DIR") */
+	while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C': co.dir = optarg; break;
+		case 'v': cp_set_verbose(1); break;
+		case 'h': command_help(find_command("cache")); return EXIT_OK;
+		case ':': return usage_error("cache ", "option '%s' needs an argument", argv[optind - 1]);
+		default: return usage_error("cache ", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		action = argv[optind++];
+	if (strcmp(action, "list") && strcmp(action, "clear"))
+		return usage_error("cache ", "unknown action '%s' (list or clear)", action);
+	if (optind < argc)
+		return usage_error("cache ", "unexpected argument '%s'", argv[optind]);
+	if ((rc = check_cache_opts("cache ", &co)))
+		return rc;
+
+	rc = cp_cache_open(cache_dir(&co), false, &cache);
+	if (rc == -ENOENT) {
+		/* no directory: nothing cached, nothing to remove */
+		cp_verbose("%s", *cp_last_error() ? cp_last_error() : "no cache directory");
+		cp_clear_error();
+		return EXIT_OK;
+	}
+	if (rc < 0)
+		goto fail;
+	cp_verbose("probe cache: %s", cp_cache_path(cache));
+	if (strcmp(action, "clear") == 0) {
+		rc = cp_cache_clear(cache, &removed);
+		if (rc == 0)
+			cp_verbose("removed %u entr%s", removed, removed == 1 ? "y" : "ies");
+		cp_cache_close(cache);
+		if (rc < 0)
+			goto fail;
+		return EXIT_OK;
+	}
+	rc = cp_cache_list(cache, &v, &n);
+	cp_cache_close(cache);
+	if (rc < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		char when[32] = "-";
+		time_t t = (time_t)v[i].written;
+		struct tm tm;
+
+		if (v[i].written > 0 && gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cp_buf_printf(&out, "%s\t%s\t%s\t%llu\n", v[i].emulator ? v[i].emulator : "(unreadable)",
+			      v[i].qemu_version ? v[i].qemu_version : "-", when, (unsigned long long)v[i].size);
+	}
+	cp_cache_entries_free(v, n);
+	cp_buf_puts(&out, "");
+	return emit(cp_buf_steal(&out));
+fail:
+	fprintf(stderr, "error: %s\n", *cp_last_error() ? cp_last_error() : strerror(-rc));
+	return EXIT_PROBE;
 }
 
 static const struct command commands[] = {
@@ -266,9 +509,15 @@ static const struct command commands[] = {
 		"                        given ones were the only emulators installed\n"
 		"      --no-guests       print no <guest> element (start no emulator)\n"
 		"      --timeout SECONDS limit for each emulator's probe (default 30)\n"
-		"  -v, --verbose         say what is probed and from where\n",
+		CACHE_USAGE
+		"  -v, --verbose         say what is probed, from where, and what came\n"
+		"                        from the cache\n",
 		"Emulators are probed in parallel, as many at once as there are CPUs; one\n"
-		"that fails to probe is left out with a warning on standard error.\n",
+		"that fails to probe is left out with a warning on standard error.\n"
+		"QEMU's answers are cached (never the document): an entry is used only\n"
+		"while the emulator binary, QEMU's module directories, the kernel, the\n"
+		"CPU microcode and signature, /dev/kvm and capsprobe are unchanged.\n"
+		"--sysroot and --record bypass the cache.\n",
 		run_host,
 	},
 	{
@@ -291,9 +540,45 @@ static const struct command commands[] = {
 		"                        into DIR, which then works as a --sysroot\n"
 		"      --record-qmp DIR  write each pass's QMP conversation to\n"
 		"                        DIR/<qemu-version>-<arch>[-kvm|-tcg].replies\n"
-		"  -v, --verbose         say what is probed and from where\n",
-		NULL,
+		CACHE_USAGE
+		"  -v, --verbose         say what is probed, from where, and what came\n"
+		"                        from the cache\n",
+		"QEMU's answers are cached as for 'capsprobe host'; firmware descriptors\n"
+		"and host facts are read afresh every run.  --sysroot, --record and\n"
+		"--record-qmp bypass the cache.\n",
 		run_domain,
+	},
+	{
+		"emulators",
+		"List the QEMU system emulators found, one line each.",
+		"      --timeout SECONDS limit for each emulator's probe (default 30)\n"
+		CACHE_USAGE
+		"  -v, --verbose         say what is probed and what came from the cache\n",
+		"The emulators are those 'capsprobe host' would print guests for (libvirt's\n"
+		"search over PATH), each binary once, in the order of the first arch it\n"
+		"serves.  Each line has five fields separated by one tab:\n"
+		"  PATH     the emulator\n"
+		"  ARCH     the arch it emulates (libvirt's name: x86_64, i686, armv7l, ...)\n"
+		"  VERSION  QEMU's version, MAJOR.MINOR.MICRO\n"
+		"  KVM      yes when KVM is usable through it, else no\n"
+		"  CACHED   yes when its answers came from a valid cache entry; no when\n"
+		"           it was probed now (which, with the cache on, fills the entry)\n"
+		"An emulator that fails to probe is listed as PATH - - - no, with a\n"
+		"warning on standard error saying why.\n",
+		run_emulators,
+	},
+	{
+		"cache",
+		"List the probe cache ('cache [list]') or empty it ('cache clear').",
+		"      --cache-dir DIR   the cache directory (default: see FILES in\n"
+		"                        capsprobe(1))\n"
+		"  -v, --verbose         say which directory and how many entries\n",
+		"'cache' or 'cache list' prints one line per entry, four fields separated\n"
+		"by one tab: the emulator (\"(unreadable)\" for an entry that cannot be\n"
+		"read), its QEMU version, when the entry was written (ISO 8601, UTC) and\n"
+		"its size in bytes.  A missing cache directory lists nothing.\n"
+		"'cache clear' removes every entry (and nothing else in the directory).\n",
+		run_cache,
 	},
 };
 
@@ -311,7 +596,7 @@ static void main_help(void)
 	       "Print libvirt's host and hypervisor capability documents without a daemon.\n\n"
 	       "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+		printf("  %-9s %s\n", commands[i].name, commands[i].summary);
 	printf("\nOptions:\n"
 	       "  -h, --help     show this help ('capsprobe COMMAND --help' for a command's)\n"
 	       "  -V, --version  show the version\n\n%s", exit_help);

@@ -18,3 +18,5 @@ finish() {
 }
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/capsprobe-test.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
+# a private probe cache: a test never reads or fills the user's
+export CAPSPROBE_CACHE_DIR=$scratch/cache

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "host/arch.h"
+#include "qemu/cached.h"
 #include "qemu/guests.h"
 #include "qemu/process.h"
 #include "qemu/replay.h"
@@ -315,6 +316,7 @@ struct job {
 	char *record_dir;
 	int rc;
 	char *msg;			/* failure message */
+	bool cached;			/* the probe came from the cache */
 	struct cp_qemu_probe probe;
 };
 
@@ -328,11 +330,11 @@ struct run {
 };
 
 /*
- * The one place a guest's probe comes from.  The probe cache
- * (qemu/cache.h) plugs in here: a live run that is not recording looks up
- * an entry covering req (a light probe is enough), else probes and stores
- * the result.  Replays and recordings bypass it.  Runs in pool threads:
- * everything it touches is the job's own.
+ * The one place a guest's probe comes from.  A live run that is not
+ * recording looks up a cache entry covering req (a light probe is enough),
+ * else probes and stores the result; replays and recordings bypass the
+ * cache.  Runs in pool threads: everything it touches is the job's own
+ * (the cache is only read and written through its directory descriptor).
  */
 static int probe_binary(const struct run *run, struct job *j)
 {
@@ -351,7 +353,8 @@ static int probe_binary(const struct run *run, struct job *j)
 	/* a clear message for a missing or unusable file */
 	if (!run->replay && (rc = cp_proc_check_binary(j->binary)) < 0)
 		return rc;
-	return cp_qemu_probe(&req, &j->probe);
+	return cp_probe_cached(run->replay ? NULL : run->o->cache, &req, run->o->refresh,
+			       &j->probe, &j->cached);
 }
 
 static void *worker(void *arg)
@@ -614,4 +617,51 @@ int cp_guests_probe(const struct cp_root *r, const char *host_arch, const struct
 	cp_guest_bins_free(bins, nbins);
 	cp_strv_free(&given.paths);
 	return 0;
+}
+
+/* ---- `capsprobe emulators` ---- */
+
+void cp_emulators_probe(const char *host_arch, const struct cp_guests_opts *o,
+			struct cp_emulator **out, size_t *n)
+{
+	struct run run = { .o = o };
+	struct cp_guest_bin *bins = NULL;
+	size_t nbins = 0;
+	struct cp_emulator *v;
+
+	cp_guest_search(host_arch, o->path_env, live_exists, NULL, &bins, &nbins);
+	for (size_t i = 0; i < nbins; i++)
+		add_job(&run, bins[i].binary, false);
+	cp_guest_bins_free(bins, nbins);
+	if (run.njobs)
+		run_pool(&run);
+	v = cp_calloc(run.njobs + 1, sizeof(*v));
+	for (size_t i = 0; i < run.njobs; i++) {
+		struct job *j = &run.jobs[i];
+
+		v[i].binary = j->binary;
+		j->binary = NULL;
+		if (j->rc < 0) {
+			v[i].error = j->msg ? j->msg : cp_strdup(strerror(-j->rc));
+			j->msg = NULL;
+		} else {
+			v[i].arch = j->probe.arch;
+			v[i].version = j->probe.version;
+			v[i].kvm = j->probe.kvm;
+			v[i].cached = j->cached;
+		}
+		job_free(j);
+	}
+	*out = v;
+	*n = run.njobs;
+	free(run.jobs);
+}
+
+void cp_emulators_free(struct cp_emulator *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].binary);
+		free(v[i].error);
+	}
+	free(v);
 }

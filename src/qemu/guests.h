@@ -40,6 +40,7 @@ struct cp_guests_opts {
 	unsigned jobs;			/* probes at once; 0: the CPUs we may run on */
 	const char *record;		/* NULL, or the --record DIR (live only) */
 	struct cp_cache *cache;		/* NULL: no probe cache (see probe_binary) */
+	bool refresh;			/* probe (and store) even when an entry is valid */
 };
 
 struct cp_guests_stats {
@@ -54,6 +55,21 @@ struct cp_guests_stats {
  * to judge from *st. */
 int cp_guests_probe(const struct cp_root *r, const char *host_arch, const struct cp_guests_opts *o,
 		    struct cp_host *h, struct cp_guests_stats *st);
+
+/* `capsprobe emulators`: the emulators the live search over o->path_env
+ * finds (each binary once, in the order of the first arch it serves), each
+ * light-probed (or answered from o->cache) in parallel as for <guest>. */
+struct cp_emulator {
+	char *binary;
+	const char *arch;	/* the binary's own, libvirt's name; NULL when it failed */
+	unsigned version;	/* major * 1000000 + minor * 1000 + micro */
+	bool kvm;		/* KVM usable through it */
+	bool cached;		/* answered from a valid cache entry */
+	char *error;		/* NULL, or why the probe failed */
+};
+void cp_emulators_probe(const char *host_arch, const struct cp_guests_opts *o,
+			struct cp_emulator **out, size_t *n);
+void cp_emulators_free(struct cp_emulator *v, size_t n);
 
 /* ---- pieces (tests) ---- */
 

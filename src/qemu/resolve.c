@@ -12,6 +12,7 @@
 
 #include "host/arch.h"
 #include "host/host.h"
+#include "qemu/cached.h"
 #include "qemu/probe.h"
 #include "qemu/process.h"
 #include "qemu/replay.h"
@@ -470,7 +471,11 @@ int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 		req.record_dir = recdir;
 	}
 
-	rc = cp_qemu_probe(&req, &p);
+	{
+		bool from_cache;
+
+		rc = cp_probe_cached(live ? a->cache : NULL, &req, a->refresh, &p, &from_cache);
+	}
 	if (rc < 0)
 		goto out;
 	probed = true;

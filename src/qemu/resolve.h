@@ -23,6 +23,8 @@
 
 #define CP_DOMAIN_TIMEOUT_MS 30000
 
+struct cp_cache;
+
 struct cp_domain_args {
 	const char *emulator;	/* NULL: qemu-system-<arch> as libvirt finds it */
 	const char *arch;	/* NULL: the emulator's own */
@@ -32,6 +34,8 @@ struct cp_domain_args {
 	const char *sysroot;	/* NULL: live */
 	const char *record_qmp;	/* NULL, or a directory for the .replies files */
 	const char *record;	/* NULL, or a directory that becomes a replayable sysroot */
+	struct cp_cache *cache;	/* NULL, or the probe cache (live runs that record nothing) */
+	bool refresh;		/* probe (and store) even when the cache holds a valid entry */
 };
 
 /* Checks that need no probing (names libvirt does not know): -EINVAL with

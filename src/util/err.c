@@ -34,11 +34,14 @@ void cp_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* one whole line even when pool threads warn at once */
+	flockfile(stderr);
 	fputs("warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void cp_set_verbose(int on)
@@ -57,11 +60,13 @@ void cp_verbose(const char *fmt, ...)
 
 	if (!verbose)
 		return;
+	flockfile(stderr);
 	fputs("capsprobe: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void cp_oom(void)

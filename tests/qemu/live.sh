@@ -100,10 +100,11 @@ empty_path() { env PATH="$scratch" "$CAPSPROBE" "$@"; }
 	runner=empty_path err "no emulator in PATH" 2 "unable to find any emulator to serve 'x86_64' architecture" --arch x86_64
 
 # runs that end in every way, with the private name
-capsprobe domain --emulator "$priv" --machine q35 --virttype qemu >/dev/null 2>&1
-capsprobe domain --emulator "$priv" --machine foo >/dev/null 2>&1
-capsprobe domain --emulator "$priv" --timeout 0.05 >/dev/null 2>&1
-capsprobe domain --emulator "$priv" --virttype qemu >/dev/null 2>&1 &
+# (uncached: each must start QEMU)
+capsprobe domain --no-cache --emulator "$priv" --machine q35 --virttype qemu >/dev/null 2>&1
+capsprobe domain --no-cache --emulator "$priv" --machine foo >/dev/null 2>&1
+capsprobe domain --no-cache --emulator "$priv" --timeout 0.05 >/dev/null 2>&1
+capsprobe domain --no-cache --emulator "$priv" --virttype qemu >/dev/null 2>&1 &
 sleep 0.05
 kill -TERM $! 2>/dev/null
 wait $!

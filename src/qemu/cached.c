@@ -1,0 +1,52 @@
+/* cp_probe_cached(): see cached.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "qemu/cached.h"
+#include "util/err.h"
+
+int cp_probe_cached(struct cp_cache *c, const struct cp_probe_req *req, bool refresh,
+		    struct cp_qemu_probe *out, bool *from_cache)
+{
+	struct cp_cache_key k;
+	const char *why = req->replay1 ? NULL : req->record_dir ? "recording" : "cache not used";
+	bool keyed = false;
+	int rc;
+
+	*from_cache = false;
+	/* recordings must talk to QEMU; replays are answers already */
+	if (c && !req->record_dir && !req->replay1 && !req->replay2) {
+		if (cp_cache_key_get(req->binary, NULL, &k) == 0) {
+			keyed = true;
+		} else {
+			cp_verbose("%s: no cache key (%s)", req->binary, cp_last_error());
+			cp_clear_error();
+		}
+	}
+	if (keyed && refresh) {
+		why = "--refresh";
+	} else if (keyed) {
+		rc = cp_cache_load(c, &k, req, out);
+		if (rc == 1) {
+			cp_verbose("%s: QEMU's answers from the cache", req->binary);
+			cp_cache_key_free(&k);
+			*from_cache = true;
+			return 0;
+		}
+		/* cp_cache_load has said why under --verbose */
+		why = rc == 0 ? "no cache entry" : rc == -ENODATA ? "the cache entry lacks answers" :
+		      "the cache entry is not usable";
+	}
+	if (why)
+		cp_verbose("%s: probing QEMU (%s)", req->binary, why);
+	else
+		cp_verbose("%s: replaying its recorded conversation", req->binary);
+	rc = cp_qemu_probe(req, out);
+	if (rc == 0 && keyed)
+		cp_cache_store(c, &k, out);	/* warns on failure; never fatal */
+	if (keyed)
+		cp_cache_key_free(&k);
+	return rc;
+}
