@@ -41,6 +41,9 @@ struct live_slot {
 	char sock[108];
 };
 static struct live_slot live[MAX_LIVE];
+/* Spawns between posix_spawn() and the pid landing in its slot: a signal
+ * handler running on another thread then waits for them (see below). */
+static atomic_int spawning;
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
 struct cp_proc {
@@ -106,6 +109,14 @@ static void on_fatal_signal(int sig)
 {
 	int saved = errno;
 
+	cp_proc_kill_all();
+	/* another thread may have started a child it has not registered yet:
+	 * give it a moment to do so, then kill again (bounded: ~200 ms) */
+	for (int i = 0; i < 200 && atomic_load(&spawning) > 0; i++) {
+		struct timespec ms = { 0, 1000000 };
+
+		nanosleep(&ms, NULL);
+	}
 	cp_proc_kill_all();
 	errno = saved;
 	/* SA_RESETHAND restored the default action: die of the same signal */
@@ -403,7 +414,23 @@ static int spawn(struct cp_proc *p, const char *accel, const char *chardev, int 
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
-	rc = posix_spawn(&p->pid, p->binary, &fa, &at, argv, env);
+	/* Until the pid is in the registry, a fatal signal must not be handled
+	 * on this thread, and a handler on another thread must wait for us. */
+	{
+		sigset_t fatal, old;
+
+		sigemptyset(&fatal);
+		sigaddset(&fatal, SIGINT);
+		sigaddset(&fatal, SIGTERM);
+		sigaddset(&fatal, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &fatal, &old);
+		atomic_fetch_add(&spawning, 1);
+		rc = posix_spawn(&p->pid, p->binary, &fa, &at, argv, env);
+		if (!rc)
+			atomic_store(&live[p->slot].pid, p->pid);
+		atomic_fetch_sub(&spawning, 1);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	close(devnull);
@@ -412,7 +439,6 @@ static int spawn(struct cp_proc *p, const char *accel, const char *chardev, int 
 		rc = cp_fail(-rc, "cannot run %s: %s", p->binary, strerror(rc));
 		goto out;
 	}
-	atomic_store(&live[p->slot].pid, p->pid);
 	p->pidfd = pidfd_for(p->pid);
 	rc = 0;
 out:

@@ -135,7 +135,7 @@ START_TEST(natural_order)
 END_TEST
 
 /* A scratch sysroot for the path-layer tests. */
-static char tmpl[] = "/tmp/cp-path-XXXXXX";
+static char tmpl[64] = "/tmp/cp-path-XXXXXX";
 
 static int run(const char *fmt, const char *a, const char *b)
 {
