@@ -20,6 +20,7 @@
 #include "host/arch.h"
 #include "host/cpuid.h"
 #include "qemu/cache.h"
+#include "qemu/schema.h"
 #include "util/err.h"
 #include "util/path.h"
 #include "util/str.h"
@@ -502,7 +503,7 @@ static json_object *pass_to_json(const struct cp_qemu_pass *ps)
 		if (!a->asked)
 			continue;
 		e = json_object_new_object();
-		json_object_object_add(e, "ret", json_object_get(a->ret));
+		json_object_object_add(e, "ret", a->text ? json_tokener_parse(a->text) : json_object_get(a->ret));
 		if (a->err_class[0] || a->err_desc[0]) {
 			add_str(e, "class", a->err_class);
 			add_str(e, "desc", a->err_desc);
@@ -879,6 +880,21 @@ static int entry_format(json_object *doc)
 #define LIGHT_QS ((1u << CP_Q_VERSION) | (1u << CP_Q_TARGET) | (1u << CP_Q_KVM) | \
 		  (1u << CP_Q_TYPES) | (1u << CP_Q_MACHINES))
 
+/* A line {"p":N,"q":"name","ret":VALUE} (q1 at the closing quote of name)
+ * as text; false when it has any other shape (an error answer). */
+static bool lazy_answer(const char *line, size_t len, const char *q1, struct cp_qanswer *a)
+{
+	const char *v = q1 + 8, *end = line + len - 1;
+
+	if (v >= end || memcmp(q1, "\",\"ret\":", 8) != 0 || *end != '}' || *v == 'n' ||
+	    cp_json_skip(v, end) != end)
+		return false;
+	a->asked = true;
+	a->text = cp_strndup(v, (size_t)(end - v));
+	a->text_len = (size_t)(end - v);
+	return true;
+}
+
 /* One answer line: {"p":N,"q":"name",...}[,] — which answer it is comes
  * from the fixed prefix, so that unneeded lines are skipped unparsed. */
 static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, bool light, bool pass2)
@@ -903,7 +919,13 @@ static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, 
 	if ((light && !(LIGHT_QS & (1u << q))) || (ps == &out->pass2 && !pass2))
 		return 0;
 	a = &ps->a[q];
-	if (a->asked || !(o = parse_exact(line, len)))
+	if (a->asked)
+		return -EBADMSG;
+	/* the schema (most of an entry's bytes) stays text, checked for
+	 * nesting only: the rules index it and parse the entries they query */
+	if (q == CP_Q_SCHEMA && lazy_answer(line, len, q1, a))
+		return 0;
+	if (!(o = parse_exact(line, len)))
 		return -EBADMSG;
 	if (!json_object_object_get_ex(o, "ret", &ret) ||
 	    copy_fixed(a->err_class, sizeof(a->err_class), o, "class") < 0 ||
@@ -1040,6 +1062,14 @@ static void answer_lines(struct cp_buf *b, int n, const struct cp_qemu_pass *ps)
 
 		if (!a->asked)
 			continue;
+		if (a->text) {
+			/* a loaded schema goes back as it came */
+			cp_buf_printf(b, "%s\n{\"p\":%d,\"q\":\"%s\",\"ret\":", b->s[b->len - 1] == '[' ? "" : ",",
+				      n, q_names[q]);
+			cp_buf_add(b, a->text, a->text_len);
+			cp_buf_putc(b, '}');
+			continue;
+		}
 		o = json_object_new_object();
 		json_object_object_add(o, "p", json_object_new_int(n));
 		add_str(o, "q", q_names[q]);

@@ -643,8 +643,10 @@ out:
 
 static void pass_free(struct cp_qemu_pass *ps)
 {
-	for (int i = 0; i < CP_Q_COUNT; i++)
+	for (int i = 0; i < CP_Q_COUNT; i++) {
 		json_object_put(ps->a[i].ret);
+		free(ps->a[i].text);
+	}
 	memset(ps, 0, sizeof(*ps));
 }
 

@@ -234,7 +234,12 @@ static void compute_flags(struct ctx *c)
 				c->flags[qom_flags[k].flag] = true;
 	}
 
-	schema = cp_schema_new(answer(c, CP_Q_SCHEMA));
+	/* a cache load keeps the schema as text: indexed, parsed where queried */
+	if (c->p->pass1.a[CP_Q_SCHEMA].text)
+		schema = cp_schema_new_text(c->p->pass1.a[CP_Q_SCHEMA].text,
+					    c->p->pass1.a[CP_Q_SCHEMA].text_len);
+	else
+		schema = cp_schema_new(answer(c, CP_Q_SCHEMA));
 	for (size_t k = 0; k < sizeof(schema_paths) / sizeof(schema_paths[0]); k++)
 		c->flags[schema_paths[k].flag] = cp_schema_path_exists(schema, schema_paths[k].path);
 	for (size_t k = 0; k < sizeof(schema_commands) / sizeof(schema_commands[0]); k++)

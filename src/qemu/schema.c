@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,8 +11,21 @@
 #define MAX_DEPTH 32
 #define MAX_COMPONENTS 16
 
+/* An entry of a schema indexed from text: parsed on first lookup. */
+struct lazy {
+	const char *name;		/* into text, not NUL-terminated */
+	size_t name_len;
+	size_t start, len;		/* the entry's span in text */
+	size_t order;			/* position in the answer */
+	json_object *parsed;		/* NULL until looked up (or unparsable) */
+	bool tried;
+};
+
 struct cp_schema {
-	json_object *byname;		/* name -> entry */
+	json_object *byname;		/* name -> entry; NULL for a text index */
+	char *text;
+	struct lazy *v;			/* sorted by name, then order */
+	size_t n;
 };
 
 struct cp_schema *cp_schema_new(json_object *answer)
@@ -37,11 +51,185 @@ struct cp_schema *cp_schema_new(json_object *answer)
 	return s;
 }
 
+/* ---- the text index ---- */
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Past the string at p (which is '"'), or NULL. */
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* Past the JSON value at p, or NULL.  Only strings and nesting are
+ * followed: the entry is validated when it is parsed. */
+const char *cp_json_skip(const char *p, const char *end)
+{
+	int depth = 0;
+
+	do {
+		if (p >= end)
+			return NULL;
+		if (*p == '"') {
+			if (!(p = skip_string(p, end)))
+				return NULL;
+			continue;
+		}
+		if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			if (--depth < 0)
+				return NULL;
+		} else if (depth == 0) {
+			/* a scalar */
+			while (p < end && !strchr(",}] \t\r\n", *p))
+				p++;
+			return p;
+		}
+		p++;
+	} while (depth > 0);
+	return p;
+}
+
+/* The "name" member of the object at p (a plain string), and its end. */
+static const char *entry_name(const char *p, const char *end, const char **name, size_t *len)
+{
+	*name = NULL;
+	p = skip_ws(p + 1, end);
+	while (p < end && *p == '"') {
+		const char *k = p + 1, *ke = skip_string(p, end), *v;
+
+		if (!ke || (p = skip_ws(ke, end)) >= end || *p != ':')
+			return NULL;
+		v = skip_ws(p + 1, end);
+		if (!(p = cp_json_skip(v, end)))
+			return NULL;
+		if (ke - k - 1 == 4 && memcmp(k, "name", 4) == 0 && *v == '"' &&
+		    !memchr(v + 1, '\\', (size_t)(p - v - 2))) {
+			*name = v + 1;
+			*len = (size_t)(p - v - 2);
+		}
+		p = skip_ws(p, end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+	}
+	return p < end && *p == '}' ? p + 1 : NULL;
+}
+
+static int cmp_lazy(const void *a, const void *b)
+{
+	const struct lazy *x = a, *y = b;
+	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c)
+		return c;
+	if (x->name_len != y->name_len)
+		return x->name_len < y->name_len ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+struct cp_schema *cp_schema_new_text(const char *text, size_t len)
+{
+	struct cp_schema *s = cp_calloc(1, sizeof(*s));
+	const char *p, *end;
+	size_t cap = 0;
+
+	s->text = cp_malloc(len + 1);
+	memcpy(s->text, text, len);
+	s->text[len] = '\0';
+	p = skip_ws(s->text, s->text + len);
+	end = s->text + len;
+	if (p >= end || *p != '[')
+		return s;
+	p = skip_ws(p + 1, end);
+	while (p < end && *p != ']') {
+		const char *name, *e;
+		size_t nlen;
+
+		/* garbage: what was indexed so far stands, as with a bad
+		 * entry in cp_schema_new() */
+		if (*p != '{' || !(e = entry_name(p, end, &name, &nlen)))
+			break;
+		if (name) {
+			if (s->n == cap) {
+				cap = cap ? 2 * cap : 1024;
+				s->v = cp_realloc(s->v, cap * sizeof(*s->v));
+			}
+			s->v[s->n] = (struct lazy){
+				.name = name, .name_len = nlen, .order = s->n,
+				.start = (size_t)(p - s->text), .len = (size_t)(e - p),
+			};
+			s->n++;
+		}
+		p = skip_ws(e, end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+	}
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_lazy);
+	return s;
+}
+
+/* The entry of that name (the last one, as cp_schema_new() keeps), parsed
+ * now if it was not yet. */
+static json_object *lazy_lookup(const struct cp_schema *s, const char *name)
+{
+	struct lazy key = { .name = name, .name_len = strlen(name), .order = SIZE_MAX };
+	size_t lo = 0, hi = s->n;
+	struct lazy *e;
+
+	/* the first element greater than (name, SIZE_MAX): the last match precedes it */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_lazy(&s->v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	e = &s->v[lo - 1];
+	if (e->name_len != key.name_len || memcmp(e->name, name, key.name_len) != 0)
+		return NULL;
+	if (!e->tried) {
+		struct json_tokener *tok = json_tokener_new();
+
+		e->tried = true;
+		if (!tok)
+			cp_oom();
+		e->parsed = json_tokener_parse_ex(tok, s->text + e->start, (int)e->len);
+		if (e->parsed && (json_tokener_get_error(tok) != json_tokener_success ||
+				  !json_object_is_type(e->parsed, json_type_object))) {
+			json_object_put(e->parsed);
+			e->parsed = NULL;
+		}
+		json_tokener_free(tok);
+	}
+	return e->parsed;
+}
+
 void cp_schema_free(struct cp_schema *s)
 {
 	if (!s)
 		return;
 	json_object_put(s->byname);
+	for (size_t i = 0; i < s->n; i++)
+		json_object_put(s->v[i].parsed);
+	free(s->v);
+	free(s->text);
 	free(s);
 }
 
@@ -67,7 +255,11 @@ static json_object *lookup(const struct cp_schema *s, const char *name)
 {
 	json_object *e;
 
-	if (!name || !json_object_object_get_ex(s->byname, name, &e))
+	if (!name)
+		return NULL;
+	if (!s->byname)
+		return lazy_lookup(s, name);
+	if (!json_object_object_get_ex(s->byname, name, &e))
 		return NULL;
 	return e;
 }

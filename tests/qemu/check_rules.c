@@ -151,13 +151,48 @@ START_TEST(test_schema_paths)
 		{ "", false },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ck_assert_msg(cp_schema_path_exists(s, cases[i].path) == cases[i].exists, "%s", cases[i].path);
-	ck_assert(cp_schema_has_command(s, "cmd"));
-	ck_assert(!cp_schema_has_command(s, "ev"));
-	ck_assert(!cp_schema_has_command(s, "A"));
-	cp_schema_free(s);
+	/* the parsed answer, then the same as text (indexed lazily, as a
+	 * cache load gives it) */
+	for (int text = 0; text < 2; text++) {
+		if (text)
+			s = cp_schema_new_text(schema_json, strlen(schema_json));
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			ck_assert_msg(cp_schema_path_exists(s, cases[i].path) == cases[i].exists,
+				      "%s (text %d)", cases[i].path, text);
+		ck_assert(cp_schema_has_command(s, "cmd"));
+		ck_assert(!cp_schema_has_command(s, "ev"));
+		ck_assert(!cp_schema_has_command(s, "A"));
+		cp_schema_free(s);
+	}
 	json_object_put(j);
+
+	/* text: strings with brackets, quotes and escapes are skipped whole;
+	 * of two entries of one name the last counts (as in a parsed index);
+	 * an entry that does not parse is missing, the others are not */
+	{
+		static const char t[] =
+			" [ {\"name\":\"c\",\"meta-type\":\"event\"} ,"
+			"{\"doc\":\"}]{[\\\"\",\"name\":\"c\",\"meta-type\":\"command\"},"
+			"{\"name\":\"bad\",\"meta-type\":\"command\",\"x\":[1,,2]},"
+			"{\"name\":\"d\",\"meta-type\":\"command\"}]";
+
+		s = cp_schema_new_text(t, strlen(t));
+		ck_assert(cp_schema_has_command(s, "c"));
+		ck_assert(!cp_schema_has_command(s, "bad"));
+		ck_assert(cp_schema_has_command(s, "d"));
+		ck_assert(!cp_schema_has_command(s, "e"));
+		cp_schema_free(s);
+		/* truncated or not an array: what was indexed before stands */
+		s = cp_schema_new_text(t, 60);
+		ck_assert(!cp_schema_has_command(s, "c"));
+		cp_schema_free(s);
+		s = cp_schema_new_text("{\"name\":\"cmd\"}", 14);
+		ck_assert(!cp_schema_path_exists(s, "cmd"));
+		cp_schema_free(s);
+		s = cp_schema_new_text("", 0);
+		ck_assert(!cp_schema_path_exists(s, "cmd"));
+		cp_schema_free(s);
+	}
 
 	/* Garbage instead of an array: nothing exists, nothing crashes. */
 	j = json_tokener_parse("{\"name\":\"cmd\"}");
