@@ -19,6 +19,7 @@
 #include "util/err.h"
 #include "util/path.h"
 #include "xml/caps.h"
+#include "xml/xpath.h"
 #include "xml/domcaps.h"
 
 enum {
@@ -58,12 +59,49 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* Print the whole document or nothing; a failed write is a failure. */
+/* --xpath/--wrap, shared by the commands that print a document. */
+static const char *opt_xpath;
+static bool opt_wrap;
+
+#define XPATH_LONGOPTS \
+	{ "xpath", required_argument, NULL, 'X' }, \
+	{ "wrap", no_argument, NULL, 'W' }
+
+#define XPATH_USAGE \
+	"      --xpath EXPR      print only what EXPR selects: matching nodes one\n" \
+	"                        per line, or a string, number or boolean value\n" \
+	"      --wrap            with --xpath, put the nodes inside <nodes>\n"
+
+/* The expression is checked before anything is probed. */
+static int check_xpath_opts(const char *cmd)
+{
+	if (opt_wrap && !opt_xpath)
+		return usage_error(cmd, "--wrap needs --xpath");
+	if (opt_xpath && cp_xpath_check(opt_xpath) < 0)
+		return usage_error(cmd, "%s", cp_last_error());
+	return 0;
+}
+
+/* Print the whole document (or what --xpath selects of it) or nothing;
+ * a failed write is a failure. */
 static int emit(char *doc)
 {
-	size_t len = strlen(doc);
-	int ok = fwrite(doc, 1, len, stdout) == len;
+	size_t len;
+	int ok;
 
+	if (opt_xpath) {
+		char *sel;
+
+		if (cp_xpath_query(doc, opt_xpath, opt_wrap, &sel) < 0) {
+			free(doc);
+			fprintf(stderr, "error: %s\n", cp_last_error());
+			return EXIT_PROBE;
+		}
+		free(doc);
+		doc = sel;
+	}
+	len = strlen(doc);
+	ok = fwrite(doc, 1, len, stdout) == len;
 	free(doc);
 	if (fflush(stdout) != 0 || !ok) {
 		fprintf(stderr, "error: cannot write output: %s\n", strerror(errno));
@@ -74,7 +112,7 @@ static int emit(char *doc)
 
 static void command_help(const struct command *c)
 {
-	printf("Usage: capsprobe %s [OPTION]...\n%s\n\nOptions:\n%s  -h, --help         show this help\n\n%s%s%s",
+	printf("Usage: capsprobe %s [OPTION]...\n%s\n\nOptions:\n%s  -h, --help            show this help\n\n%s%s%s",
 	       c->name, c->summary, c->usage, c->notes ? c->notes : "", c->notes ? "\n" : "", exit_help);
 }
 
@@ -168,6 +206,7 @@ static int run_host(int argc, char **argv)
 		{ "emulatorbin", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 'T' },
 		CACHE_LONGOPTS,
+		XPATH_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -204,6 +243,8 @@ static int run_host(int argc, char **argv)
 			}
 			break;
 		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
+		case 'X': opt_xpath = optarg; break;
+		case 'W': opt_wrap = true; break;
 		case 'v': cp_set_verbose(1); break;
 		case 'h': free(emulators); command_help(find_command("host")); return EXIT_OK;
 		case ':':
@@ -223,7 +264,7 @@ static int run_host(int argc, char **argv)
 		free(emulators);
 		return usage_error("host ", "--no-guests and --emulator exclude each other");
 	}
-	if ((rc = check_cache_opts("host ", &co))) {
+	if ((rc = check_cache_opts("host ", &co)) || (rc = check_xpath_opts("host "))) {
 		free(emulators);
 		return rc;
 	}
@@ -279,6 +320,7 @@ static int run_domain(int argc, char **argv)
 		{ "record-qmp", required_argument, NULL, 'R' },
 		{ "record", required_argument, NULL, 'r' },
 		CACHE_LONGOPTS,
+		XPATH_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -304,6 +346,8 @@ static int run_domain(int argc, char **argv)
 		case 'R': a.record_qmp = optarg; break;
 		case 'r': a.record = optarg; break;
 		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
+		case 'X': opt_xpath = optarg; break;
+		case 'W': opt_wrap = true; break;
 		case 'v': cp_set_verbose(1); break;
 		case 'h': command_help(find_command("domain")); return EXIT_OK;
 		case ':': return usage_error("domain ", "option '%s' needs an argument", argv[optind - 1]);
@@ -316,7 +360,7 @@ static int run_domain(int argc, char **argv)
 		return usage_error("domain ", "--emulator needs a path");
 	if (cp_domain_check_args(&a) < 0)
 		return usage_error("domain ", "%s", cp_last_error());
-	if ((rc = check_cache_opts("domain ", &co)))
+	if ((rc = check_cache_opts("domain ", &co)) || (rc = check_xpath_opts("domain ")))
 		return rc;
 
 	cp_domcaps_init(&dc);
@@ -510,6 +554,7 @@ static const struct command commands[] = {
 		"      --no-guests       print no <guest> element (start no emulator)\n"
 		"      --timeout SECONDS limit for each emulator's probe (default 30)\n"
 		CACHE_USAGE
+		XPATH_USAGE
 		"  -v, --verbose         say what is probed, from where, and what came\n"
 		"                        from the cache\n",
 		"Emulators are probed in parallel, as many at once as there are CPUs; one\n"
@@ -541,6 +586,7 @@ static const struct command commands[] = {
 		"      --record-qmp DIR  write each pass's QMP conversation to\n"
 		"                        DIR/<qemu-version>-<arch>[-kvm|-tcg].replies\n"
 		CACHE_USAGE
+		XPATH_USAGE
 		"  -v, --verbose         say what is probed, from where, and what came\n"
 		"                        from the cache\n",
 		"QEMU's answers are cached as for 'capsprobe host'; firmware descriptors\n"

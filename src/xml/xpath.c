@@ -64,6 +64,19 @@ static void print_nodes(struct cp_buf *b, xmlDocPtr doc, xmlNodeSetPtr set, bool
 	}
 }
 
+int cp_xpath_check(const char *expr)
+{
+	xmlXPathCompExprPtr comp;
+
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+	comp = xmlXPathCompile(BAD_CAST expr);
+	if (!comp)
+		return cp_fail(-EINVAL, "invalid XPath expression '%s'", expr);
+	xmlXPathFreeCompExpr(comp);
+	return 0;
+}
+
 int cp_xpath_query(const char *text, const char *expr, bool wrap, char **out)
 {
 	xmlXPathContextPtr ctx = NULL;

@@ -8,6 +8,9 @@
 
 #include <stdbool.h>
 
+/* 0 if expr compiles; else -EINVAL with the message set. */
+int cp_xpath_check(const char *expr);
+
 /* *out is the text to print (caller frees).  0, or -EINVAL with the
  * message set for an invalid expression or document. */
 int cp_xpath_query(const char *doc, const char *expr, bool wrap, char **out);
