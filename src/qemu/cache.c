@@ -115,27 +115,6 @@ void cp_sha256_hex(const void *data, size_t len, char out[65])
 
 /* ---- key ---- */
 
-/* Debian's multiarch directory of the build's own arch: QEMU's module
- * directory there is /usr/lib/<triplet>/qemu. */
-#if defined(__x86_64__)
-#define TRIPLET "x86_64-linux-gnu"
-#elif defined(__i386__)
-#define TRIPLET "i386-linux-gnu"
-#elif defined(__aarch64__)
-#define TRIPLET "aarch64-linux-gnu"
-#elif defined(__arm__)
-#define TRIPLET "arm-linux-gnueabihf"
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define TRIPLET "powerpc64le-linux-gnu"
-#elif defined(__powerpc64__)
-#define TRIPLET "powerpc64-linux-gnu"
-#elif defined(__s390x__)
-#define TRIPLET "s390x-linux-gnu"
-#elif defined(__riscv) && __riscv_xlen == 64
-#define TRIPLET "riscv64-linux-gnu"
-#elif defined(__loongarch64)
-#define TRIPLET "loongarch64-linux-gnu"
-#endif
 
 /* Where QEMU 7.2 looks for modules (util/module.c): CONFIG_QEMU_MODDIR,
  * relocated against the binary's own prefix; the binary's directory
@@ -144,8 +123,8 @@ void cp_sha256_hex(const void *data, size_t len, char out[65])
  * in directory is unknown, so every distribution layout is listed, both
  * relocated and absolute: a superset can only invalidate more often. */
 static const char *const mod_layouts[] = {
-#ifdef TRIPLET
-	"/lib/" TRIPLET "/qemu",
+#ifdef CP_TRIPLET
+	"/lib/" CP_TRIPLET "/qemu",
 #endif
 	"/lib64/qemu", "/lib/qemu",
 };
@@ -760,8 +739,12 @@ static void entry_name(const char *binary, char out[65 + sizeof(ENTRY_SUFFIX)])
 	strcat(out, ENTRY_SUFFIX);
 }
 
+static bool is_small_name(const char *n);
+
 static bool is_entry_name(const char *n)
 {
+	if (is_small_name(n))
+		return true;
 	if (strlen(n) != 64 + strlen(ENTRY_SUFFIX) || strcmp(n + 64, ENTRY_SUFFIX) != 0)
 		return false;
 	for (int i = 0; i < 64; i++)
@@ -1117,44 +1100,188 @@ static char *entry_text(const struct cp_cache_key *key, const struct cp_qemu_pro
 	return cp_buf_steal(&b);
 }
 
-int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_qemu_probe *p)
+static int write_all(int fd, const char *s, size_t len)
 {
-	char name[65 + sizeof(ENTRY_SUFFIX)], tmp[32];
-	size_t len, off = 0;
-	char *text;
-	int fd, rc = 0;
-
-	entry_name(key->f[CP_CK_BINARY], name);
-	fd = tmp_open(c, tmp);
-	if (fd < 0) {
-		cp_warn("cannot write the probe cache in %s: %s", c->dir, strerror(-fd));
-		return fd;
-	}
-	/* umask may only narrow it; never wider than 0600 */
-	fchmod(fd, 0600);
-	text = entry_text(key, p, &len);
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
+	while (len) {
+		ssize_t n = write(fd, s, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -ENOSPC;
-			break;
-		}
-		off += (size_t)n;
+		if (n <= 0)
+			return n < 0 ? -errno : -ENOSPC;
+		s += n;
+		len -= (size_t)n;
 	}
-	free(text);
+	return 0;
+}
+
+static int dir_names(struct cp_cache *c, bool (*keep)(const char *), struct cp_strv *out);
+
+static bool is_tmp_name(const char *n)
+{
+	return cp_startswith(n, TMP_PREFIX) && strlen(n) > strlen(TMP_PREFIX);
+}
+
+/* Temporary files of runs that were killed while writing (only possible
+ * without O_TMPFILE, or in the instant between link and rename): removed
+ * once they are clearly nobody's work in progress. */
+static void sweep_stale(struct cp_cache *c)
+{
+	struct cp_strv names = { 0 };
+	time_t now = time(NULL);
+
+	if (dir_names(c, is_tmp_name, &names) < 0) {
+		cp_clear_error();
+		return;
+	}
+	for (size_t i = 0; i < names.n; i++) {
+		struct stat st;
+
+		if (fstatat(c->fd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid() && st.st_mtime < now - 60)
+			unlinkat(c->fd, names.v[i], 0);
+	}
+	cp_strv_free(&names);
+}
+
+/* Write text as entry file name.  It goes into a nameless O_TMPFILE, so
+ * that a run killed while writing (even by SIGKILL) leaves nothing behind;
+ * complete, it is linked under a temporary name and renamed over the entry
+ * at once.  Where the file system lacks O_TMPFILE, a named temporary file
+ * is written.  what names the entry in the warning. */
+static int try_write_entry(struct cp_cache *c, const char *name, const char *text, size_t len)
+{
+	char tmp[32], proc[64];
+	int fd, rc;
+
+	fd = openat(c->fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		fchmod(fd, 0600);	/* umask may only narrow it */
+		rc = write_all(fd, text, len);
+		/* our own descriptor, not a host fact: /proc/self is fine here */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		for (int tries = 0; rc == 0 && tries < 100; tries++) {
+			uint64_t r = 0;
+
+			if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+				r = ((uint64_t)getpid() << 20) ^ (uint64_t)time(NULL) ^ ((uint64_t)tries << 40);
+			snprintf(tmp, sizeof(tmp), TMP_PREFIX "%012" PRIx64, r & (uint64_t)0xffffffffffff);
+			if (linkat(AT_FDCWD, proc, c->fd, tmp, AT_SYMLINK_FOLLOW) == 0)
+				break;
+			rc = errno == EEXIST ? 0 : -errno;
+		}
+		close(fd);
+		if (rc == 0) {
+			if (renameat(c->fd, tmp, c->fd, name) == 0)
+				return 0;
+			rc = -errno;
+			unlinkat(c->fd, tmp, 0);
+			return rc;
+		}
+		/* no /proc or no linking: fall back to a named file */
+		if (rc != -ENOENT && rc != -EPERM && rc != -EXDEV)
+			return rc;
+	} else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+		return -errno;
+	}
+	fd = tmp_open(c, tmp);
+	if (fd < 0)
+		return fd;
+	fchmod(fd, 0600);
+	rc = write_all(fd, text, len);
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0 && renameat(c->fd, tmp, c->fd, name) < 0)
 		rc = -errno;
-	if (rc < 0) {
+	if (rc < 0)
 		unlinkat(c->fd, tmp, 0);
-		cp_warn("cannot write the probe cache entry for %s in %s: %s",
-			key->f[CP_CK_BINARY], c->dir, strerror(-rc));
+	return rc;
+}
+
+static int write_entry(struct cp_cache *c, const char *name, const char *text, size_t len, const char *what)
+{
+	int rc;
+
+	sweep_stale(c);
+	rc = try_write_entry(c, name, text, len);
+	if (rc < 0)
+		cp_warn("cannot write the probe cache entry for %s in %s: %s", what, c->dir, strerror(-rc));
+	return rc;
+}
+
+int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_qemu_probe *p)
+{
+	char name[65 + sizeof(ENTRY_SUFFIX)];
+	size_t len;
+	char *text;
+	int rc;
+
+	entry_name(key->f[CP_CK_BINARY], name);
+	text = entry_text(key, p, &len);
+	rc = write_entry(c, name, text, len, key->f[CP_CK_BINARY]);
+	free(text);
+	return rc;
+}
+
+/* ---- small entries ---- */
+
+static const char *const small_names[] = { CP_CACHE_SWTPM };
+
+static bool is_small_name(const char *n)
+{
+	for (size_t i = 0; i < sizeof(small_names) / sizeof(small_names[0]); i++)
+		if (strcmp(n, small_names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A small entry is one JSON object, the whole file. */
+static json_object *small_doc(const char *buf, size_t len)
+{
+	json_object *doc = parse_exact(buf, len);
+
+	if (doc && !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+int cp_cache_load_small(struct cp_cache *c, const char *name, json_object **doc)
+{
+	char *buf = NULL;
+	size_t len;
+	int rc;
+
+	*doc = NULL;
+	rc = read_entry(c, name, &buf, &len, NULL);
+	if (rc == 0)
+		return 0;
+	if (rc > 0) {
+		*doc = small_doc(buf, len);
+		rc = 1;
+		if (!*doc || entry_format(*doc) != CP_CACHE_FORMAT)
+			rc = -EBADMSG;
+	}
+	free(buf);
+	if (rc < 0) {
+		cp_verbose("cache entry %s/%s: %s, ignored", c->dir, name,
+			   rc == -EBADMSG ? "corrupt, of another format, not a regular file of ours, or too large" :
+			   strerror(-rc));
+		json_object_put(*doc);
+		*doc = NULL;
 	}
 	return rc;
+}
+
+int cp_cache_store_small(struct cp_cache *c, const char *name, json_object *doc)
+{
+	const char *text;
+
+	json_object_object_add(doc, "format", json_object_new_int(CP_CACHE_FORMAT));
+	json_object_object_add(doc, "written", json_object_new_int64((int64_t)time(NULL)));
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return write_entry(c, name, text, strlen(text), name);
 }
 
 /* ---- list / clear ---- */
@@ -1198,22 +1325,24 @@ int cp_cache_list(struct cp_cache *c, struct cp_cache_entry **out, size_t *n)
 		const char *s, *body;
 		char *buf = NULL;
 		size_t len;
+		bool small;
 		int rc = read_entry(c, names.v[i], &buf, &len, &e->size);
 
 		if (rc == 0)
 			continue;	/* removed meanwhile */
 		e->file = cp_strdup(names.v[i]);
 		(*n)++;
+		small = is_small_name(names.v[i]);
 		if (rc > 0)
-			doc = parse_header(buf, len, &body);
+			doc = small ? small_doc(buf, len) : parse_header(buf, len, &body);
 		free(buf);
 		if (!doc || entry_format(doc) != CP_CACHE_FORMAT) {
 			json_object_put(doc);
 			continue;
 		}
-		if (opt_str(doc, "emulator", &s) == 0 && s)
+		if (opt_str(doc, small ? "program" : "emulator", &s) == 0 && s)
 			e->emulator = cp_strdup(s);
-		if (opt_str(doc, "qemu_version", &s) == 0 && s)
+		if (opt_str(doc, small ? "version" : "qemu_version", &s) == 0 && s)
 			e->qemu_version = cp_strdup(s);
 		if ((w = member(doc, "written", json_type_int)))
 			e->written = json_object_get_int64(w);

@@ -28,6 +28,28 @@
 
 #include "qemu/probe.h"
 
+/* Debian's multiarch directory name of the build's own arch (libraries in
+ * /usr/lib/<triplet>, QEMU's modules in /usr/lib/<triplet>/qemu). */
+#if defined(__x86_64__)
+#define CP_TRIPLET "x86_64-linux-gnu"
+#elif defined(__i386__)
+#define CP_TRIPLET "i386-linux-gnu"
+#elif defined(__aarch64__)
+#define CP_TRIPLET "aarch64-linux-gnu"
+#elif defined(__arm__)
+#define CP_TRIPLET "arm-linux-gnueabihf"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CP_TRIPLET "powerpc64le-linux-gnu"
+#elif defined(__powerpc64__)
+#define CP_TRIPLET "powerpc64-linux-gnu"
+#elif defined(__s390x__)
+#define CP_TRIPLET "s390x-linux-gnu"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define CP_TRIPLET "riscv64-linux-gnu"
+#elif defined(__loongarch64)
+#define CP_TRIPLET "loongarch64-linux-gnu"
+#endif
+
 /* Bumped whenever the entry layout or the meaning of a key field changes. */
 #define CP_CACHE_FORMAT 2
 /* An entry larger than this is not read (a full x86 probe is about 1 MiB). */
@@ -111,6 +133,18 @@ int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const str
  * cover a full request; a probe that ran under KVM without its TCG pass
  * does not cover need_tcg.  When it does not, probe and store again. */
 bool cp_cache_covers(const struct cp_qemu_probe *p, const struct cp_probe_req *req);
+
+/* Small entries beside the QEMU probes, each a file of its own name in the
+ * directory (CP_CACHE_SWTPM: swtpm's capabilities, qemu/swtpm.c), kept as
+ * safely as the probes; the owner keys and checks its document.
+ * load: 1 and *doc (json_object_put it) when the file is a whole entry of
+ * this format, 0 when there is none, -EBADMSG (corrupt, foreign format)
+ * or -errno otherwise, said under --verbose.  store adds "format" and
+ * "written" to doc; "program" and "version" (strings) are what `capsprobe
+ * cache` lists for it.  Failure is a warning and -errno. */
+#define CP_CACHE_SWTPM "swtpm.json"
+int cp_cache_load_small(struct cp_cache *c, const char *name, json_object **doc);
+int cp_cache_store_small(struct cp_cache *c, const char *name, json_object *doc);
 
 /* `capsprobe cache`: one row per entry file, in file name order.  An entry
  * that cannot be parsed is listed with emulator NULL. */

@@ -18,6 +18,7 @@
 #include "qemu/replay.h"
 #include "qemu/resolve.h"
 #include "qemu/rules.h"
+#include "qemu/swtpm.h"
 #include "util/err.h"
 
 #define REPLAY_DIR CP_FACTS_DIR "/qemu"
@@ -401,6 +402,20 @@ static int pick_virttype(const struct cp_domain_args *a, const struct cp_qemu_pr
 	return 0;
 }
 
+/* swtpm for the rules: live through the cache, replayed from the tree. */
+struct swtpm_src {
+	const struct cp_root *root;
+	struct cp_cache *cache;
+	bool refresh;
+};
+
+static int get_swtpm(void *ctx, struct cp_swtpm *out)
+{
+	const struct swtpm_src *s = ctx;
+
+	return cp_swtpm_get(s->root, s->cache, s->refresh, out);
+}
+
 int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 {
 	struct cp_root *root = NULL;
@@ -498,8 +513,10 @@ int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 		goto out;
 	}
 	{
+		struct swtpm_src sw = { .root = root, .cache = live ? a->cache : NULL, .refresh = a->refresh };
 		struct cp_dc_request dreq = {
 			.arch = arch, .machine = machine, .kvm = kvm,
+			.swtpm = get_swtpm, .swtpm_ctx = &sw,
 		};
 
 		rc = cp_domcaps_build(root, &p, &dreq, dc);

@@ -27,6 +27,7 @@
 #include "hostmodel.h"
 #include "rules.h"
 #include "schema.h"
+#include "swtpm.h"
 #include "util/err.h"
 #include "x86_guestmap.h"
 
@@ -424,174 +425,6 @@ static bool host_s390_pv(const struct cp_root *r)
 	return on;
 }
 
-/* swtpm: the three tools found in PATH, and the capabilities JSON of
- * `swtpm_setup --print-capabilities`.  Fact "swtpm": "none" when a tool is
- * missing, otherwise that JSON ("{}" when it could not be had). */
-#define SWTPM_TIMEOUT_MS 3000
-#define SWTPM_OUTPUT_MAX (64 * 1024)
-
-static char *find_in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL, *found = NULL;
-
-	copy = cp_strdup(path && *path ? path : "/bin:/usr/bin");
-	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		char *f = cp_asprintf("%s/%s", dir, name);
-		struct stat st;
-
-		if (stat(f, &st) == 0 && S_ISREG(st.st_mode) && access(f, X_OK) == 0) {
-			found = f;
-			break;
-		}
-		free(f);
-	}
-	free(copy);
-	return found;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Run argv[0] with argv (no shell), stdout captured up to a bound, within a
- * time limit.  NULL when it fails, times out or says too much. */
-static char *run_capture(char *const argv[])
-{
-	int pfd[2], status;
-	pid_t pid;
-	struct cp_buf out = { 0 };
-	int64_t deadline = now_ms() + SWTPM_TIMEOUT_MS;
-	bool ok = true;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return NULL;
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-
-		if (devnull >= 0) {
-			dup2(devnull, 0);
-			dup2(devnull, 2);
-		}
-		dup2(pfd[1], 1);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd pl = { .fd = pfd[0], .events = POLLIN };
-		int64_t left = deadline - now_ms();
-		char buf[4096];
-		ssize_t n;
-
-		if (left <= 0) {
-			ok = false;
-			break;
-		}
-		if (poll(&pl, 1, (int)left) < 0) {
-			if (errno == EINTR)
-				continue;
-			ok = false;
-			break;
-		}
-		n = read(pfd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out.len + (size_t)n > SWTPM_OUTPUT_MAX) {
-			ok = false;
-			break;
-		}
-		cp_buf_add(&out, buf, (size_t)n);
-	}
-	close(pfd[0]);
-	if (!ok)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		cp_buf_free(&out);
-		return NULL;
-	}
-	return cp_buf_steal(&out);
-}
-
-static char *swtpm_probe_live(void)
-{
-	static const char *const tools[] = { "swtpm", "swtpm_setup", "swtpm_ioctl" };
-	char *setup = NULL, *caps = NULL;
-	json_object *j;
-
-	for (size_t i = 0; i < 3; i++) {
-		char *f = find_in_path(tools[i]);
-
-		if (!f) {
-			free(setup);
-			return cp_strdup("none\n");
-		}
-		if (i == 1)
-			setup = f;
-		else
-			free(f);
-	}
-	{
-		char *argv[] = { setup, (char *)"--print-capabilities", NULL };
-
-		caps = run_capture(argv);
-	}
-	free(setup);
-	/* Keep only JSON we can replay; anything else counts as no versions. */
-	j = caps ? json_tokener_parse(caps) : NULL;
-	if (!json_object_is_type(j, json_type_object)) {
-		json_object_put(j);
-		free(caps);
-		return cp_strdup("{}\n");
-	}
-	free(caps);
-	caps = cp_asprintf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-	json_object_put(j);
-	return caps;
-}
-
-/* 1 with *caps (may be NULL) when swtpm is usable, 0 when not, <0 error. */
-static int host_swtpm(const struct cp_root *r, json_object **caps)
-{
-	char *s = NULL;
-	int rc = cp_fact_read(r, "swtpm", &s);
-
-	*caps = NULL;
-	if (rc == -ENOENT && cp_root_live(r)) {
-		s = swtpm_probe_live();
-		cp_fact_write(r, "swtpm", s);
-	} else if (rc < 0) {
-		return cp_fail(rc, "recorded tree has no readable " CP_FACTS_DIR "/swtpm");
-	}
-	cp_rstrip(s);
-	if (strcmp(s, "none") == 0) {
-		free(s);
-		return 0;
-	}
-	*caps = json_tokener_parse(s);
-	if (!json_object_is_type(*caps, json_type_object)) {
-		json_object_put(*caps);
-		*caps = NULL;
-		cp_warn(CP_FACTS_DIR "/swtpm: not JSON; no TPM versions");
-	}
-	free(s);
-	return 1;
-}
-
 /* SEV guest counts from CPUID 0x8000001F: ECX = ASIDs, EDX = first
  * non-ES ASID. */
 static void host_sev_counts(const struct cp_root *r, unsigned *max_guests, unsigned *max_es)
@@ -859,10 +692,26 @@ static const struct gated tpm_models[] = {
 	{ F_SPAPR_TPM_PROXY, "spapr-tpm-proxy" },
 };
 
+/* swtpm from the request's source, else the host's recorded fact. */
+static int host_swtpm(const struct ctx *c, struct cp_swtpm *sw)
+{
+	char *s = NULL;
+	int rc;
+
+	if (c->req->swtpm)
+		return c->req->swtpm(c->req->swtpm_ctx, sw);
+	if ((rc = cp_fact_read(c->host, "swtpm", &s)) < 0)
+		return cp_fail(rc, "%s has no readable " CP_FACTS_DIR "/swtpm",
+			       cp_root_live(c->host) ? "the request" : "recorded tree");
+	rc = cp_swtpm_parse(s, sw);
+	free(s);
+	return rc;
+}
+
 static int fill_tpm(struct ctx *c, struct cp_dc_tpm *tpm)
 {
-	json_object *caps = NULL, *features;
-	int swtpm;
+	struct cp_swtpm sw;
+	int rc;
 
 	ADD_GATED(c, &tpm->model, tpm_models);
 	if (!tpm->model.values.n) {
@@ -873,19 +722,16 @@ static int fill_tpm(struct ctx *c, struct cp_dc_tpm *tpm)
 	cp_dc_enum_report(&tpm->backend_model);
 	if (c->flags[F_TPM_PASSTHROUGH])
 		cp_dc_enum_add(&tpm->backend_model, "passthrough");
-	if ((swtpm = host_swtpm(c->host, &caps)) < 0)
-		return swtpm;
-	if (swtpm && c->flags[F_TPM_EMULATOR]) {
+	if ((rc = host_swtpm(c, &sw)) < 0)
+		return rc;
+	if (sw.usable && c->flags[F_TPM_EMULATOR]) {
 		cp_dc_enum_add(&tpm->backend_model, "emulator");
 		cp_dc_enum_add(&tpm->backend_model, "external");
 	}
-	if (caps && json_object_object_get_ex(caps, "features", &features)) {
-		if (find_named(features, NULL, "tpm-1.2"))
-			cp_dc_enum_add(&tpm->backend_version, "1.2");
-		if (find_named(features, NULL, "tpm-2.0"))
-			cp_dc_enum_add(&tpm->backend_version, "2.0");
-	}
-	json_object_put(caps);
+	if (sw.tpm12)
+		cp_dc_enum_add(&tpm->backend_version, "1.2");
+	if (sw.tpm20)
+		cp_dc_enum_add(&tpm->backend_version, "2.0");
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* Rules that turn the prober's raw QEMU answers plus host facts into the
  * domain capabilities model.  A pure function of its inputs: everything it
  * reads from the host goes through the cp_root (firmware descriptors,
- * /dev/kvm limits, VFIO, swtpm, CPUID), so it replays like the host probes. */
+ * /dev/kvm limits, VFIO, CPUID), so it replays like the host probes; swtpm
+ * (which takes running a program) comes from the request. */
 #ifndef CP_QEMU_RULES_H
 #define CP_QEMU_RULES_H
 
@@ -9,6 +10,7 @@
 
 #include "qemu/domcaps.h"
 #include "qemu/probe.h"
+#include "qemu/swtpm.h"
 #include "util/path.h"
 
 struct cp_dc_request {
@@ -17,6 +19,10 @@ struct cp_dc_request {
 	bool kvm;		/* virttype kvm (else qemu) */
 	const char *xdg_config_home;	/* for firmware descriptors; NULL for the system view */
 	const char *home;
+	/* swtpm on the host (qemu/swtpm.h), asked for only when the emulator
+	 * offers a TPM model.  NULL: the host's recorded "swtpm" fact. */
+	int (*swtpm)(void *ctx, struct cp_swtpm *out);
+	void *swtpm_ctx;
 };
 
 int cp_domcaps_build(const struct cp_root *host, const struct cp_qemu_probe *p,
