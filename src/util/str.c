@@ -36,7 +36,9 @@ void cp_buf_puts(struct cp_buf *b, const char *s)
 
 void cp_buf_putc(struct cp_buf *b, char c)
 {
-	cp_buf_add(b, &c, 1);
+	buf_reserve(b, 1);
+	b->s[b->len++] = c;
+	b->s[b->len] = '\0';
 }
 
 void cp_buf_printf(struct cp_buf *b, const char *fmt, ...)
