@@ -567,6 +567,9 @@ static int pass_from_json(json_object *o, struct cp_qemu_pass *ps)
 	return 0;
 }
 
+/* A probe always has its arch (the prober fails without a known one), and
+ * everything after a load relies on it: without one the entry is corrupt
+ * (found by tests/fuzz/fuzz_domcaps.c: a NULL arch crashed `domain`). */
 int cp_probe_from_json(json_object *o, struct cp_qemu_probe *out)
 {
 	json_object *ver = member(o, "version", json_type_int);
@@ -579,7 +582,7 @@ int cp_probe_from_json(json_object *o, struct cp_qemu_probe *out)
 	memset(out, 0, sizeof(*out));
 	if (!ver || v < 0 || v > UINT32_MAX || !kvm || !tcg || !p1 || !p2 ||
 	    opt_str(o, "binary", &binary) < 0 || !binary || opt_str(o, "arch", &arch) < 0 ||
-	    opt_str(o, "package", &package) < 0 || (arch && !(a = cp_arch_find(arch))))
+	    opt_str(o, "package", &package) < 0 || !arch || !(a = cp_arch_find(arch)))
 		return cp_fail(-EBADMSG, "malformed serialized probe");
 	out->binary = cp_strdup(binary);
 	out->arch = a ? a->name : NULL;
