@@ -9,10 +9,17 @@
  *                                 close-mid-reply, huge-message, deep-nesting,
  *                                 error-always, no-greeting, crash
  *   CAPSPROBE_FAKE_HUGE_MB=N      size of the huge message (default 65)
+ *   CAPSPROBE_FAKE_DUMP=DIR       write DIR/<pid> at start: what we were
+ *                                 given (environment, open descriptors, the
+ *                                 QMP socket directory's mode and owner)
+ *   CAPSPROBE_FAKE_LINGER=1       stay alive after QMP EOF, as QEMU 7.2 does
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -149,6 +156,15 @@ static void free_replies(void)
 
 /* ---- talking ---- */
 
+/* QEMU 7.2 stays alive when its QMP peer goes away; by default we do not. */
+static _Noreturn void linger_or_exit(void)
+{
+	if (getenv("CAPSPROBE_FAKE_LINGER"))
+		for (;;)
+			pause();
+	exit(0);
+}
+
 static void send_raw(const char *s, size_t len)
 {
 	while (len) {
@@ -157,7 +173,7 @@ static void send_raw(const char *s, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			exit(0);	/* the client went away */
+			linger_or_exit();	/* the client went away */
 		s += n;
 		len -= (size_t)n;
 	}
@@ -302,6 +318,51 @@ static const char builtin_greeting[] =
 
 /* ---- command line ---- */
 
+/* DIR/<pid>, complete when it appears (written aside, then renamed). */
+static void dump_state(const char *dir, const char *chardev)
+{
+	extern char **environ;
+	char tmp[PATH_MAX], dst[PATH_MAX], lines[16384];
+	size_t n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	FILE *f;
+
+	n += (size_t)snprintf(lines + n, sizeof(lines) - n, "pid %d\nppid %d\n", (int)getpid(),
+			      (int)getppid());
+	for (char **e = environ; *e && n < sizeof(lines); e++)
+		n += (size_t)snprintf(lines + n, sizeof(lines) - n, "env %s\n", *e);
+	while (d && (de = readdir(d)) && n < sizeof(lines)) {
+		char link[300], target[PATH_MAX];
+		ssize_t len;
+
+		if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		target[len < 0 ? 0 : len] = '\0';
+		n += (size_t)snprintf(lines + n, sizeof(lines) - n, "fd %s %s\n", de->d_name, target);
+	}
+	if (d)
+		closedir(d);
+	if (strncmp(chardev, "socket,id=qmp,path=", 19) == 0 && n < sizeof(lines)) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s", chardev + 19);
+		if (stat(dirname(path), &st) == 0)
+			n += (size_t)snprintf(lines + n, sizeof(lines) - n, "sockdir %s %o %u\n", path,
+					      (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+	}
+	if (n >= sizeof(lines))
+		die("%s", "dump too long");
+	snprintf(tmp, sizeof(tmp), "%s/.%d", dir, (int)getpid());
+	snprintf(dst, sizeof(dst), "%s/%d", dir, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f || fwrite(lines, 1, n, f) != n || fclose(f) != 0 || rename(tmp, dst) < 0)
+		die("cannot write the dump in %s", dir);
+}
+
 static int open_channel(const char *chardev)
 {
 	const char *p;
@@ -373,6 +434,8 @@ int main(int argc, char **argv)
 			s = &sessions[i];
 	if (!s && nsessions)
 		s = &sessions[0];
+	if (getenv("CAPSPROBE_FAKE_DUMP"))
+		dump_state(getenv("CAPSPROBE_FAKE_DUMP"), chardev);
 	chan = open_channel(chardev);
 
 	if (!is_fault("no-greeting")) {
@@ -420,5 +483,5 @@ int main(int argc, char **argv)
 	}
 	json_tokener_free(tok);
 	free_replies();
-	return 0;
+	linger_or_exit();
 }

@@ -351,18 +351,23 @@ int cp_fw_parse(const char *path, const char *text, size_t len, struct cp_fw_des
 	return rc;
 }
 
-/* name → path of the highest-priority file, in a small table. */
+/* A descriptor file found in one of the directories; prio orders the
+ * directories (a later one replaces the same name in an earlier one). */
 struct entry {
 	char *name;
 	char *path;
+	size_t prio;
 };
 
 static int entry_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->prio > y->prio) - (x->prio < y->prio);
 }
 
-static int scan_dir(const struct cp_root *r, const char *dir, struct entry **ents, size_t *n)
+static int scan_dir(const struct cp_root *r, const char *dir, size_t prio, struct entry **ents, size_t *n)
 {
 	struct cp_strv names;
 	int rc = cp_list(r, &names, "%s", dir);
@@ -371,10 +376,10 @@ static int scan_dir(const struct cp_root *r, const char *dir, struct entry **ent
 		return 0;
 	if (rc < 0)
 		return cp_fail(rc, "cannot list %s: %s", dir, strerror(-rc));
+	*ents = cp_realloc(*ents, (*n + names.n + 1) * sizeof(**ents));
 	for (size_t i = 0; i < names.n; i++) {
 		const char *name = names.v[i];
 		char *path;
-		size_t j;
 
 		/* Hidden files are editor and package-manager leftovers. */
 		if (name[0] == '.')
@@ -385,20 +390,32 @@ static int scan_dir(const struct cp_root *r, const char *dir, struct entry **ent
 			free(path);
 			continue;
 		}
-		for (j = 0; j < *n; j++)
-			if (strcmp((*ents)[j].name, name) == 0)
-				break;
-		if (j == *n) {
-			*ents = cp_realloc(*ents, (*n + 1) * sizeof(**ents));
-			(*ents)[j].name = cp_strdup(name);
-			(*n)++;
-		} else {
-			free((*ents)[j].path);
-		}
-		(*ents)[j].path = path;
+		(*ents)[*n].name = cp_strdup(name);
+		(*ents)[*n].path = path;
+		(*ents)[*n].prio = prio;
+		(*n)++;
 	}
 	cp_strv_free(&names);
 	return 0;
+}
+
+/* Sort by name, keep the highest-priority file of each name: O(n log n),
+ * as a directory may hold tens of thousands of names. */
+static size_t dedup(struct entry *ents, size_t n)
+{
+	size_t out = 0;
+
+	if (n)
+		qsort(ents, n, sizeof(*ents), entry_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 < n && strcmp(ents[i].name, ents[i + 1].name) == 0) {
+			free(ents[i].name);
+			free(ents[i].path);
+			continue;
+		}
+		ents[out++] = ents[i];
+	}
+	return out;
 }
 
 int cp_fw_load(const struct cp_root *r, const char *xdg_config_home, const char *home,
@@ -416,19 +433,21 @@ int cp_fw_load(const struct cp_root *r, const char *xdg_config_home, const char 
 	else if (home && *home)
 		user = cp_asprintf("%s/.config/qemu/firmware", home);
 	for (size_t i = 0; i < NITEMS(system_dirs) && rc == 0; i++)
-		rc = scan_dir(r, system_dirs[i], &ents, &nents);
+		rc = scan_dir(r, system_dirs[i], i, &ents, &nents);
 	if (rc == 0 && user)
-		rc = scan_dir(r, user, &ents, &nents);
+		rc = scan_dir(r, user, NITEMS(system_dirs), &ents, &nents);
 	free(user);
-	if (nents)
-		qsort(ents, nents, sizeof(*ents), entry_cmp);
+	nents = dedup(ents, nents);
+	if (rc == 0 && nents > CP_FW_MAX_FILES)
+		cp_warn("%zu firmware descriptor files; only the first %d by name are considered", nents,
+			CP_FW_MAX_FILES);
 	for (size_t i = 0; i < nents; i++) {
 		struct cp_fw_desc d;
 		char *text = NULL;
 		size_t len = 0;
 		int e;
 
-		if (rc < 0)
+		if (rc < 0 || i >= CP_FW_MAX_FILES)
 			goto next;
 		e = cp_read(r, &text, &len, "%s", ents[i].path);
 		if (e < 0) {

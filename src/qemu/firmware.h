@@ -20,6 +20,10 @@
 
 /* libvirt refuses descriptors larger than this. */
 #define CP_FW_DESC_MAX (1024 * 1024)
+/* Descriptor files considered at most (the first by name, after the
+ * override), so that a flooded directory costs bounded time; a system has
+ * a few dozen.  More is a warning.  libvirt has no such limit. */
+#define CP_FW_MAX_FILES 256
 
 enum {
 	CP_FW_IF_BIOS = 1 << 0,

@@ -5,11 +5,12 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -41,7 +42,7 @@ struct live_slot {
 	char sock[108];
 };
 static struct live_slot live[MAX_LIVE];
-/* Spawns between posix_spawn() and the pid landing in its slot: a signal
+/* Spawns between fork() and the pid landing in its slot: a signal
  * handler running on another thread then waits for them (see below). */
 static atomic_int spawning;
 static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
@@ -378,6 +379,59 @@ static void free_strv(char **v)
 	free(v);
 }
 
+/* Between fork and exec only async-signal-safe calls: other threads may have
+ * held locks at fork time.  Exec errors go back on err_w as an errno. */
+static _Noreturn void child_exec(const char *bin, char *const argv[], char *const env[], pid_t parent,
+				 int devnull, int out_w, int chan_fd, int err_w)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int first = chan_fd >= 0 ? CHAN_FD + 1 : 3, e;
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	/* QEMU 7.2 neither exits on QMP EOF nor has -run-with exit-with-parent:
+	 * the kernel kills it if we die without cleaning up (SIGKILL, a crash).
+	 * The signal follows the *thread* that forked: a child is stopped by
+	 * the thread that started it (cp_proc_stop), so that is no loss. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);	/* the parent is already gone */
+	/* keep the error pipe clear of the numbers about to be filled */
+	if (err_w <= CHAN_FD)
+		err_w = fcntl(err_w, F_DUPFD_CLOEXEC, CHAN_FD + 1);
+	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
+		goto fail;
+	if (chan_fd == CHAN_FD) {
+		if (fcntl(CHAN_FD, F_SETFD, 0) < 0)
+			goto fail;
+	} else if (chan_fd >= 0 && dup2(chan_fd, CHAN_FD) < 0) {
+		goto fail;
+	}
+	/* ours are all O_CLOEXEC; this also catches libraries' descriptors */
+#ifdef SYS_close_range
+	if ((err_w > first && syscall(SYS_close_range, (unsigned)first, (unsigned)err_w - 1, 0) < 0) ||
+	    syscall(SYS_close_range, (unsigned)err_w + 1, ~0u, 0) < 0)
+#endif
+	{
+		struct rlimit rl;
+		int max = 65536;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+			max = (int)rl.rlim_cur;
+		for (int fd = first; fd < max; fd++)
+			if (fd != err_w)
+				close(fd);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(bin, argv, env);
+fail:
+	e = errno;
+	while (write(err_w, &e, sizeof(e)) < 0 && errno == EINTR)
+		;
+	_exit(127);
+}
+
 static int spawn(struct cp_proc *p, const char *accel, const char *chardev, int chan_fd, int out_w)
 {
 	char *machine = cp_asprintf("none,accel=%s", accel);
@@ -387,61 +441,55 @@ static int spawn(struct cp_proc *p, const char *accel, const char *chardev, int 
 		"-mon", "chardev=qmp,mode=control", NULL,
 	};
 	char **env = make_env();
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t all, none;
-	int devnull, rc;
+	int devnull, errp[2] = { -1, -1 }, rc = 0, e = 0;
+	pid_t parent = getpid();
+	sigset_t all, old;
+	ssize_t n;
 
 	devnull = fd_high(open("/dev/null", O_RDONLY | O_CLOEXEC));
 	if (devnull < 0) {
 		rc = cp_fail(-errno, "cannot open /dev/null: %s", strerror(errno));
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, devnull, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_w, 1);
-	posix_spawn_file_actions_adddup2(&fa, out_w, 2);
-	if (chan_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, chan_fd, CHAN_FD);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-	/* everything of ours is O_CLOEXEC; this also catches libraries' fds */
-	posix_spawn_file_actions_addclosefrom_np(&fa, chan_fd >= 0 ? CHAN_FD + 1 : 3);
-#endif
-	posix_spawnattr_init(&at);
-	sigfillset(&all);
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
-	/* Until the pid is in the registry, a fatal signal must not be handled
-	 * on this thread, and a handler on another thread must wait for us. */
-	{
-		sigset_t fatal, old;
-
-		sigemptyset(&fatal);
-		sigaddset(&fatal, SIGINT);
-		sigaddset(&fatal, SIGTERM);
-		sigaddset(&fatal, SIGHUP);
-		pthread_sigmask(SIG_BLOCK, &fatal, &old);
-		atomic_fetch_add(&spawning, 1);
-		rc = posix_spawn(&p->pid, p->binary, &fa, &at, argv, env);
-		if (!rc)
-			atomic_store(&live[p->slot].pid, p->pid);
-		atomic_fetch_sub(&spawning, 1);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
-	close(devnull);
-	if (rc) {
-		p->pid = 0;
-		rc = cp_fail(-rc, "cannot run %s: %s", p->binary, strerror(rc));
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		rc = cp_fail(-errno, "pipe: %s", strerror(errno));
 		goto out;
 	}
+	/* fork, not posix_spawn: the child must ask for PR_SET_PDEATHSIG.
+	 * All signals stay blocked until the pid is in the registry (here) and
+	 * the child's handlers are reset (there); a handler on another thread
+	 * waits for us meanwhile (see on_fatal_signal). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	atomic_fetch_add(&spawning, 1);
+	p->pid = fork();
+	if (p->pid == 0)
+		child_exec(p->binary, argv, env, parent, devnull, out_w, chan_fd, errp[1]);
+	if (p->pid > 0)
+		atomic_store(&live[p->slot].pid, p->pid);
+	else
+		rc = errno;
+	atomic_fetch_sub(&spawning, 1);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close_fd(&errp[1]);
+	if (p->pid < 0) {
+		p->pid = 0;
+		rc = cp_fail(-rc, "cannot run %s: fork: %s", p->binary, strerror(rc));
+		goto out;
+	}
+	/* EOF once exec worked; an errno if it did not */
+	while ((n = read(errp[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(e)) {
+		rc = cp_fail(-e, "cannot run %s: %s", p->binary, strerror(e));
+		goto out;	/* cp_proc_stop reaps the child */
+	}
 	p->pidfd = pidfd_for(p->pid);
-	rc = 0;
 out:
+	close_fd(&errp[0]);
+	close_fd(&errp[1]);
+	if (devnull >= 0)
+		close(devnull);
 	free(machine);
 	free_strv(env);
 	return rc;

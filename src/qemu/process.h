@@ -2,7 +2,10 @@
  * clean environment, stdin on /dev/null, stdout+stderr captured (last 4 KiB)
  * and a private QMP channel.  Every live child is in a process-wide registry
  * so SIGINT/SIGTERM/SIGHUP kill and reap it and remove its files before the
- * signal is re-raised.  Several children may run at once (one struct each).
+ * signal is re-raised; a child also gets SIGKILL from the kernel if
+ * capsprobe dies any other way (PR_SET_PDEATHSIG), so a child must be
+ * stopped by the thread that started it.  No descriptor but 0-2 and the
+ * QMP channel reaches QEMU.  Several children may run at once (one struct each).
  * The environment is LC_ALL=C, PATH and HOME (as libvirt), plus any
  * CAPSPROBE_FAKE_* variables, which only steer tests/fake-qemu. */
 #ifndef CP_QEMU_PROCESS_H
