@@ -16,7 +16,14 @@ finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 }
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/capsprobe-test.XXXXXX")
+# Never go on without a scratch directory: every path below is "$scratch/..."
+# and an empty value would point the tests at / itself.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/capsprobe-test.XXXXXX") || scratch=$(mktemp -d /tmp/capsprobe-test.XXXXXX) || scratch=
+case $scratch in
+/?*/capsprobe-test.*) ;;
+*) echo "ERROR: cannot make a scratch directory" >&2; exit 99 ;;
+esac
+[ -d "$scratch" ] || { echo "ERROR: no scratch directory" >&2; exit 99; }
 trap 'rm -rf "$scratch"' EXIT
 # a private probe cache: a test never reads or fills the user's
 export CAPSPROBE_CACHE_DIR=$scratch/cache
