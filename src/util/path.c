@@ -222,6 +222,27 @@ static int mkdir_p(const char *path)
 	return rc;
 }
 
+/* dst already holds exactly data: a file read again (capsprobe record
+ * builds a thousand domain requests over the same files) is not rewritten,
+ * since truncating and rewriting makes ext4 flush it on close. */
+static bool recorded_already(const char *dst, const char *data, size_t len)
+{
+	int fd = open(dst, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	bool same = false;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len) {
+		char *buf = cp_malloc(len + 1);
+
+		same = read(fd, buf, len + 1) == (ssize_t)len && memcmp(buf, data, len) == 0;
+		free(buf);
+	}
+	close(fd);
+	return same;
+}
+
 /* Recording: mirror what was read.  Failures to record are reported once
  * per file as warnings; they never change what the probe sees. */
 static void record_file(const struct cp_root *r, const char *path, const char *data, size_t len)
@@ -232,6 +253,10 @@ static void record_file(const struct cp_root *r, const char *path, const char *d
 	if (!r->record)
 		return;
 	dst = cp_asprintf("%s%s", r->record, path);
+	if (recorded_already(dst, data, len)) {
+		free(dst);
+		return;
+	}
 	parent = cp_strndup(dst, (size_t)(strrchr(dst, '/') - dst));
 	mkdir_p(parent);
 	free(parent);
@@ -355,10 +380,53 @@ int cp_root_new(const char *sysroot, struct cp_root **out)
 	return 0;
 }
 
+/* git and tar-less copies drop empty directories, and an empty directory
+ * (an empty iommu_groups, a listed-only node entry) is a fact: mark each
+ * one so a recorded tree survives being committed.  Listings hide it. */
+static void mark_empty_dirs(int dfd, int depth)
+{
+	struct dirent *de;
+	bool empty = true;
+	DIR *d;
+
+	if (depth > 64)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		int sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		empty = false;
+		if (de->d_type != DT_DIR)
+			continue;
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			mark_empty_dirs(sub, depth + 1);
+	}
+	if (empty) {
+		int fd = openat(dirfd(d), CP_EMPTY_MARK, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	closedir(d);
+}
+
 void cp_root_free(struct cp_root *r)
 {
 	if (!r)
 		return;
+	if (r->record) {
+		int fd = open(r->record, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0)
+			mark_empty_dirs(fd, 0);
+	}
 	if (r->fd >= 0)
 		close(r->fd);
 	for (size_t i = 0; i < r->ndeny; i++)
@@ -537,6 +605,8 @@ int cp_list(const struct cp_root *r, struct cp_strv *names, const char *fmt, ...
 		bool is_dir;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (r->fd >= 0 && strcmp(de->d_name, CP_EMPTY_MARK) == 0)
 			continue;
 		if (names->n >= CP_LIST_MAX) {
 			rc = -E2BIG;

@@ -25,6 +25,9 @@
  * make us read forever (a file that never ends is an error, not a hang). */
 #define CP_READ_MAX (4u << 20)
 #define CP_LIST_MAX 65536
+/* In a recorded tree, the file that keeps an empty directory (git drops
+ * empty directories); listings of a recorded tree never show it. */
+#define CP_EMPTY_MARK ".capsprobe-empty"
 /* Directory of a recorded tree that holds non-file facts. */
 #define CP_FACTS_DIR "/capsprobe"
 
