@@ -14,13 +14,17 @@
 #include "host/host.h"
 #include "qemu/cache.h"
 #include "qemu/domcaps.h"
+#include "qemu/cached.h"
 #include "qemu/guests.h"
+#include "qemu/process.h"
+#include "qemu/record.h"
 #include "qemu/resolve.h"
 #include "util/err.h"
 #include "util/path.h"
 #include "xml/caps.h"
 #include "xml/xpath.h"
 #include "xml/domcaps.h"
+#include "xml/stable.h"
 
 enum {
 	EXIT_OK = 0,
@@ -34,6 +38,7 @@ struct command {
 	const char *usage;	/* options, one per line, as printed by --help */
 	const char *notes;	/* NULL, or lines printed after the options */
 	int (*run)(int argc, char **argv);
+	const char *args;	/* NULL, or the operands before [OPTION]... in --help */
 };
 
 static const struct command *find_command(const char *name);
@@ -58,6 +63,32 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, " (see 'capsprobe %s--help')\n", cmd ? cmd : "");
 	return EXIT_USAGE;
 }
+
+/* The one "error: ..." line of a failed command, as virsh prints it: the
+ * message formed where the failure was found (else the errno's text), kept
+ * on one line whatever it quotes. */
+static int print_error(int rc, int status)
+{
+	const char *msg = *cp_last_error() ? cp_last_error() : strerror(rc < 0 ? -rc : EIO);
+
+	flockfile(stderr);
+	fputs("error: ", stderr);
+	for (const char *c = msg; *c; c++)
+		putc_unlocked((unsigned char)*c < ' ' ? ' ' : *c, stderr);
+	putc_unlocked('\n', stderr);
+	funlockfile(stderr);
+	return status;
+}
+
+/* --debug and --stable, shared by the commands that probe. */
+#define DEBUG_LONGOPT { "debug", no_argument, NULL, 'D' }
+#define DEBUG_USAGE \
+	"      --debug           log the QMP traffic on standard error\n"
+#define STABLE_LONGOPT { "stable", no_argument, NULL, 'S' }
+#define STABLE_USAGE \
+	"      --stable          diff-friendly: sort enumerations, leave out values\n" \
+	"                        that change from run to run (see capsprobe(1))\n"
+static bool opt_stable;
 
 /* --xpath/--wrap, shared by the commands that print a document. */
 static const char *opt_xpath;
@@ -94,8 +125,7 @@ static int emit(char *doc)
 
 		if (cp_xpath_query(doc, opt_xpath, opt_wrap, &sel) < 0) {
 			free(doc);
-			fprintf(stderr, "error: %s\n", cp_last_error());
-			return EXIT_PROBE;
+			return print_error(-EINVAL, EXIT_PROBE);
 		}
 		free(doc);
 		doc = sel;
@@ -112,8 +142,8 @@ static int emit(char *doc)
 
 static void command_help(const struct command *c)
 {
-	printf("Usage: capsprobe %s [OPTION]...\n%s\n\nOptions:\n%s  -h, --help            show this help\n\n%s%s%s",
-	       c->name, c->summary, c->usage, c->notes ? c->notes : "", c->notes ? "\n" : "", exit_help);
+	printf("Usage: capsprobe %s %s[OPTION]...\n%s\n\nOptions:\n%s  -h, --help            show this help\n\n%s%s%s",
+	       c->name, c->args ? c->args : "", c->summary, c->usage, c->notes ? c->notes : "", c->notes ? "\n" : "", exit_help);
 }
 
 /* Seconds, possibly fractional, > 0 and at most a day. */
@@ -207,6 +237,8 @@ static int run_host(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		CACHE_LONGOPTS,
 		XPATH_LONGOPTS,
+		STABLE_LONGOPT,
+		DEBUG_LONGOPT,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -245,6 +277,8 @@ static int run_host(int argc, char **argv)
 		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
 		case 'X': opt_xpath = optarg; break;
 		case 'W': opt_wrap = true; break;
+		case 'S': opt_stable = true; break;
+		case 'D': cp_set_debug(1); break;
 		case 'v': cp_set_verbose(1); break;
 		case 'h': free(emulators); command_help(find_command("host")); return EXIT_OK;
 		case ':':
@@ -287,8 +321,13 @@ static int run_host(int argc, char **argv)
 		go.refresh = co.refresh;
 		rc = cp_guests_probe(root, host.cpu.arch, &go, &host, &st);
 		cp_cache_close(go.cache);
+		if (rc == 0)
+			cp_verbose("%u emulator(s) %s, %u failed", st.probed,
+				   sysroot ? "replayed" : "probed or answered from the cache", st.failed);
 		if (rc == 0 && st.probed && st.failed == st.probed)
 			rc = cp_fail(-EIO, "every emulator failed to probe (%u)", st.failed);
+	} else if (rc == 0) {
+		cp_verbose("no guests: no emulator started");
 	}
 	cp_root_free(root);
 	free(emulators);
@@ -296,6 +335,8 @@ static int run_host(int argc, char **argv)
 		cp_host_free(&host);
 		goto fail;
 	}
+	if (opt_stable)
+		cp_host_stabilize(&host);
 	{
 		char *doc = cp_caps_format(&host);
 
@@ -303,8 +344,7 @@ static int run_host(int argc, char **argv)
 		return emit(doc);
 	}
 fail:
-	fprintf(stderr, "error: %s\n", *cp_last_error() ? cp_last_error() : strerror(-rc));
-	return EXIT_PROBE;
+	return print_error(rc, EXIT_PROBE);
 }
 
 static int run_domain(int argc, char **argv)
@@ -321,6 +361,8 @@ static int run_domain(int argc, char **argv)
 		{ "record", required_argument, NULL, 'r' },
 		CACHE_LONGOPTS,
 		XPATH_LONGOPTS,
+		STABLE_LONGOPT,
+		DEBUG_LONGOPT,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -348,6 +390,8 @@ static int run_domain(int argc, char **argv)
 		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
 		case 'X': opt_xpath = optarg; break;
 		case 'W': opt_wrap = true; break;
+		case 'S': opt_stable = true; break;
+		case 'D': cp_set_debug(1); break;
 		case 'v': cp_set_verbose(1); break;
 		case 'h': command_help(find_command("domain")); return EXIT_OK;
 		case ':': return usage_error("domain ", "option '%s' needs an argument", argv[optind - 1]);
@@ -368,13 +412,18 @@ static int run_domain(int argc, char **argv)
 	if (!a.sysroot && !a.record && !a.record_qmp)
 		a.cache = open_cache(&co);
 	a.refresh = co.refresh;
+	cp_verbose("reading host facts and firmware descriptors from %s",
+		   a.sysroot ? a.sysroot : "the live system");
 	rc = cp_domain_caps(&a, &dc);
 	cp_cache_close(a.cache);
 	if (rc < 0) {
 		cp_domcaps_free(&dc);
-		fprintf(stderr, "error: %s\n", *cp_last_error() ? cp_last_error() : strerror(-rc));
-		return EXIT_PROBE;
+		return print_error(rc, EXIT_PROBE);
 	}
+	cp_verbose("emulator %s, arch %s, machine %s, virttype %s", dc.path ? dc.path : "-",
+		   dc.arch ? dc.arch : "-", dc.machine ? dc.machine : "-", dc.domain ? dc.domain : "-");
+	if (opt_stable)
+		cp_domcaps_stabilize(&dc);
 	{
 		char *doc = cp_domcaps_format(&dc);
 
@@ -388,6 +437,44 @@ static void format_version(unsigned v, char out[32])
 	snprintf(out, 32, "%u.%u.%u", v / 1000000, v / 1000 % 1000, v % 1000);
 }
 
+/* `emulators --machines PATH`, for shell completion (documented in the man
+ * page, not in --help): PATH's machine names and aliases in libvirt's
+ * order, one per line, from its cache entry when one is valid, else from a
+ * light probe (which fills the entry). */
+static int list_machines(const char *bin, const struct cache_opts *co, int64_t timeout_ms)
+{
+	struct cp_probe_req req = {
+		.binary = bin,
+		.light = true,
+		.deadline_ms = cp_clock_ms() + (timeout_ms > 0 ? timeout_ms : CP_GUEST_TIMEOUT_MS),
+	};
+	struct cp_guest_machine *m = NULL;
+	struct cp_buf out = { 0 };
+	struct cp_qemu_probe p;
+	struct cp_cache *c;
+	size_t n = 0;
+	bool cached;
+	int rc;
+
+	if ((rc = cp_proc_check_binary(bin)) < 0)
+		return print_error(rc, EXIT_PROBE);
+	c = open_cache(co);
+	rc = cp_probe_cached(c, &req, co->refresh, &p, &cached);
+	cp_cache_close(c);
+	if (rc < 0)
+		return print_error(rc, EXIT_PROBE);
+	cp_guest_machines(cp_probe_answer(&p, p.kvm, CP_Q_MACHINES)->ret, p.arch, &m, &n);
+	for (size_t i = 0; i < n; i++) {
+		cp_buf_printf(&out, "%s\n", m[i].name);
+		free(m[i].name);
+		free(m[i].canonical);
+	}
+	free(m);
+	cp_qemu_probe_free(&p);
+	cp_buf_puts(&out, "");
+	return emit(cp_buf_steal(&out));
+}
+
 /* One line per emulator, tab-separated: PATH ARCH VERSION KVM CACHED (see
  * the command's notes); "-" where a failed probe knows nothing. */
 static int run_emulators(int argc, char **argv)
@@ -395,10 +482,13 @@ static int run_emulators(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 'T' },
 		CACHE_LONGOPTS,
+		{ "machines", required_argument, NULL, 'M' },
+		DEBUG_LONGOPT,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	const char *machines_of = NULL;
 	struct cache_opts co = { 0 };
 	struct cp_guests_opts go = { 0 };
 	struct cp_emulator *v = NULL;
@@ -417,6 +507,8 @@ static int run_emulators(int argc, char **argv)
 				return usage_error("emulators ", "invalid --timeout '%s' (seconds, > 0)", optarg);
 			break;
 		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
+		case 'M': machines_of = optarg; break;
+		case 'D': cp_set_debug(1); break;
 		case 'v': cp_set_verbose(1); break;
 		case 'h': command_help(find_command("emulators")); return EXIT_OK;
 		case ':': return usage_error("emulators ", "option '%s' needs an argument", argv[optind - 1]);
@@ -427,12 +519,15 @@ static int run_emulators(int argc, char **argv)
 		return usage_error("emulators ", "unexpected argument '%s'", argv[optind]);
 	if ((rc = check_cache_opts("emulators ", &co)))
 		return rc;
+	if (machines_of) {
+		if (!*machines_of)
+			return usage_error("emulators ", "--machines needs a path");
+		return list_machines(machines_of, &co, go.timeout_ms);
+	}
 
 	/* the host's arch decides the native fallbacks of the search */
-	if ((rc = cp_root_new(NULL, &root)) < 0) {
-		fprintf(stderr, "error: %s\n", cp_last_error());
-		return EXIT_PROBE;
-	}
+	if ((rc = cp_root_new(NULL, &root)) < 0)
+		return print_error(rc, EXIT_PROBE);
 	if (cp_probe_arch(root, &host) < 0)
 		cp_clear_error();
 	cp_root_free(root);
@@ -456,6 +551,77 @@ static int run_emulators(int argc, char **argv)
 	cp_emulators_free(v, n);
 	cp_buf_puts(&out, "");
 	return emit(cp_buf_steal(&out));
+}
+
+/* `record DIR`: see qemu/record.h. */
+static int run_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "emulator", required_argument, NULL, 'e' },
+		{ "emulatorbin", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 'T' },
+		DEBUG_LONGOPT,
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct cp_record_opts o = { 0 };
+	struct cp_record_stats st;
+	const char **emulators = NULL;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	/* options may follow DIR */
+	while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (!*optarg) {
+				free(emulators);
+				return usage_error("record ", "--emulator needs a path");
+			}
+			emulators = cp_realloc(emulators, (o.nemulators + 1) * sizeof(*emulators));
+			emulators[o.nemulators++] = optarg;
+			break;
+		case 'T':
+			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
+				free(emulators);
+				return usage_error("record ", "invalid --timeout '%s' (seconds, > 0)", optarg);
+			}
+			break;
+		case 'D': cp_set_debug(1); break;
+		case 'v': cp_set_verbose(1); break;
+		case 'h': free(emulators); command_help(find_command("record")); return EXIT_OK;
+		case ':':
+			free(emulators);
+			return usage_error("record ", "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			free(emulators);
+			return usage_error("record ", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc || !*argv[optind]) {
+		free(emulators);
+		return usage_error("record ", "no directory given");
+	}
+	o.dir = argv[optind++];
+	if (optind < argc) {
+		free(emulators);
+		return usage_error("record ", "unexpected argument '%s'", argv[optind]);
+	}
+	o.emulators = emulators;
+	o.path_env = getenv("PATH");
+	rc = cp_record(&o, &st);
+	free(emulators);
+	if (rc < 0)
+		return print_error(rc, EXIT_PROBE);
+	printf("recorded the host, %u emulator(s) and %u domain request(s) in %s\n",
+	       st.full, st.requests, o.dir);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "error: cannot write output: %s\n", strerror(errno));
+		return EXIT_PROBE;
+	}
+	return EXIT_OK;
 }
 
 /* `cache [list]` and `cache clear`. */
@@ -534,8 +700,7 @@ static int run_cache(int argc, char **argv)
 	cp_buf_puts(&out, "");
 	return emit(cp_buf_steal(&out));
 fail:
-	fprintf(stderr, "error: %s\n", *cp_last_error() ? cp_last_error() : strerror(-rc));
-	return EXIT_PROBE;
+	return print_error(rc, EXIT_PROBE);
 }
 
 static const struct command commands[] = {
@@ -555,6 +720,8 @@ static const struct command commands[] = {
 		"      --timeout SECONDS limit for each emulator's probe (default 30)\n"
 		CACHE_USAGE
 		XPATH_USAGE
+		STABLE_USAGE
+		DEBUG_USAGE
 		"  -v, --verbose         say what is probed, from where, and what came\n"
 		"                        from the cache\n",
 		"Emulators are probed in parallel, as many at once as there are CPUs; one\n"
@@ -564,6 +731,7 @@ static const struct command commands[] = {
 		"CPU microcode and signature, /dev/kvm and capsprobe are unchanged.\n"
 		"--sysroot and --record bypass the cache.\n",
 		run_host,
+		NULL,
 	},
 	{
 		"domain",
@@ -587,18 +755,43 @@ static const struct command commands[] = {
 		"                        DIR/<qemu-version>-<arch>[-kvm|-tcg].replies\n"
 		CACHE_USAGE
 		XPATH_USAGE
+		STABLE_USAGE
+		DEBUG_USAGE
 		"  -v, --verbose         say what is probed, from where, and what came\n"
 		"                        from the cache\n",
 		"QEMU's answers are cached as for 'capsprobe host'; firmware descriptors\n"
 		"and host facts are read afresh every run.  --sysroot, --record and\n"
 		"--record-qmp bypass the cache.\n",
 		run_domain,
+		NULL,
+	},
+	{
+		"record",
+		"Record the host and every emulator into DIR, for a replay elsewhere.",
+		"      DIR               the recording (must not exist, or be empty)\n"
+		"      --emulator PATH   only these emulators (repeatable), as for host\n"
+		"      --timeout SECONDS limit for each emulator's probes (default 30)\n"
+		DEBUG_USAGE
+		"  -v, --verbose         say what is recorded\n",
+		"Records what 'capsprobe host' reads (host files and facts, the emulator\n"
+		"search), every emulator's whole QMP conversation (both passes where KVM\n"
+		"works) and the host files the domain rules read for every arch, virttype\n"
+		"and machine each emulator serves; then checks that the host document\n"
+		"replays.  Replay, on any machine:\n"
+		"  capsprobe host --sysroot DIR\n"
+		"  capsprobe domain --sysroot DIR --emulator PATH [--arch A] [--machine M]\n"
+		"                   [--virttype T]\n"
+		"DIR holds the host's uuid source (/etc/machine-id or the SMBIOS uuid).\n"
+		"The cache is neither read nor written.\n",
+		run_record,
+		"DIR ",
 	},
 	{
 		"emulators",
 		"List the QEMU system emulators found, one line each.",
 		"      --timeout SECONDS limit for each emulator's probe (default 30)\n"
 		CACHE_USAGE
+		DEBUG_USAGE
 		"  -v, --verbose         say what is probed and what came from the cache\n",
 		"The emulators are those 'capsprobe host' would print guests for (libvirt's\n"
 		"search over PATH), each binary once, in the order of the first arch it\n"
@@ -612,6 +805,7 @@ static const struct command commands[] = {
 		"An emulator that fails to probe is listed as PATH - - - no, with a\n"
 		"warning on standard error saying why.\n",
 		run_emulators,
+		NULL,
 	},
 	{
 		"cache",
@@ -625,6 +819,7 @@ static const struct command commands[] = {
 		"its size in bytes.  A missing cache directory lists nothing.\n"
 		"'cache clear' removes every entry (and nothing else in the directory).\n",
 		run_cache,
+		"[list|clear] ",
 	},
 };
 

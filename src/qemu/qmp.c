@@ -89,10 +89,26 @@ void cp_qmp_write_pretty(FILE *f, json_object *obj)
 	fputs("\n\n", f);
 }
 
-static void record(struct cp_qmp *q, json_object *obj)
+/* Each message, both ways: into the recording, and under --debug onto
+ * stderr as one line ("->" sent to QEMU, "<-" received), cut at
+ * CP_QMP_DEBUG_MAX bytes so a schema does not flood the terminal. */
+#define CP_QMP_DEBUG_MAX 4096
+
+static void record(struct cp_qmp *q, json_object *obj, const char *dir)
 {
 	if (q->rec)
 		cp_qmp_write_pretty(q->rec, obj);
+	if (cp_is_debug()) {
+		const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE);
+		size_t len = strlen(s);
+
+		if (len > CP_QMP_DEBUG_MAX)
+			cp_debug("qmp %s %s %.*s... (%zu bytes)", q->peer.name, dir,
+				 CP_QMP_DEBUG_MAX, s, len);
+		else
+			cp_debug("qmp %s %s %s", q->peer.name, dir, s);
+	}
 }
 
 /* Every fatal error goes through here so later calls repeat it. */
@@ -185,7 +201,7 @@ static int parse_buffered(struct cp_qmp *q, json_object **out)
 			json_object_put(obj);
 			return fail_malformed(q, "a message is not a JSON object");
 		}
-		record(q, obj);
+		record(q, obj, "<-");
 		*out = obj;
 		return 1;
 	}
@@ -250,7 +266,7 @@ int cp_qmp_write(struct cp_qmp *q, json_object *msg, const char *what)
 	s = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	line = cp_asprintf("%s\r\n", s);
 	len = strlen(line);
-	record(q, msg);
+	record(q, msg, "->");
 	while (off < len) {
 		ssize_t n = send(q->fd, line + off, len - off, MSG_NOSIGNAL);
 

@@ -9,6 +9,7 @@
 
 static _Thread_local char last_error[1024];
 static int verbose;
+static int debug;
 
 int cp_fail(int code, const char *fmt, ...)
 {
@@ -62,6 +63,31 @@ void cp_verbose(const char *fmt, ...)
 		return;
 	flockfile(stderr);
 	fputs("capsprobe: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+void cp_set_debug(int on)
+{
+	debug = on;
+}
+
+int cp_is_debug(void)
+{
+	return debug;
+}
+
+void cp_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!debug)
+		return;
+	flockfile(stderr);
+	fputs("debug: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -19,6 +19,10 @@ void cp_warn(const char *fmt, ...) CP_PRINTF(1, 2);
 void cp_verbose(const char *fmt, ...) CP_PRINTF(1, 2);
 void cp_set_verbose(int on);
 int cp_is_verbose(void);
+/* --debug: "debug: ..." lines on stderr (the QMP traffic, see qmp.c). */
+void cp_debug(const char *fmt, ...) CP_PRINTF(1, 2);
+void cp_set_debug(int on);
+int cp_is_debug(void);
 
 /* Out of memory is not recoverable for a one-shot CLI: report and exit 2. */
 _Noreturn void cp_oom(void);

@@ -1,0 +1,90 @@
+#!/bin/bash
+# The bash completion (completion/capsprobe.bash), sourced into this shell:
+# COMPREPLY for commands, options, values, emulators in PATH and an
+# emulator's machine types (a fake emulator, through the private cache);
+# its option lists and arch names agree with --help and src/host/arch.c.
+. "$(dirname "$0")/lib.sh"
+[ -d "${scratch:-}" ] || { echo "ERROR: no scratch directory"; exit 99; }
+
+srcdir=$(cd "$FIXTURES/../.." && pwd)
+# shellcheck source=/dev/null
+. "$srcdir/completion/capsprobe.bash"
+
+# complete WORD...: COMPREPLY for the line, the last word being completed,
+# one entry per line
+complete_line() {
+	COMP_WORDS=("$CAPSPROBE" "$@")
+	COMP_CWORD=$#
+	COMP_LINE="${COMP_WORDS[*]}"
+	COMPREPLY=()
+	_capsprobe
+	[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\n' "${COMPREPLY[@]}"
+}
+has() { complete_line "${@:2}" | grep -qx -- "$1"; }
+# only "A B " WORD...: exactly these (in any order)
+only() { test "$(complete_line "${@:2}" | LC_ALL=C sort | tr '\n' ' ')" = "$1"; }
+
+check "registered for capsprobe" eval 'complete -p capsprobe | grep -q _capsprobe'
+check "commands" only "cache domain emulators host record " ""
+check "command prefix" only "host " ho
+check "top-level options" only "--help --version " --
+check "domain options: --vi" only "--virttype " domain --vi
+check "host options: --st" only "--stable " host --st
+check "record options include --emulator" has --emulator record --em
+check "--virttype values" only "kvm qemu " domain --virttype ""
+check "--virttype=value" only "qemu " domain --virttype = q
+check "--arch values" only "x86_64 " domain --arch x86
+check "cache actions" only "clear list " cache ""
+mkdir -p "$scratch/dirs/sub1" "$scratch/dirs/sub2"
+: >"$scratch/dirs/file"
+check "--sysroot: directories" only "$scratch/dirs/sub1 $scratch/dirs/sub2 " host --sysroot "$scratch/dirs/s"
+check "--sysroot: no files" eval '! has "$scratch/dirs/file" host --sysroot "$scratch/dirs/"'
+check "record DIR: directories" has "$scratch/dirs/sub1" record "$scratch/dirs/s"
+check "--timeout: nothing" only "" domain --timeout ""
+
+# emulators: qemu-system-* in PATH, by path or by name
+if [ -x "${FAKE_QEMU:-}" ]; then
+	bin=$scratch/bin
+	mkdir -p "$bin"
+	printf '#!/bin/sh\nCAPSPROBE_FAKE_REPLIES=%s exec %s "$@"\n' \
+		"'$FIXTURES/qemu/7.2.22-x86_64-kvm.replies'" "'$FAKE_QEMU'" >"$bin/qemu-system-x86_64"
+	cp "$bin/qemu-system-x86_64" "$bin/qemu-system-aarch64"
+	chmod +x "$bin"/*
+	oldpath=$PATH
+	PATH=$bin:$PATH
+	check "--emulator: paths in PATH" has "$bin/qemu-system-x86_64" domain --emulator ""
+	check "--emulator: a name completes to its path" only "$bin/qemu-system-aarch64 " \
+		domain --emulator qemu-system-aa
+	check "--emulator: a path prefix" only "$bin/qemu-system-x86_64 " domain --emulator "$bin/qemu-system-x"
+	# machines: probed once (filling the cache), then from the cache
+	complete_line domain --emulator "$bin/qemu-system-x86_64" --machine "" >"$scratch/m1"
+	check "--machine: the emulator's machine types" grep -qx q35 "$scratch/m1"
+	check "--machine: canonical names too" grep -qx 'pc-q35-7.2' "$scratch/m1"
+	check "--machine: libvirt's order (preferred first)" test "$(head -1 "$scratch/m1")" = pc-i440fx-7.2
+	capsprobe emulators --machines "$bin/qemu-system-x86_64" -v >"$scratch/m2" 2>"$scratch/m2.err"
+	check "--machines: from the cache the second time" grep -q "answers from the cache" "$scratch/m2.err"
+	check "--machines: the same list" test "$(sort "$scratch/m1")" = "$(sort "$scratch/m2")"
+	complete_line domain --emulator "$bin/qemu-system-x86_64" --machine pc-q35-7 >"$scratch/m3"
+	check "--machine: prefix" test "$(grep -c . "$scratch/m3")" -ge 2 -a "$(grep -vc '^pc-q35-7' "$scratch/m3")" -eq 0
+	check "--machine: --emulator=PATH form" has q35 domain --emulator = "$bin/qemu-system-x86_64" --machine ""
+	check "--machine: from --arch (qemu-system-<arch> in PATH)" has q35 domain --arch x86_64 --machine ""
+	PATH=$oldpath
+else
+	echo "SKIP: emulator and machine completion (no fake-qemu)"
+fi
+capsprobe emulators --machines "$scratch/none" >/dev/null 2>"$scratch/err"
+check "--machines of a missing file: exit 2, one error line" \
+	test $? -eq 2 -a "$(wc -l <"$scratch/err")" -eq 1
+
+# the lists in the script agree with the program and the sources
+for cmd in host domain record emulators cache; do
+	help=$(capsprobe "$cmd" --help | sed -n '/^Options:$/,/^$/p' | grep -o -- '--[a-z][a-z-]*' | sort -u)
+	script=$(_capsprobe_options "$cmd" | tr ' ' '\n' | sort -u)
+	check "$cmd: every --help option completes" \
+		test -z "$(comm -23 <(echo "$help") <(echo "$script"))"
+	check "$cmd: every completed option exists (aliases and --machines aside)" \
+		test -z "$(comm -13 <(echo "$help") <(echo "$script") | grep -vx -- '--emulatorbin\|--machines')"
+done
+arches=$(grep -o '^	{ "[a-z0-9_]*"' "$srcdir/src/host/arch.c" | cut -d'"' -f2 | tr '\n' ' ')
+check "arch names = src/host/arch.c's" test "$arches" = "$_capsprobe_arches "
+finish
