@@ -60,6 +60,18 @@ for e in x86_64 i386 aarch64 riscv64 s390x ppc64; do
 		echo "rc $?" >>"$scratch/$n.live"
 	done
 done
+# --debug: the QMP traffic on stderr, one line per message, cut at 4 KiB
+x86=$bin/qemu-system-x86_64
+live domain --emulator "$x86" >"$scratch/plain.xml"
+live domain --emulator "$x86" --debug >"$scratch/dbg.xml" 2>"$scratch/dbg.err"
+check "--debug: the document is unchanged" cmp -s "$scratch/plain.xml" "$scratch/dbg.xml"
+check "--debug: only 'debug: qmp PATH ->|<- {...}' lines" \
+	test "$(grep -cv "^debug: qmp $x86 \(->\|<-\) {" "$scratch/dbg.err")" -eq 0
+check "--debug: requests and replies" \
+	grep -q "^debug: qmp $x86 -> {\"execute\":\"query-qmp-schema\"" "$scratch/dbg.err"
+check "--debug: the schema reply cut at 4096 bytes" grep -Eq '\.\.\. \([0-9]{5,} bytes\)$' "$scratch/dbg.err"
+check "--debug: no line longer than 4 KiB and a little" test "$(awk '{ if (length > m) m = length } END { print m }' "$scratch/dbg.err")" -lt 4300
+
 mv "$dir" "$scratch/moved"
 rm -rf "$scratch/bin"
 
@@ -85,6 +97,10 @@ done
 check "replay: $same domain requests (documents and errors) = live" test "$differ" -eq 0 -a "$same" -eq 54
 check "replay: some requests printed documents" \
 	test "$(grep -l '^rc 0$' "$scratch"/*.replay | wc -l)" -ge 20
+
+capsprobe domain --sysroot "$scratch/moved" --emulator "$x86" --debug >/dev/null 2>"$scratch/dbg.err"
+check "--debug under --sysroot: the replayed conversation" \
+	grep -q "^debug: qmp $x86 <- {\"return\"" "$scratch/dbg.err"
 
 # usage and refusals: one error line each
 capsprobe record >"$scratch/out" 2>"$scratch/err"
