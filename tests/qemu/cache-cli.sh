@@ -211,6 +211,10 @@ before=$(starts)
 PATH=$bin capsprobe host --cache-dir "$shared" -v >"$scratch/par-after" 2>"$scratch/par-after.err"
 check "16 concurrent runs: the entry is valid (a hit)" \
 	test "$(starts)" -eq "$before" -a -n "$(grep "from the cache" "$scratch/par-after.err")"
+check "16 concurrent runs: the entry is whole (listed with its emulator and version)" \
+	test "$(capsprobe cache --cache-dir "$shared" | cut -f1,2)" = "$emu"$'\t'"7.2.22"
+check "16 concurrent runs: the entry is the one a single run writes (but for its time)" \
+	cmp -s <(sed 's/"written":[0-9]*//' "$shared"/*.json) <(sed 's/"written":[0-9]*//' "$cache"/*.json)
 
 # ---- emulators ----
 ecache=$scratch/ecache
