@@ -104,7 +104,8 @@ empty_path() { env PATH="$scratch" "$CAPSPROBE" "$@"; }
 capsprobe domain --no-cache --emulator "$priv" --machine q35 --virttype qemu >/dev/null 2>&1
 capsprobe domain --no-cache --emulator "$priv" --machine foo >/dev/null 2>&1
 capsprobe domain --no-cache --emulator "$priv" --timeout 0.05 >/dev/null 2>&1
-capsprobe domain --no-cache --emulator "$priv" --virttype qemu >/dev/null 2>&1 &
+# (directly, not through the capsprobe function: the signal must reach it)
+"$CAPSPROBE" domain --no-cache --emulator "$priv" --virttype qemu >/dev/null 2>&1 &
 sleep 0.05
 kill -TERM $! 2>/dev/null
 wait $!
