@@ -60,7 +60,7 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'capsprobe %s--help')\n", cmd ? cmd : "");
+	fprintf(stderr, " (see 'capsprobe %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
 	return EXIT_USAGE;
 }
 
@@ -226,6 +226,74 @@ static struct cp_cache *open_cache(const struct cache_opts *co)
 	return c;
 }
 
+/* What the options several commands share set; each command keeps its own
+ * options in its switch and passes every other one to common_opt, so each
+ * shared option means (and fails) the same everywhere. */
+struct cli {
+	const char *cmd;		/* the command's name, for the messages */
+	struct cache_opts co;
+	int64_t timeout_ms;		/* --timeout; 0: the command's default */
+	const char **emulators;		/* --emulator, repeatable (host, record) */
+	size_t nemulators;
+};
+
+#define OPT_NEXT (-1)
+
+/* End a parse that failed or asked for help: cl holds nothing after it. */
+static int cli_done(struct cli *cl, int status)
+{
+	free(cl->emulators);
+	cl->emulators = NULL;
+	return status;
+}
+
+/* A shared option, --help or a getopt error (getopt returns only what the
+ * command's table lists): OPT_NEXT to go on, else the exit status. */
+static int common_opt(struct cli *cl, int c, char **argv)
+{
+	switch (c) {
+	case 'e':
+		if (!*optarg)
+			return cli_done(cl, usage_error(cl->cmd, "--emulator needs a path"));
+		cl->emulators = cp_realloc(cl->emulators, (cl->nemulators + 1) * sizeof(*cl->emulators));
+		cl->emulators[cl->nemulators++] = optarg;
+		break;
+	case 'T':
+		if (parse_timeout(optarg, &cl->timeout_ms) < 0)
+			return cli_done(cl, usage_error(cl->cmd, "invalid --timeout '%s' (seconds, > 0)", optarg));
+		break;
+	case 'C': case 'N': case 'F': cache_opt(&cl->co, c, optarg); break;
+	case 'X': opt_xpath = optarg; break;
+	case 'W': opt_wrap = true; break;
+	case 'S': opt_stable = true; break;
+	case 'D': cp_set_debug(1); break;
+	case 'v': cp_set_verbose(1); break;
+	case 'h': command_help(find_command(cl->cmd)); return cli_done(cl, EXIT_OK);
+	case ':': return cli_done(cl, usage_error(cl->cmd, "option '%s' needs an argument", argv[optind - 1]));
+	default: return cli_done(cl, usage_error(cl->cmd, "unknown option '%s'", argv[optind - 1]));
+	}
+	return OPT_NEXT;
+}
+
+/* No operand left after the command's own. */
+static int cli_no_args(struct cli *cl, int argc, char **argv)
+{
+	if (optind < argc)
+		return cli_done(cl, usage_error(cl->cmd, "unexpected argument '%s'", argv[optind]));
+	return 0;
+}
+
+/* The checks of the shared options, once all are parsed; the ones a command
+ * does not take are unset and pass. */
+static int cli_check(struct cli *cl)
+{
+	int rc;
+
+	if ((rc = check_cache_opts(cl->cmd, &cl->co)) || (rc = check_xpath_opts(cl->cmd)))
+		return cli_done(cl, rc);
+	return 0;
+}
+
 static int run_host(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -244,11 +312,10 @@ static int run_host(int argc, char **argv)
 		{ 0 }
 	};
 	const char *sysroot = NULL, *record = NULL;
-	struct cache_opts co = { 0 };
+	struct cli cl = { .cmd = "host" };
 	struct cp_host host = { 0 };
 	struct cp_guests_opts go = { 0 };
 	struct cp_guests_stats st;
-	const char **emulators = NULL;
 	bool no_guests = false;
 	struct cp_root *root;
 	int c, rc;
@@ -260,48 +327,20 @@ static int run_host(int argc, char **argv)
 		case 's': sysroot = optarg; break;
 		case 'r': record = optarg; break;
 		case 'G': no_guests = true; break;
-		case 'e':
-			if (!*optarg) {
-				free(emulators);
-				return usage_error("host ", "--emulator needs a path");
-			}
-			emulators = cp_realloc(emulators, (go.nemulators + 1) * sizeof(*emulators));
-			emulators[go.nemulators++] = optarg;
-			break;
-		case 'T':
-			if (parse_timeout(optarg, &go.timeout_ms) < 0) {
-				free(emulators);
-				return usage_error("host ", "invalid --timeout '%s' (seconds, > 0)", optarg);
-			}
-			break;
-		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
-		case 'X': opt_xpath = optarg; break;
-		case 'W': opt_wrap = true; break;
-		case 'S': opt_stable = true; break;
-		case 'D': cp_set_debug(1); break;
-		case 'v': cp_set_verbose(1); break;
-		case 'h': free(emulators); command_help(find_command("host")); return EXIT_OK;
-		case ':':
-			free(emulators);
-			return usage_error("host ", "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			free(emulators);
-			return usage_error("host ", "unknown option '%s'", argv[optind - 1]);
+			if ((rc = common_opt(&cl, c, argv)) != OPT_NEXT)
+				return rc;
 		}
 	}
-	go.emulators = emulators;
-	if (optind < argc) {
-		free(emulators);
-		return usage_error("host ", "unexpected argument '%s'", argv[optind]);
-	}
-	if (no_guests && go.nemulators) {
-		free(emulators);
-		return usage_error("host ", "--no-guests and --emulator exclude each other");
-	}
-	if ((rc = check_cache_opts("host ", &co)) || (rc = check_xpath_opts("host "))) {
-		free(emulators);
+	if ((rc = cli_no_args(&cl, argc, argv)))
 		return rc;
-	}
+	if (no_guests && cl.nemulators)
+		return cli_done(&cl, usage_error("host", "--no-guests and --emulator exclude each other"));
+	if ((rc = cli_check(&cl)))
+		return rc;
+	go.emulators = cl.emulators;
+	go.nemulators = cl.nemulators;
+	go.timeout_ms = cl.timeout_ms;
 
 	if ((rc = cp_root_new(sysroot, &root)) < 0)
 		goto fail;
@@ -317,8 +356,8 @@ static int run_host(int argc, char **argv)
 		go.record = sysroot ? NULL : record;
 		/* replays and recordings never touch the cache */
 		if (!sysroot && !record)
-			go.cache = open_cache(&co);
-		go.refresh = co.refresh;
+			go.cache = open_cache(&cl.co);
+		go.refresh = cl.co.refresh;
 		rc = cp_guests_probe(root, host.cpu.arch, &go, &host, &st);
 		cp_cache_close(go.cache);
 		if (rc == 0)
@@ -330,7 +369,7 @@ static int run_host(int argc, char **argv)
 		cp_verbose("no guests: no emulator started");
 	}
 	cp_root_free(root);
-	free(emulators);
+	cli_done(&cl, 0);
 	if (rc < 0) {
 		cp_host_free(&host);
 		goto fail;
@@ -368,7 +407,7 @@ static int run_domain(int argc, char **argv)
 		{ 0 }
 	};
 	struct cp_domain_args a = { 0 };
-	struct cache_opts co = { 0 };
+	struct cli cl = { .cmd = "domain" };
 	struct cp_domcaps dc;
 	int c, rc;
 
@@ -376,42 +415,34 @@ static int run_domain(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:s:hv", opts, NULL)) != -1) {
 		switch (c) {
+		/* one emulator, the last given; an empty one is refused below */
 		case 'e': a.emulator = optarg; break;
 		case 'a': a.arch = optarg; break;
 		case 'm': a.machine = optarg; break;
 		case 't': a.virttype = optarg; break;
-		case 'T':
-			if (parse_timeout(optarg, &a.timeout_ms) < 0)
-				return usage_error("domain ", "invalid --timeout '%s' (seconds, > 0)", optarg);
-			break;
 		case 's': a.sysroot = optarg; break;
 		case 'R': a.record_qmp = optarg; break;
 		case 'r': a.record = optarg; break;
-		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
-		case 'X': opt_xpath = optarg; break;
-		case 'W': opt_wrap = true; break;
-		case 'S': opt_stable = true; break;
-		case 'D': cp_set_debug(1); break;
-		case 'v': cp_set_verbose(1); break;
-		case 'h': command_help(find_command("domain")); return EXIT_OK;
-		case ':': return usage_error("domain ", "option '%s' needs an argument", argv[optind - 1]);
-		default: return usage_error("domain ", "unknown option '%s'", argv[optind - 1]);
+		default:
+			if ((rc = common_opt(&cl, c, argv)) != OPT_NEXT)
+				return rc;
 		}
 	}
-	if (optind < argc)
-		return usage_error("domain ", "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_no_args(&cl, argc, argv)))
+		return rc;
 	if (a.emulator && !*a.emulator)
-		return usage_error("domain ", "--emulator needs a path");
+		return usage_error("domain", "--emulator needs a path");
+	a.timeout_ms = cl.timeout_ms;
 	if (cp_domain_check_args(&a) < 0)
-		return usage_error("domain ", "%s", cp_last_error());
-	if ((rc = check_cache_opts("domain ", &co)) || (rc = check_xpath_opts("domain ")))
+		return usage_error("domain", "%s", cp_last_error());
+	if ((rc = cli_check(&cl)))
 		return rc;
 
 	cp_domcaps_init(&dc);
 	/* replays and recordings never touch the cache */
 	if (!a.sysroot && !a.record && !a.record_qmp)
-		a.cache = open_cache(&co);
-	a.refresh = co.refresh;
+		a.cache = open_cache(&cl.co);
+	a.refresh = cl.co.refresh;
 	cp_verbose("reading host facts and firmware descriptors from %s",
 		   a.sysroot ? a.sysroot : "the live system");
 	rc = cp_domain_caps(&a, &dc);
@@ -489,7 +520,7 @@ static int run_emulators(int argc, char **argv)
 		{ 0 }
 	};
 	const char *machines_of = NULL;
-	struct cache_opts co = { 0 };
+	struct cli cl = { .cmd = "emulators" };
 	struct cp_guests_opts go = { 0 };
 	struct cp_emulator *v = NULL;
 	struct cp_host host = { 0 };
@@ -502,28 +533,20 @@ static int run_emulators(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:hv", opts, NULL)) != -1) {
 		switch (c) {
-		case 'T':
-			if (parse_timeout(optarg, &go.timeout_ms) < 0)
-				return usage_error("emulators ", "invalid --timeout '%s' (seconds, > 0)", optarg);
-			break;
-		case 'C': case 'N': case 'F': cache_opt(&co, c, optarg); break;
 		case 'M': machines_of = optarg; break;
-		case 'D': cp_set_debug(1); break;
-		case 'v': cp_set_verbose(1); break;
-		case 'h': command_help(find_command("emulators")); return EXIT_OK;
-		case ':': return usage_error("emulators ", "option '%s' needs an argument", argv[optind - 1]);
-		default: return usage_error("emulators ", "unknown option '%s'", argv[optind - 1]);
+		default:
+			if ((rc = common_opt(&cl, c, argv)) != OPT_NEXT)
+				return rc;
 		}
 	}
-	if (optind < argc)
-		return usage_error("emulators ", "unexpected argument '%s'", argv[optind]);
-	if ((rc = check_cache_opts("emulators ", &co)))
+	if ((rc = cli_no_args(&cl, argc, argv)) || (rc = cli_check(&cl)))
 		return rc;
 	if (machines_of) {
 		if (!*machines_of)
-			return usage_error("emulators ", "--machines needs a path");
-		return list_machines(machines_of, &co, go.timeout_ms);
+			return usage_error("emulators", "--machines needs a path");
+		return list_machines(machines_of, &cl.co, cl.timeout_ms);
 	}
+	go.timeout_ms = cl.timeout_ms;
 
 	/* the host's arch decides the native fallbacks of the search */
 	if ((rc = cp_root_new(NULL, &root)) < 0)
@@ -532,8 +555,8 @@ static int run_emulators(int argc, char **argv)
 		cp_clear_error();
 	cp_root_free(root);
 	go.path_env = getenv("PATH");
-	go.cache = open_cache(&co);
-	go.refresh = co.refresh;
+	go.cache = open_cache(&cl.co);
+	go.refresh = cl.co.refresh;
 	cp_emulators_probe(host.cpu.arch, &go, &v, &n);	/* a static name */
 	cp_cache_close(go.cache);
 	for (size_t i = 0; i < n; i++) {
@@ -565,54 +588,28 @@ static int run_record(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	struct cli cl = { .cmd = "record" };
 	struct cp_record_opts o = { 0 };
 	struct cp_record_stats st;
-	const char **emulators = NULL;
 	int c, rc;
 
 	optind = 1;
 	opterr = 0;
 	/* options may follow DIR */
-	while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			if (!*optarg) {
-				free(emulators);
-				return usage_error("record ", "--emulator needs a path");
-			}
-			emulators = cp_realloc(emulators, (o.nemulators + 1) * sizeof(*emulators));
-			emulators[o.nemulators++] = optarg;
-			break;
-		case 'T':
-			if (parse_timeout(optarg, &o.timeout_ms) < 0) {
-				free(emulators);
-				return usage_error("record ", "invalid --timeout '%s' (seconds, > 0)", optarg);
-			}
-			break;
-		case 'D': cp_set_debug(1); break;
-		case 'v': cp_set_verbose(1); break;
-		case 'h': free(emulators); command_help(find_command("record")); return EXIT_OK;
-		case ':':
-			free(emulators);
-			return usage_error("record ", "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			free(emulators);
-			return usage_error("record ", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc || !*argv[optind]) {
-		free(emulators);
-		return usage_error("record ", "no directory given");
-	}
+	while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1)
+		if ((rc = common_opt(&cl, c, argv)) != OPT_NEXT)
+			return rc;
+	if (optind >= argc || !*argv[optind])
+		return cli_done(&cl, usage_error("record", "no directory given"));
 	o.dir = argv[optind++];
-	if (optind < argc) {
-		free(emulators);
-		return usage_error("record ", "unexpected argument '%s'", argv[optind]);
-	}
-	o.emulators = emulators;
+	if ((rc = cli_no_args(&cl, argc, argv)))
+		return rc;
+	o.emulators = cl.emulators;
+	o.nemulators = cl.nemulators;
+	o.timeout_ms = cl.timeout_ms;
 	o.path_env = getenv("PATH");
 	rc = cp_record(&o, &st);
-	free(emulators);
+	cli_done(&cl, 0);
 	if (rc < 0)
 		return print_error(rc, EXIT_PROBE);
 	printf("recorded the host, %u emulator(s) and %u domain request(s) in %s\n",
@@ -633,7 +630,7 @@ static int run_cache(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct cache_opts co = { 0 };
+	struct cli cl = { .cmd = "cache" };
 	struct cp_cache_entry *v = NULL;
 	struct cp_buf out = { 0 };
 	struct cp_cache *cache;
@@ -645,25 +642,17 @@ static int run_cache(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	/* options may follow the action ("cache clear --cache-dir DIR") */
-	while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
-		switch (c) {
-		case 'C': co.dir = optarg; break;
-		case 'v': cp_set_verbose(1); break;
-		case 'h': command_help(find_command("cache")); return EXIT_OK;
-		case ':': return usage_error("cache ", "option '%s' needs an argument", argv[optind - 1]);
-		default: return usage_error("cache ", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1)
+		if ((rc = common_opt(&cl, c, argv)) != OPT_NEXT)
+			return rc;
 	if (optind < argc)
 		action = argv[optind++];
 	if (strcmp(action, "list") && strcmp(action, "clear"))
-		return usage_error("cache ", "unknown action '%s' (list or clear)", action);
-	if (optind < argc)
-		return usage_error("cache ", "unexpected argument '%s'", argv[optind]);
-	if ((rc = check_cache_opts("cache ", &co)))
+		return usage_error("cache", "unknown action '%s' (list or clear)", action);
+	if ((rc = cli_no_args(&cl, argc, argv)) || (rc = cli_check(&cl)))
 		return rc;
 
-	rc = cp_cache_open(cache_dir(&co), false, &cache);
+	rc = cp_cache_open(cache_dir(&cl.co), false, &cache);
 	if (rc == -ENOENT) {
 		/* no directory: nothing cached, nothing to remove */
 		cp_verbose("%s", *cp_last_error() ? cp_last_error() : "no cache directory");
