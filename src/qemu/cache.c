@@ -438,7 +438,7 @@ void cp_cache_key_free(struct cp_cache_key *k)
 
 /* Stable names of the questions in serialized probes: an enum reordering
  * must not change them; a new question is just a new name. */
-static const char *const q_names[CP_Q_COUNT] = {
+const char *const cp_q_names[CP_Q_COUNT] = {
 	[CP_Q_VERSION] = "version",
 	[CP_Q_TARGET] = "target",
 	[CP_Q_SCHEMA] = "schema",
@@ -487,7 +487,7 @@ static json_object *pass_to_json(const struct cp_qemu_pass *ps)
 			add_str(e, "class", a->err_class);
 			add_str(e, "desc", a->err_desc);
 		}
-		json_object_object_add(ans, q_names[q], e);
+		json_object_object_add(ans, cp_q_names[q], e);
 	}
 	json_object_object_add(o, "answers", ans);
 	return o;
@@ -554,7 +554,7 @@ static int pass_from_json(json_object *o, struct cp_qemu_pass *ps)
 		json_object *ret;
 
 		for (int q = 0; q < CP_Q_COUNT && !a; q++)
-			if (strcmp(q_names[q], name) == 0)
+			if (strcmp(cp_q_names[q], name) == 0)
 				a = &ps->a[q];
 		if (!a || a->asked || !json_object_is_type(e, json_type_object) ||
 		    !json_object_object_get_ex(e, "ret", &ret) ||
@@ -897,7 +897,7 @@ static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, 
 	    memcmp(line + 6, ",\"q\":\"", 6) != 0 || !(q1 = memchr(q0, '"', len - 12)))
 		return -EBADMSG;
 	for (q = 0; q < CP_Q_COUNT; q++)
-		if ((size_t)(q1 - q0) == strlen(q_names[q]) && memcmp(q0, q_names[q], (size_t)(q1 - q0)) == 0)
+		if ((size_t)(q1 - q0) == strlen(cp_q_names[q]) && memcmp(q0, cp_q_names[q], (size_t)(q1 - q0)) == 0)
 			break;
 	if (q == CP_Q_COUNT)
 		return -EBADMSG;
@@ -1051,14 +1051,14 @@ static void answer_lines(struct cp_buf *b, int n, const struct cp_qemu_pass *ps)
 		if (a->text) {
 			/* a loaded schema goes back as it came */
 			cp_buf_printf(b, "%s\n{\"p\":%d,\"q\":\"%s\",\"ret\":", b->s[b->len - 1] == '[' ? "" : ",",
-				      n, q_names[q]);
+				      n, cp_q_names[q]);
 			cp_buf_add(b, a->text, a->text_len);
 			cp_buf_putc(b, '}');
 			continue;
 		}
 		o = json_object_new_object();
 		json_object_object_add(o, "p", json_object_new_int(n));
-		add_str(o, "q", q_names[q]);
+		add_str(o, "q", cp_q_names[q]);
 		json_object_object_add(o, "ret", json_object_get(a->ret));
 		if (a->err_class[0] || a->err_desc[0]) {
 			add_str(o, "class", a->err_class);

@@ -167,6 +167,9 @@ int cp_cache_clear(struct cp_cache *c, unsigned *removed);
  * -EBADMSG with a message. */
 json_object *cp_probe_to_json(const struct cp_qemu_probe *p);
 int cp_probe_from_json(json_object *o, struct cp_qemu_probe *out);
+/* The questions' names in that format (and in the hand-made test answers),
+ * by CP_Q_*. */
+extern const char *const cp_q_names[CP_Q_COUNT];
 
 /* SHA-256 of len bytes as 64 hex digits and a NUL. */
 void cp_sha256_hex(const void *data, size_t len, char out[65]);

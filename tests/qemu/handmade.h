@@ -1,5 +1,6 @@
 /* Test helper: QEMU answers recorded by hand (one JSON object per process,
- * keyed by question, see tests/fixtures/qemu/handmade/README.md) loaded
+ * keyed by the questions' cp_q_names, see
+ * tests/fixtures/qemu/handmade/README.md) loaded
  * into a cp_qemu_probe, so the rules can run without the prober. */
 #ifndef CP_TEST_HANDMADE_H
 #define CP_TEST_HANDMADE_H
@@ -8,33 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qemu/cache.h"
 #include "qemu/probe.h"
 #include "util/err.h"
-
-static const char *const handmade_keys[CP_Q_COUNT] = {
-	[CP_Q_VERSION] = "version",
-	[CP_Q_TARGET] = "target",
-	[CP_Q_SCHEMA] = "schema",
-	[CP_Q_KVM] = "kvm",
-	[CP_Q_TYPES] = "types",
-	[CP_Q_MAX_CPU_PROPS] = "max_cpu_props",
-	[CP_Q_MACHINES] = "machines",
-	[CP_Q_NONE_MACHINE_PROPS] = "none_machine_props",
-	[CP_Q_PC_MACHINE_PROPS] = "pc_machine_props",
-	[CP_Q_VIRT_MACHINE_PROPS] = "virt_machine_props",
-	[CP_Q_CPU_DEFS] = "cpu_defs",
-	[CP_Q_TPM_MODELS] = "tpm_models",
-	[CP_Q_TPM_TYPES] = "tpm_types",
-	[CP_Q_CMDLINE] = "cmdline",
-	[CP_Q_GIC] = "gic",
-	[CP_Q_SEV] = "sev",
-	[CP_Q_SGX] = "sgx",
-	[CP_Q_EXPAND] = "expand",
-	[CP_Q_EXPAND_FULL] = "expand_full",
-	[CP_Q_EXPAND_NONMIG] = "expand_nonmig",
-	[CP_Q_EXPAND_NONMIG_FULL] = "expand_nonmig_full",
-	[CP_Q_HV_EXPAND] = "hv_expand",
-};
 
 /* Fill one pass from a parsed object; {"error": {...}} entries become QMP
  * errors. */
@@ -51,7 +28,7 @@ static inline void handmade_pass(json_object *o, const char *accel, struct cp_qe
 	for (int q = 0; q < CP_Q_COUNT; q++) {
 		json_object *v, *err, *cls;
 
-		if (!handmade_keys[q] || !json_object_object_get_ex(o, handmade_keys[q], &v))
+		if (!cp_q_names[q] || !json_object_object_get_ex(o, cp_q_names[q], &v))
 			continue;
 		ps->a[q].asked = true;
 		if (json_object_is_type(v, json_type_object) &&
