@@ -639,30 +639,6 @@ char *cp_cache_default_dir(void)
 	return cp_asprintf("%s/.cache/capsprobe", home);
 }
 
-/* mkdir -p with mode 0700 for every directory created. */
-static int mkdir_p(const char *dir)
-{
-	char *p = cp_strdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1; ; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			rc = -errno;
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 int cp_cache_open(const char *dir, bool create, struct cp_cache **out)
 {
 	char *path = dir ? cp_strdup(dir) : cp_cache_default_dir();
@@ -678,7 +654,7 @@ int cp_cache_open(const char *dir, bool create, struct cp_cache **out)
 		return cp_fail(-EINVAL, "empty cache directory name");
 	}
 	if (lstat(path, &lst) < 0 && errno == ENOENT && create) {
-		rc = mkdir_p(path);
+		rc = cp_mkdir_p(path, 0700);
 		if (rc < 0) {
 			cp_fail(rc, "cannot create cache directory %s: %s", path, strerror(-rc));
 			goto fail;

@@ -417,29 +417,6 @@ static void run_pool(struct run *run)
 	pthread_mutex_destroy(&run->mu);
 }
 
-static int mkdir_p(const char *dir)
-{
-	char *p = cp_strdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1; ; s++) {
-		char c = *s;
-
-		if (c != '/' && c)
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			rc = cp_fail(-errno, "cannot create %s: %s", p, strerror(errno));
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 static size_t add_job(struct run *run, const char *binary, bool given)
 {
 	for (size_t i = 0; i < run->njobs; i++)
@@ -461,7 +438,7 @@ static void prepare_job(const struct cp_root *r, struct run *run, struct job *j,
 	} else if (run->o->record) {
 		/* the layout a replay reads: DIR/capsprobe/qemu/<binary>/ */
 		j->record_dir = cp_asprintf("%s%s%s", run->o->record, REPLAY_DIR, j->binary);
-		j->rc = mkdir_p(j->record_dir);
+		j->rc = cp_mkdir_p(j->record_dir, 0755);
 	}
 	if (j->rc < 0)
 		j->msg = cp_strdup(cp_last_error());

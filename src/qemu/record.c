@@ -55,29 +55,6 @@ static int check_dir(const char *dir)
 	return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char *p = cp_strdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1;; s++) {
-		char c = *s;
-
-		if (c != '/' && c)
-			continue;
-		*s = 0;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			rc = cp_fail(-errno, "cannot create %s: %s", p, strerror(errno));
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 /* ---- the full probes, on a small pool ---- */
 
 struct full {
@@ -286,7 +263,7 @@ int cp_record(const struct cp_record_opts *o, struct cp_record_stats *st)
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	if ((rc = check_dir(o->dir)) < 0 || (rc = mkdir_p(o->dir)) < 0)
+	if ((rc = check_dir(o->dir)) < 0 || (rc = cp_mkdir_p(o->dir, 0755)) < 0)
 		return rc;
 	if ((rc = cp_root_new(NULL, &root)) < 0)
 		return rc;
@@ -320,7 +297,7 @@ int cp_record(const struct cp_record_opts *o, struct cp_record_stats *st)
 		f->binary = cp_strdup(h.guests[i].emulator);
 		f->expect_kvm = h.guests[i].kvm;
 		f->dir = cp_asprintf("%s%s%s", o->dir, REPLAY_DIR, f->binary);
-		if ((f->rc = mkdir_p(f->dir)) < 0)
+		if ((f->rc = cp_mkdir_p(f->dir, 0755)) < 0)
 			f->msg = cp_strdup(cp_last_error());
 	}
 	st->emulators = (unsigned)pl.n;

@@ -357,29 +357,6 @@ int cp_domain_check_args(const struct cp_domain_args *a)
 	return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char *p = cp_strdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1; ; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-
-		*s = 0;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			rc = cp_fail(-errno, "cannot create %s: %s", p, strerror(errno));
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 /* Which virttype, checked against what the binary offers (libvirt's
  * messages). */
 static int pick_virttype(const struct cp_domain_args *a, const struct cp_qemu_probe *p,
@@ -481,7 +458,7 @@ int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 			goto out;
 		}
 		recdir = cp_asprintf("%s%s%s", a->record, REPLAY_DIR, bin);
-		if ((rc = mkdir_p(recdir)) < 0)
+		if ((rc = cp_mkdir_p(recdir, 0755)) < 0)
 			goto out;
 		req.record_dir = recdir;
 	}

@@ -203,22 +203,26 @@ static int root_open(const struct cp_root *r, const char *path, int flags)
 	return open_in_root(r->fd, path, flags);
 }
 
-static int mkdir_p(const char *path)
+int cp_mkdir_p(const char *dir, mode_t mode)
 {
-	char *copy = cp_strdup(path);
+	char *p = cp_strdup(dir);
 	int rc = 0;
 
-	for (size_t i = 1; copy[i] && !rc; i++) {
-		if (copy[i] != '/')
+	for (char *s = *p ? p + 1 : p; ; s++) {
+		char c = *s;
+
+		if (c != '/' && c)
 			continue;
-		copy[i] = '\0';
-		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-			rc = -errno;
-		copy[i] = '/';
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			rc = cp_fail(-errno, "cannot create %s: %s", p, strerror(errno));
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
 	}
-	if (!rc && mkdir(copy, 0755) < 0 && errno != EEXIST)
-		rc = -errno;
-	free(copy);
+	free(p);
 	return rc;
 }
 
@@ -258,7 +262,7 @@ static void record_file(const struct cp_root *r, const char *path, const char *d
 		return;
 	}
 	parent = cp_strndup(dst, (size_t)(strrchr(dst, '/') - dst));
-	mkdir_p(parent);
+	cp_mkdir_p(parent, 0755);
 	free(parent);
 	f = fopen(dst, "we");
 	if (!f || fwrite(data, 1, len, f) != len)
@@ -275,7 +279,7 @@ static void record_dir(const struct cp_root *r, const char *path)
 	if (!r->record)
 		return;
 	dst = cp_asprintf("%s%s", r->record, path);
-	mkdir_p(dst);
+	cp_mkdir_p(dst, 0755);
 	free(dst);
 }
 
@@ -287,13 +291,13 @@ static void record_entry(const struct cp_root *r, const char *dir, const char *n
 		return;
 	p = cp_asprintf("%s%s/%s", r->record, dir, name);
 	if (is_dir) {
-		mkdir_p(p);
+		cp_mkdir_p(p, 0755);
 	} else if (access(p, F_OK) < 0) {
 		char *parent = cp_asprintf("%s%s", r->record, dir);
 		int fd;
 
 		/* an existence check may be the first thing read below parent */
-		mkdir_p(parent);
+		cp_mkdir_p(parent, 0755);
 		free(parent);
 		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (fd >= 0)
@@ -310,7 +314,7 @@ static void record_error(const struct cp_root *r, const char *path, int err)
 	if (!r->record || err == ENOENT)
 		return;
 	dst = cp_asprintf("%s" CP_FACTS_DIR, r->record);
-	mkdir_p(dst);
+	cp_mkdir_p(dst, 0755);
 	free(dst);
 	dst = cp_asprintf("%s" CP_FACTS_DIR "/denied", r->record);
 	f = fopen(dst, "ae");
@@ -439,7 +443,7 @@ void cp_root_free(struct cp_root *r)
 int cp_root_record_into(struct cp_root *r, const char *dir)
 {
 	char *d = cp_strdup(dir);
-	int rc = mkdir_p(d);
+	int rc = cp_mkdir_p(d, 0755);
 
 	if (rc < 0) {
 		free(d);

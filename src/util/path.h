@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "str.h"
@@ -38,6 +39,10 @@ int cp_root_new(const char *sysroot, struct cp_root **out);
 void cp_root_free(struct cp_root *r);
 /* Copy everything read through r into dir (created if needed). */
 int cp_root_record_into(struct cp_root *r, const char *dir);
+/* mkdir -p, each directory it creates with mode: the one way recordings
+ * and the cache make their directories.  The message names the directory
+ * that could not be made. */
+int cp_mkdir_p(const char *dir, mode_t mode);
 bool cp_root_live(const struct cp_root *r);
 bool cp_root_recording(const struct cp_root *r);
 
