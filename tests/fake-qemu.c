@@ -1,6 +1,8 @@
 /* A stand-in for qemu-system-*: takes capsprobe's command line, speaks QMP
  * on the channel it names, and answers from a .replies file (format: see
- * src/qemu/qmp.h).  Test-only; never installed.
+ * src/qemu/qmp.h) through the product's replay (src/qemu/replay.c), so a
+ * replay behaves the same in a process as in capsprobe --sysroot.
+ * Test-only; never installed.
  *
  *   CAPSPROBE_FAKE_REPLIES=FILE   recorded conversation to replay (optional:
  *                                 without it, a built-in greeting and an
@@ -32,22 +34,10 @@
 
 #include <json-c/json.h>
 
-struct entry {
-	json_object *request;
-	json_object *events;	/* array */
-	json_object *reply;
-	bool used;
-};
+#include "qemu/replay.h"
+#include "util/err.h"
 
-struct session {
-	char accel[64];
-	json_object *greeting;
-	struct entry *e;
-	size_t n;
-};
-
-static struct session *sessions;
-static size_t nsessions;
+static struct cp_replay *replay;
 static const char *fault = "";
 static int chan = -1;
 
@@ -66,92 +56,38 @@ static bool is_fault(const char *f)
 
 /* ---- loading a .replies file ---- */
 
-static void add_object(json_object *o, const char *accel)
+/* Without a file: a QEMU 7.2 greeting and nothing recorded (qmp_capabilities
+ * returns {}, any other command is CommandNotFound). */
+static const char builtin_replies[] =
+	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7},"
+	" \"package\": \"fake\"}, \"capabilities\": [\"oob\"]}}\n";
+
+static void load_replies(const char *path, const char *accel)
 {
-	struct session *s = nsessions ? &sessions[nsessions - 1] : NULL;
-	struct entry *e = s && s->n ? &s->e[s->n - 1] : NULL;
+	FILE *f = path ? fopen(path, "r") : NULL;
+	char *text = NULL;
+	size_t len = 0;
 
-	if (json_object_object_get_ex(o, "QMP", NULL)) {
-		sessions = realloc(sessions, (nsessions + 1) * sizeof(*sessions));
-		s = &sessions[nsessions++];
-		memset(s, 0, sizeof(*s));
-		snprintf(s->accel, sizeof(s->accel), "%s", accel);
-		s->greeting = o;
-		return;
-	}
-	if (!s)
-		die("%s: a request before any greeting", "replies");
-	if (json_object_object_get_ex(o, "execute", NULL)) {
-		s->e = realloc(s->e, (s->n + 1) * sizeof(*s->e));
-		e = &s->e[s->n++];
-		memset(e, 0, sizeof(*e));
-		e->request = o;
-		e->events = json_object_new_array();
-		return;
-	}
-	if (!e) {	/* events right after the greeting: not replayed */
-		json_object_put(o);
-		return;
-	}
-	if (json_object_object_get_ex(o, "event", NULL)) {
-		json_object_array_add(e->events, o);
-	} else {
-		json_object_put(e->reply);
-		e->reply = o;
-	}
-}
-
-static void load_replies(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	json_tokener *tok = json_tokener_new_ex(1000);
-	char accel[64] = "", *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-
-	if (!f)
+	if (path && !f)
 		die("cannot open replies file %s", path);
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		const char *p = line;
+	if (f) {
+		char buf[65536];
+		size_t n;
 
-		if (line[0] == '#') {
-			const char *a = strstr(line, " accel=");
-
-			if (strncmp(line, "# session ", 10) == 0 && a)
-				sscanf(a + 7, "%63[^ \n]", accel);
-			continue;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+			text = cp_realloc(text, len + n);
+			memcpy(text + len, buf, n);
+			len += n;
 		}
-		while (len > 0) {
-			json_object *o = json_tokener_parse_ex(tok, p, (int)len);
-			size_t used = json_tokener_get_parse_end(tok);
-
-			if (!o && json_tokener_get_error(tok) != json_tokener_continue)
-				die("malformed replies file %s", path);
-			p += used;
-			len -= (ssize_t)used;
-			if (o) {
-				json_tokener_reset(tok);
-				add_object(o, accel);
-			}
-		}
+		if (ferror(f))
+			die("cannot read replies file %s", path);
+		fclose(f);
 	}
-	free(line);
-	json_tokener_free(tok);
-	fclose(f);
-}
-
-static void free_replies(void)
-{
-	for (size_t i = 0; i < nsessions; i++) {
-		for (size_t j = 0; j < sessions[i].n; j++) {
-			json_object_put(sessions[i].e[j].request);
-			json_object_put(sessions[i].e[j].events);
-			json_object_put(sessions[i].e[j].reply);
-		}
-		free(sessions[i].e);
-		json_object_put(sessions[i].greeting);
-	}
-	free(sessions);
+	if (cp_replay_load(text ? text : builtin_replies, text ? len : strlen(builtin_replies),
+			   path ? path : "built-in replies", &replay) < 0)
+		die("%s", cp_last_error());
+	free(text);
+	cp_replay_select(replay, accel);
 }
 
 /* ---- talking ---- */
@@ -187,42 +123,6 @@ static void send_obj(json_object *o)
 	send_raw("\r\n", 2);
 }
 
-static bool args_equal(json_object *a, json_object *b)
-{
-	if (a && !json_object_object_length(a) && json_object_is_type(a, json_type_object))
-		a = NULL;
-	if (b && !json_object_object_length(b) && json_object_is_type(b, json_type_object))
-		b = NULL;
-	if (!a || !b)
-		return !a && !b;
-	return json_object_equal(a, b);
-}
-
-static struct entry *find(struct session *s, json_object *req)
-{
-	json_object *ex, *args = NULL, *ex2, *args2 = NULL;
-	struct entry *last = NULL;
-
-	if (!s || !json_object_object_get_ex(req, "execute", &ex))
-		return NULL;
-	json_object_object_get_ex(req, "arguments", &args);
-	for (size_t i = 0; i < s->n; i++) {
-		struct entry *e = &s->e[i];
-
-		json_object_object_get_ex(e->request, "execute", &ex2);
-		args2 = NULL;
-		json_object_object_get_ex(e->request, "arguments", &args2);
-		if (!e->reply || !json_object_equal(ex, ex2) || !args_equal(args, args2))
-			continue;
-		if (!e->used) {
-			e->used = true;
-			return e;
-		}
-		last = e;
-	}
-	return last;
-}
-
 /* Send reply (a template; not consumed) with the caller's id. */
 static void answer(json_object *reply, json_object *req)
 {
@@ -246,15 +146,10 @@ static json_object *error_reply(const char *class_, const char *desc)
 	return r;
 }
 
-static void handle(struct session *s, json_object *req)
+static void handle(json_object *req)
 {
-	json_object *ex = NULL, *r;
-	const char *name = "";
-	struct entry *e;
-	char desc[256];
+	json_object *msgs, *r;
 
-	if (json_object_object_get_ex(req, "execute", &ex))
-		name = json_object_get_string(ex);
 	if (is_fault("hang"))
 		return;
 	if (is_fault("garbage")) {
@@ -294,27 +189,11 @@ static void handle(struct session *s, json_object *req)
 		json_object_put(r);
 		return;
 	}
-	e = find(s, req);
-	if (e) {
-		for (size_t i = 0; i < json_object_array_length(e->events); i++)
-			send_obj(json_object_array_get_idx(e->events, i));
-		answer(e->reply, req);
-		return;
-	}
-	if (strcmp(name, "qmp_capabilities") == 0) {
-		r = json_object_new_object();
-		json_object_object_add(r, "return", json_object_new_object());
-	} else {
-		snprintf(desc, sizeof(desc), "The command %s has not been found", name);
-		r = error_reply("CommandNotFound", desc);
-	}
-	answer(r, req);
-	json_object_put(r);
+	msgs = cp_replay_respond(replay, req);
+	for (size_t i = 0; i < json_object_array_length(msgs); i++)
+		send_obj(json_object_array_get_idx(msgs, i));
+	json_object_put(msgs);
 }
-
-static const char builtin_greeting[] =
-	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7},"
-	" \"package\": \"fake\"}, \"capabilities\": [\"oob\"]}}";
 
 /* ---- command line ---- */
 
@@ -395,7 +274,6 @@ int main(int argc, char **argv)
 {
 	static const char *const flags[] = { "-S", "-no-user-config", "-nodefaults", "-nographic" };
 	const char *machine = NULL, *chardev = NULL, *mon = NULL, *file, *accel;
-	struct session *s = NULL;
 	json_tokener *tok;
 	char buf[4096];
 
@@ -427,25 +305,13 @@ int main(int argc, char **argv)
 	if (is_fault("exit-at-once"))
 		die("%s", "exit-at-once fault");
 	file = getenv("CAPSPROBE_FAKE_REPLIES");
-	if (file && *file)
-		load_replies(file);
-	for (size_t i = 0; i < nsessions && !s; i++)
-		if (strcmp(sessions[i].accel, accel) == 0)
-			s = &sessions[i];
-	if (!s && nsessions)
-		s = &sessions[0];
+	load_replies(file && *file ? file : NULL, accel);
 	if (getenv("CAPSPROBE_FAKE_DUMP"))
 		dump_state(getenv("CAPSPROBE_FAKE_DUMP"), chardev);
 	chan = open_channel(chardev);
 
-	if (!is_fault("no-greeting")) {
-		if (s) {
-			send_obj(s->greeting);
-		} else {
-			send_raw(builtin_greeting, sizeof(builtin_greeting) - 1);
-			send_raw("\r\n", 2);
-		}
-	}
+	if (!is_fault("no-greeting"))
+		send_obj(cp_replay_greeting(replay));
 	if (is_fault("crash")) {
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
@@ -476,12 +342,12 @@ int main(int argc, char **argv)
 			n -= (ssize_t)used;
 			if (req) {
 				json_tokener_reset(tok);
-				handle(s, req);
+				handle(req);
 				json_object_put(req);
 			}
 		}
 	}
 	json_tokener_free(tok);
-	free_replies();
+	cp_replay_free(replay);
 	linger_or_exit();
 }
