@@ -22,6 +22,7 @@
 #include "qemu/cache.h"
 #include "qemu/schema.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/path.h"
 #include "util/str.h"
 
@@ -508,16 +509,6 @@ json_object *cp_probe_to_json(const struct cp_qemu_probe *p)
 	return o;
 }
 
-static json_object *member(json_object *o, const char *k, json_type t)
-{
-	json_object *v;
-
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, t))
-		return NULL;
-	return v;
-}
-
 /* A string member, or NULL when absent or null (a non-string is an error). */
 static int opt_str(json_object *o, const char *k, const char **out)
 {
@@ -542,8 +533,8 @@ static int copy_fixed(char *dst, size_t cap, json_object *o, const char *k)
 
 static int pass_from_json(json_object *o, struct cp_qemu_pass *ps)
 {
-	json_object *ran = member(o, "ran", json_type_boolean), *kvm = member(o, "kvm", json_type_boolean);
-	json_object *ans = member(o, "answers", json_type_object);
+	json_object *ran = cp_json_typed(o, "ran", json_type_boolean), *kvm = cp_json_typed(o, "kvm", json_type_boolean);
+	json_object *ans = cp_json_typed(o, "answers", json_type_object);
 
 	if (!ran || !kvm || !ans || copy_fixed(ps->accel, sizeof(ps->accel), o, "accel") < 0)
 		return -EBADMSG;
@@ -572,9 +563,9 @@ static int pass_from_json(json_object *o, struct cp_qemu_pass *ps)
  * (found by tests/fuzz/fuzz_domcaps.c: a NULL arch crashed `domain`). */
 int cp_probe_from_json(json_object *o, struct cp_qemu_probe *out)
 {
-	json_object *ver = member(o, "version", json_type_int);
-	json_object *kvm = member(o, "kvm", json_type_boolean), *tcg = member(o, "tcg", json_type_boolean);
-	json_object *p1 = member(o, "pass1", json_type_object), *p2 = member(o, "pass2", json_type_object);
+	json_object *ver = cp_json_typed(o, "version", json_type_int);
+	json_object *kvm = cp_json_typed(o, "kvm", json_type_boolean), *tcg = cp_json_typed(o, "tcg", json_type_boolean);
+	json_object *p1 = cp_json_typed(o, "pass1", json_type_object), *p2 = cp_json_typed(o, "pass2", json_type_object);
 	const char *binary = NULL, *arch = NULL, *package = NULL;
 	const struct cp_arch *a = NULL;
 	int64_t v = ver ? json_object_get_int64(ver) : -1;
@@ -833,7 +824,7 @@ static json_object *parse_header(const char *buf, size_t len, const char **body)
 
 static int entry_format(json_object *doc)
 {
-	json_object *f = member(doc, "format", json_type_int);
+	json_object *f = cp_json_typed(doc, "format", json_type_int);
 
 	return f ? json_object_get_int(f) : -1;
 }
@@ -904,7 +895,7 @@ static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, 
 static int load_probe(json_object *doc, const char *body, const char *end, const struct cp_probe_req *req,
 		      struct cp_qemu_probe *out)
 {
-	json_object *probe = member(doc, "probe", json_type_object);
+	json_object *probe = cp_json_typed(doc, "probe", json_type_object);
 	bool light = req && req->light;
 	bool pass2;
 
@@ -961,9 +952,9 @@ int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, const stru
 		why = "another format";
 		goto out;
 	}
-	k = member(doc, "key", json_type_object);
+	k = cp_json_typed(doc, "key", json_type_object);
 	for (int i = 0; i < CP_CK_COUNT; i++) {
-		json_object *v = member(k, cp_cache_key_names[i], json_type_string);
+		json_object *v = cp_json_typed(k, cp_cache_key_names[i], json_type_string);
 
 		if (!v || strcmp(json_object_get_string(v), key->f[i]) != 0) {
 			cp_verbose("cache entry for %s is stale: %s changed", bin, cp_cache_key_names[i]);
@@ -1323,7 +1314,7 @@ int cp_cache_list(struct cp_cache *c, struct cp_cache_entry **out, size_t *n)
 			e->emulator = cp_strdup(s);
 		if (opt_str(doc, small ? "version" : "qemu_version", &s) == 0 && s)
 			e->qemu_version = cp_strdup(s);
-		if ((w = member(doc, "written", json_type_int)))
+		if ((w = cp_json_typed(doc, "written", json_type_int)))
 			e->written = json_object_get_int64(w);
 		json_object_put(doc);
 	}

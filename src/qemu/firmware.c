@@ -7,6 +7,7 @@
 
 #include "../host/arch.h"
 #include "firmware.h"
+#include "util/json.h"
 
 /* The directories, lowest priority first; the user's one is appended by
  * cp_fw_load for a session daemon. */
@@ -107,28 +108,9 @@ void cp_fw_list_free(struct cp_fw_list *l)
 	l->n = 0;
 }
 
-/* Member key of obj as a string, or NULL. */
-static const char *get_str(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static json_object *get_typed(json_object *obj, const char *key, json_type type)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 static int parse_interfaces(const char *path, json_object *doc, struct cp_fw_desc *d)
 {
-	json_object *a = get_typed(doc, "interface-types", json_type_array);
+	json_object *a = cp_json_typed(doc, "interface-types", json_type_array);
 
 	if (!a)
 		return cp_fail(-EINVAL, "%s: missing 'interface-types' array", path);
@@ -149,13 +131,13 @@ static int parse_interfaces(const char *path, json_object *doc, struct cp_fw_des
 static int parse_flash_file(const char *path, json_object *m, const char *key,
 			    char **filename, char **format)
 {
-	json_object *f = get_typed(m, key, json_type_object);
+	json_object *f = cp_json_typed(m, key, json_type_object);
 	const char *fn, *fmt;
 
 	if (!f)
 		return cp_fail(-EINVAL, "%s: missing 'mapping.%s'", path, key);
-	fn = get_str(f, "filename");
-	fmt = get_str(f, "format");
+	fn = cp_json_str(f, "filename");
+	fmt = cp_json_str(f, "format");
 	if (!fn || !fmt)
 		return cp_fail(-EINVAL, "%s: missing 'mapping.%s.%s'", path, key,
 			       fn ? "format" : "filename");
@@ -166,27 +148,27 @@ static int parse_flash_file(const char *path, json_object *m, const char *key,
 
 static int parse_mapping(const char *path, json_object *doc, struct cp_fw_desc *d)
 {
-	json_object *m = get_typed(doc, "mapping", json_type_object);
+	json_object *m = cp_json_typed(doc, "mapping", json_type_object);
 	const char *s;
 	unsigned v;
 	int rc;
 
 	if (!m)
 		return cp_fail(-EINVAL, "%s: missing 'mapping' object", path);
-	s = get_str(m, "device");
+	s = cp_json_str(m, "device");
 	if (!s || lookup(devices, NITEMS(devices), s, &v) < 0)
 		return cp_fail(-EINVAL, "%s: unknown mapping device '%s'", path,
 			       s ? s : "(missing)");
 	d->device = v;
 	if (d->device != CP_FW_DEV_FLASH) {
-		s = get_str(m, "filename");
+		s = cp_json_str(m, "filename");
 		if (!s)
 			return cp_fail(-EINVAL, "%s: missing 'mapping.filename'", path);
 		d->executable = cp_strdup(s);
 		return 0;
 	}
 	if (json_object_object_get_ex(m, "mode", NULL)) {
-		s = get_str(m, "mode");
+		s = cp_json_str(m, "mode");
 		if (!s || lookup(modes, NITEMS(modes), s, &v) < 0)
 			return cp_fail(-EINVAL, "%s: unknown flash mode '%s'", path,
 				       s ? s : "(not a string)");
@@ -211,7 +193,7 @@ static const char *arch_from_qemu(const char *name)
 
 static int parse_targets(const char *path, json_object *doc, struct cp_fw_desc *d)
 {
-	json_object *a = get_typed(doc, "targets", json_type_array);
+	json_object *a = cp_json_typed(doc, "targets", json_type_array);
 	size_t n;
 
 	if (!a)
@@ -222,7 +204,7 @@ static int parse_targets(const char *path, json_object *doc, struct cp_fw_desc *
 		json_object *t = json_object_array_get_idx(a, i);
 		struct cp_fw_target *ft = &d->targets[d->ntargets];
 		const char *qarch = json_object_is_type(t, json_type_object) ?
-				    get_str(t, "architecture") : NULL;
+				    cp_json_str(t, "architecture") : NULL;
 		const char *arch;
 		json_object *ms;
 
@@ -231,7 +213,7 @@ static int parse_targets(const char *path, json_object *doc, struct cp_fw_desc *
 		arch = arch_from_qemu(qarch);
 		if (!arch)
 			return cp_fail(-EINVAL, "%s: unknown architecture '%s'", path, qarch);
-		ms = get_typed(t, "machines", json_type_array);
+		ms = cp_json_typed(t, "machines", json_type_array);
 		if (!ms)
 			return cp_fail(-EINVAL, "%s: target %zu has no 'machines' array", path, i);
 		ft->arch = cp_strdup(arch);
@@ -250,7 +232,7 @@ static int parse_targets(const char *path, json_object *doc, struct cp_fw_desc *
 
 static int parse_features(const char *path, json_object *doc, struct cp_fw_desc *d)
 {
-	json_object *a = get_typed(doc, "features", json_type_array);
+	json_object *a = cp_json_typed(doc, "features", json_type_array);
 
 	if (!a)
 		return cp_fail(-EINVAL, "%s: missing 'features' array", path);

@@ -23,39 +23,16 @@
 #include "qemu/replay.h"
 #include "qemu/resolve.h"
 #include "util/err.h"
+#include "util/json.h"
 
 #define REPLAY_DIR CP_FACTS_DIR "/qemu"
 #define EMULATORS_FACT "emulators"
 
 /* ---- the model from a probe ---- */
 
-static json_object *member(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (o && json_object_is_type(o, json_type_object))
-		json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-static const char *member_str(json_object *o, const char *key)
-{
-	json_object *v = member(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-/* Only a JSON true counts, as for libvirt. */
-static bool member_true(json_object *o, const char *key)
-{
-	json_object *v = member(o, key);
-
-	return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-}
-
 static bool names_machine(json_object *m, const char *what)
 {
-	const char *name = member_str(m, "name"), *alias = member_str(m, "alias");
+	const char *name = cp_json_str(m, "name"), *alias = cp_json_str(m, "alias");
 
 	return (name && strcmp(name, what) == 0) || (alias && strcmp(alias, what) == 0);
 }
@@ -82,7 +59,7 @@ void cp_guest_machines(json_object *machines, const char *binary_arch,
 
 	for (size_t i = 0; i < total; i++) {
 		json_object *m = json_object_array_get_idx(machines, i);
-		const char *name = member_str(m, "name");
+		const char *name = cp_json_str(m, "name");
 
 		/* "none" is how QEMU was started, never a guest machine */
 		if (!name || strcmp(name, "none") == 0)
@@ -90,7 +67,7 @@ void cp_guest_machines(json_object *machines, const char *binary_arch,
 		/* libvirt keeps the last match of each */
 		if (pref && names_machine(m, pref))
 			preferred = (ssize_t)nkept;
-		if (member_true(m, "is-default"))
+		if (cp_json_true(m, "is-default"))
 			qdefault = (ssize_t)nkept;
 		kept[nkept++] = m;
 	}
@@ -106,14 +83,14 @@ void cp_guest_machines(json_object *machines, const char *binary_arch,
 	/* at most one inserted canonical entry per machine */
 	v = cp_calloc(2 * nkept, sizeof(*v));
 	for (size_t i = 0; i < nkept; i++) {
-		const char *name = member_str(kept[i], "name"), *alias = member_str(kept[i], "alias");
-		json_object *cpus = member(kept[i], "cpu-max");
+		const char *name = cp_json_str(kept[i], "name"), *alias = cp_json_str(kept[i], "alias");
+		json_object *cpus = cp_json_member(kept[i], "cpu-max");
 		int64_t max = cpus && json_object_is_type(cpus, json_type_int) ? json_object_get_int64(cpus) : 0;
 
 		v[nv].name = cp_strdup(alias ? alias : name);
 		v[nv].canonical = alias ? cp_strdup(name) : NULL;
 		v[nv].max_cpus = max > 0 && max <= UINT_MAX ? (unsigned)max : 0;
-		v[nv].deprecated = member_true(kept[i], "deprecated");
+		v[nv].deprecated = cp_json_true(kept[i], "deprecated");
 		nv++;
 	}
 	/* every canonical name is listed in its own right, just before its alias */

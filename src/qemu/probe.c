@@ -18,6 +18,7 @@
 #include "qemu/replay.h"
 #include "qemu/session.h"
 #include "util/err.h"
+#include "util/json.h"
 
 #define MIN_VERSION 6002000	/* libvirt 11.3 refuses anything older */
 
@@ -71,22 +72,6 @@ static json_object *p1_ret(const struct ctx *c, enum cp_q q)
 	return c->p1->a[q].ret;
 }
 
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (o && json_object_is_type(o, json_type_object))
-		json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v = get(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 /* Is there an array element whose member key is the string name (and, if
  * key2, whose member key2 is val2)? */
 static bool array_has(json_object *arr, const char *key, const char *name,
@@ -96,13 +81,13 @@ static bool array_has(json_object *arr, const char *key, const char *name,
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(arr, i);
-		const char *s = get_str(e, key), *s2;
+		const char *s = cp_json_str(e, key), *s2;
 
 		if (!s || strcmp(s, name))
 			continue;
 		if (!key2)
 			return true;
-		s2 = get_str(e, key2);
+		s2 = cp_json_str(e, key2);
 		if (s2 && strcmp(s2, val2) == 0)
 			return true;
 	}
@@ -136,7 +121,7 @@ static const char *arch_from_target(const char *t)
 
 static const char *arch_of(const struct ctx *c)
 {
-	const char *a = arch_from_target(get_str(p1_ret(c, CP_Q_TARGET), "arch"));
+	const char *a = arch_from_target(cp_json_str(p1_ret(c, CP_Q_TARGET), "arch"));
 
 	return a ? a : "";
 }
@@ -176,7 +161,7 @@ static const char *virt_machine(const struct ctx *c)
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(m, i);
-		const char *name = get_str(e, "name"), *alias = get_str(e, "alias");
+		const char *name = cp_json_str(e, "name"), *alias = cp_json_str(e, "alias");
 
 		for (const char *const *w = (const char *const[]){ "virt", "pseries", NULL }; *w; w++)
 			if ((name && !strcmp(name, *w)) || (alias && !strcmp(alias, *w)))
@@ -215,12 +200,12 @@ static bool when_expand_x86(const struct ctx *c)
 
 static bool when_expand_full(const struct ctx *c)
 {
-	return is_x86(c) && !canonical_names(c) && get(c->self->a[CP_Q_EXPAND].ret, "model");
+	return is_x86(c) && !canonical_names(c) && cp_json_member(c->self->a[CP_Q_EXPAND].ret, "model");
 }
 
 static bool when_nonmig_full(const struct ctx *c)
 {
-	return is_x86(c) && !canonical_names(c) && get(c->self->a[CP_Q_EXPAND_NONMIG].ret, "model");
+	return is_x86(c) && !canonical_names(c) && cp_json_member(c->self->a[CP_Q_EXPAND_NONMIG].ret, "model");
 }
 
 static bool when_hv(const struct ctx *c)
@@ -303,7 +288,7 @@ static json_object *full_of(const struct ctx *c, enum cp_q q)
 {
 	json_object *m = NULL;
 
-	if (json_object_deep_copy(get(c->self->a[q].ret, "model"), &m, NULL) < 0)
+	if (json_object_deep_copy(cp_json_member(c->self->a[q].ret, "model"), &m, NULL) < 0)
 		cp_oom();
 	return expansion("full", m);
 }
@@ -390,9 +375,9 @@ static bool await(struct run *run, unsigned deps)
 
 static int check_version(struct cp_qemu_probe *out, const struct ctx *c)
 {
-	json_object *q = get(p1_ret(c, CP_Q_VERSION), "qemu");
-	json_object *ma = get(q, "major"), *mi = get(q, "minor"), *mc = get(q, "micro");
-	const char *pkg = get_str(p1_ret(c, CP_Q_VERSION), "package");
+	json_object *q = cp_json_member(p1_ret(c, CP_Q_VERSION), "qemu");
+	json_object *ma = cp_json_member(q, "major"), *mi = cp_json_member(q, "minor"), *mc = cp_json_member(q, "micro");
+	const char *pkg = cp_json_str(p1_ret(c, CP_Q_VERSION), "package");
 
 	if (!ma || !mi || !mc || !json_object_is_type(ma, json_type_int) ||
 	    !json_object_is_type(mi, json_type_int) || !json_object_is_type(mc, json_type_int) ||
@@ -413,7 +398,7 @@ static int check_version(struct cp_qemu_probe *out, const struct ctx *c)
 
 static int check_target(struct cp_qemu_probe *out, const struct ctx *c)
 {
-	const char *t = get_str(p1_ret(c, CP_Q_TARGET), "arch");
+	const char *t = cp_json_str(p1_ret(c, CP_Q_TARGET), "arch");
 
 	out->arch = arch_from_target(t);
 	if (!t)
@@ -427,7 +412,7 @@ static int check_target(struct cp_qemu_probe *out, const struct ctx *c)
 
 static bool kvm_enabled(json_object *kvm)
 {
-	return json_object_get_boolean(get(kvm, "present")) && json_object_get_boolean(get(kvm, "enabled"));
+	return json_object_get_boolean(cp_json_member(kvm, "present")) && json_object_get_boolean(cp_json_member(kvm, "enabled"));
 }
 
 /* ---- one pass ---- */

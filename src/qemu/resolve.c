@@ -20,6 +20,7 @@
 #include "qemu/rules.h"
 #include "qemu/swtpm.h"
 #include "util/err.h"
+#include "util/json.h"
 
 #define REPLAY_DIR CP_FACTS_DIR "/qemu"
 
@@ -159,15 +160,6 @@ static bool replay_exists(const char *path, void *ctx)
 
 /* ---- machines ---- */
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static bool jtrue(json_object *o, const char *key)
 {
 	json_object *v = NULL;
@@ -177,7 +169,7 @@ static bool jtrue(json_object *o, const char *key)
 
 static bool names(json_object *m, const char *what)
 {
-	const char *name = jstr(m, "name"), *alias = jstr(m, "alias");
+	const char *name = cp_json_str(m, "name"), *alias = cp_json_str(m, "alias");
 
 	return (name && strcmp(name, what) == 0) || (alias && strcmp(alias, what) == 0);
 }
@@ -194,7 +186,7 @@ int cp_qemu_resolve_machine(json_object *machines, const char *binary_arch,
 	*out = NULL;
 	for (size_t i = 0; i < n; i++) {
 		json_object *m = json_object_array_get_idx(machines, i);
-		const char *name = jstr(m, "name");
+		const char *name = cp_json_str(m, "name");
 
 		/* "none" is how capsprobe started QEMU, never a guest machine */
 		if (!name || strcmp(name, "none") == 0)
@@ -215,7 +207,7 @@ int cp_qemu_resolve_machine(json_object *machines, const char *binary_arch,
 	/* libvirt moves its preferred machine first, else QEMU's default */
 	pick = preferred ? preferred : qdefault ? qdefault : first;
 	if (pick)
-		*out = cp_strdup(jstr(pick, "name"));
+		*out = cp_strdup(cp_json_str(pick, "name"));
 	return 0;
 }
 

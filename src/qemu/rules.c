@@ -29,6 +29,7 @@
 #include "schema.h"
 #include "swtpm.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "x86_guestmap.h"
 
 /* ------------------------------------------------------------------ */
@@ -182,43 +183,9 @@ static json_object *answer(const struct ctx *c, enum cp_q q)
 	return pass->a[q].asked ? pass->a[q].ret : NULL;
 }
 
-static const char *str_member(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static bool bool_member(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean) &&
-	       json_object_get_boolean(v);
-}
-
 static size_t array_len(json_object *a)
 {
 	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
-/* An array of objects (or of strings when key is NULL) holding name. */
-static json_object *find_named(json_object *a, const char *key, const char *name)
-{
-	size_t n = array_len(a);
-
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(a, i);
-		const char *s = key ? str_member(e, key)
-				    : (json_object_is_type(e, json_type_string)
-					       ? json_object_get_string(e) : NULL);
-
-		if (s && strcmp(s, name) == 0)
-			return e;
-	}
-	return NULL;
 }
 
 static void compute_flags(struct ctx *c)
@@ -228,7 +195,7 @@ static void compute_flags(struct ctx *c)
 	size_t n = array_len(types);
 
 	for (size_t i = 0; i < n; i++) {
-		const char *name = str_member(json_object_array_get_idx(types, i), "name");
+		const char *name = cp_json_str(json_object_array_get_idx(types, i), "name");
 
 		for (size_t k = 0; name && k < sizeof(qom_flags) / sizeof(qom_flags[0]); k++)
 			if (strcmp(qom_flags[k].type, name) == 0)
@@ -249,33 +216,33 @@ static void compute_flags(struct ctx *c)
 	cp_schema_free(schema);
 
 	a = answer(c, CP_Q_CMDLINE);
-	c->flags[F_SPICE] = find_named(a, "option", "spice") != NULL;
-	opt = find_named(a, "option", "run-with");
+	c->flags[F_SPICE] = cp_json_find_named(a, "option", "spice") != NULL;
+	opt = cp_json_find_named(a, "option", "run-with");
 	if (opt && json_object_object_get_ex(opt, "parameters", &opt))
-		c->flags[F_ASYNC_TEARDOWN] = find_named(opt, "name", "async-teardown") != NULL;
+		c->flags[F_ASYNC_TEARDOWN] = cp_json_find_named(opt, "name", "async-teardown") != NULL;
 
 	a = answer(c, CP_Q_TPM_MODELS);
-	c->flags[F_TPM_TIS] = find_named(a, NULL, "tpm-tis") != NULL;
-	c->flags[F_TPM_CRB] = find_named(a, NULL, "tpm-crb") != NULL;
-	if (find_named(a, NULL, "tpm-spapr"))
+	c->flags[F_TPM_TIS] = cp_json_find_named(a, NULL, "tpm-tis") != NULL;
+	c->flags[F_TPM_CRB] = cp_json_find_named(a, NULL, "tpm-crb") != NULL;
+	if (cp_json_find_named(a, NULL, "tpm-spapr"))
 		c->flags[F_TPM_SPAPR] = true;
 	a = answer(c, CP_Q_TPM_TYPES);
-	c->flags[F_TPM_PASSTHROUGH] = find_named(a, NULL, "passthrough") != NULL;
-	c->flags[F_TPM_EMULATOR] = find_named(a, NULL, "emulator") != NULL;
+	c->flags[F_TPM_PASSTHROUGH] = cp_json_find_named(a, NULL, "passthrough") != NULL;
+	c->flags[F_TPM_EMULATOR] = cp_json_find_named(a, NULL, "emulator") != NULL;
 
 	/* "max" in either pass's model list enables maximum mode. */
 	for (int pass = 0; pass < 2; pass++) {
 		const struct cp_qemu_pass *ps = pass ? &c->p->pass2 : &c->p->pass1;
 
-		if (ps->a[CP_Q_CPU_DEFS].asked && find_named(ps->a[CP_Q_CPU_DEFS].ret, "name", "max"))
+		if (ps->a[CP_Q_CPU_DEFS].asked && cp_json_find_named(ps->a[CP_Q_CPU_DEFS].ret, "name", "max"))
 			c->flags[F_CPU_MAX] = true;
 	}
 	a = answer(c, CP_Q_MAX_CPU_PROPS);
-	c->flags[F_CPU_MIGRATABLE] = find_named(a, "name", "migratable") != NULL;
-	c->flags[F_CANONICAL_FEATURES] = find_named(a, "name", "unavailable-features") != NULL;
+	c->flags[F_CPU_MIGRATABLE] = cp_json_find_named(a, "name", "migratable") != NULL;
+	c->flags[F_CANONICAL_FEATURES] = cp_json_find_named(a, "name", "unavailable-features") != NULL;
 	c->flags[F_CONFIDENTIAL_GUEST] =
-		find_named(answer(c, CP_Q_NONE_MACHINE_PROPS), "name", "confidential-guest-support") != NULL;
-	c->flags[F_I8042] = find_named(answer(c, CP_Q_PC_MACHINE_PROPS), "name", "i8042") != NULL;
+		cp_json_find_named(answer(c, CP_Q_NONE_MACHINE_PROPS), "name", "confidential-guest-support") != NULL;
+	c->flags[F_I8042] = cp_json_find_named(answer(c, CP_Q_PC_MACHINE_PROPS), "name", "i8042") != NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -460,7 +427,7 @@ static unsigned host_phys_bits(const struct cp_root *r)
 
 static int fill_vcpu(struct ctx *c, struct cp_domcaps *dc)
 {
-	json_object *m = c->req->machine ? find_named(answer(c, CP_Q_MACHINES), "name", c->req->machine)
+	json_object *m = c->req->machine ? cp_json_find_named(answer(c, CP_Q_MACHINES), "name", c->req->machine)
 					 : NULL;
 	json_object *v;
 	int64_t n;
@@ -553,7 +520,7 @@ static void fill_custom(struct ctx *c, struct cp_dc_cpu *cpu)
 	v = cp_calloc(n ? n : 1, sizeof(*v));
 	for (size_t i = 0; i < n; i++) {
 		json_object *d = json_object_array_get_idx(defs, i);
-		const char *name = str_member(d, "name");
+		const char *name = cp_json_str(d, "name");
 		struct named_def nd = { .name = name, .def = d, .x86 = -1, .vendor = "unknown" };
 
 		if (!name || strcmp(name, "host") == 0)
@@ -596,7 +563,7 @@ static void fill_custom(struct ctx *c, struct cp_dc_cpu *cpu)
 			usable = json_object_array_length(un) ? CP_DC_USABLE_NO : CP_DC_USABLE_YES;
 		m = cp_dc_cpu_add_model(cpu, v[i].name, usable, v[i].vendor,
 					v[i].x86 >= 0 ? cp_x86_guest_models[v[i].x86].canonical : NULL);
-		m->deprecated = bool_member(v[i].def, "deprecated");
+		m->deprecated = cp_json_true(v[i].def, "deprecated");
 		if (usable == CP_DC_USABLE_NO)
 			add_blockers(m, un, x86);
 	}
@@ -860,7 +827,7 @@ static void fill_gic(struct ctx *c, struct cp_dc_gic *gic)
 		if (!json_object_object_get_ex(g, "version", &ver) || !json_object_is_type(ver, json_type_int))
 			continue;
 		v = json_object_get_int64(ver);
-		if ((v != 2 && v != 3) || !bool_member(g, c->req->kvm ? "kernel" : "emulated"))
+		if ((v != 2 && v != 3) || !cp_json_true(g, c->req->kvm ? "kernel" : "emulated"))
 			continue;
 		cp_dc_enum_add(&gic->version, v == 2 ? "2" : "3");
 	}
@@ -894,7 +861,7 @@ static void fill_sev(struct ctx *c, struct cp_dc_sev *sev)
 	sev->cbitpos = (unsigned)cbit;
 	sev->reduced_phys_bits = (unsigned)reduced;
 	host_sev_counts(c->host, &sev->max_guests, &sev->max_es_guests);
-	if ((cpu0 = str_member(a, "cpu0-id")))
+	if ((cpu0 = cp_json_str(a, "cpu0-id")))
 		sev->cpu0_id = cp_strdup(cpu0);
 }
 
@@ -907,9 +874,9 @@ static void fill_sgx(struct ctx *c, struct cp_dc_sgx *sgx)
 	if (!json_object_is_type(a, json_type_object))
 		return;
 	sgx->supported = CP_DC_YES;
-	sgx->flc = bool_member(a, "flc");
-	sgx->sgx1 = bool_member(a, "sgx1");
-	sgx->sgx2 = bool_member(a, "sgx2");
+	sgx->flc = cp_json_true(a, "flc");
+	sgx->sgx1 = cp_json_true(a, "sgx1");
+	sgx->sgx2 = cp_json_true(a, "sgx2");
 	size = int_member(a, "section-size");
 	sgx->section_size_kib = size > 0 ? (uint64_t)size / 1024 : 0;
 	if (json_object_object_get_ex(a, "sections", &secs) && json_object_is_type(secs, json_type_array)) {

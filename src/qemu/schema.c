@@ -6,6 +6,7 @@
 
 #include "schema.h"
 #include "util/err.h"
+#include "util/json.h"
 
 /* Paths are short; deeper nesting than this means a looping schema. */
 #define MAX_DEPTH 32
@@ -233,24 +234,6 @@ void cp_schema_free(struct cp_schema *s)
 	free(s);
 }
 
-static const char *str_member(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static json_object *array_member(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
-		return NULL;
-	return v;
-}
-
 static json_object *lookup(const struct cp_schema *s, const char *name)
 {
 	json_object *e;
@@ -264,26 +247,9 @@ static json_object *lookup(const struct cp_schema *s, const char *name)
 	return e;
 }
 
-/* Does the string array arr (or arr of objects with "name") hold v? */
-static json_object *find_named(json_object *arr, const char *key, const char *v)
-{
-	size_t n = arr ? json_object_array_length(arr) : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-		const char *name = key ? str_member(e, key)
-				       : (json_object_is_type(e, json_type_string)
-						  ? json_object_get_string(e) : NULL);
-
-		if (name && strcmp(name, v) == 0)
-			return e;
-	}
-	return NULL;
-}
-
 static bool has_feature(json_object *e, const char *feat)
 {
-	return find_named(array_member(e, "features"), NULL, feat) != NULL;
+	return cp_json_find_named(cp_json_member(e, "features"), NULL, feat) != NULL;
 }
 
 static bool walk(const struct cp_schema *s, json_object *e, char **q, int depth);
@@ -297,7 +263,7 @@ static bool walk_type(const struct cp_schema *s, const char *type, char **q, int
 
 static bool walk(const struct cp_schema *s, json_object *e, char **q, int depth)
 {
-	const char *meta = str_member(e, "meta-type");
+	const char *meta = cp_json_str(e, "meta-type");
 	const char *c = q[0];
 
 	if (!c)
@@ -310,7 +276,7 @@ static bool walk(const struct cp_schema *s, json_object *e, char **q, int depth)
 			return !q[1] && has_feature(e, c + 1);
 		if (strcmp(c, "arg-type") != 0 && strcmp(c, "ret-type") != 0)
 			return false;
-		return walk_type(s, str_member(e, c), q + 1, depth);
+		return walk_type(s, cp_json_str(e, c), q + 1, depth);
 	}
 	if (strcmp(meta, "object") == 0) {
 		json_object *m;
@@ -319,26 +285,26 @@ static bool walk(const struct cp_schema *s, json_object *e, char **q, int depth)
 		case '$':
 			return !q[1] && has_feature(e, c + 1);
 		case '+':
-			m = find_named(array_member(e, "variants"), "case", c + 1);
-			return m && walk_type(s, str_member(m, "type"), q + 1, depth);
+			m = cp_json_find_named(cp_json_member(e, "variants"), "case", c + 1);
+			return m && walk_type(s, cp_json_str(m, "type"), q + 1, depth);
 		case '*':
-			m = find_named(array_member(e, "members"), "name", c + 1);
+			m = cp_json_find_named(cp_json_member(e, "members"), "name", c + 1);
 			if (!m || !json_object_object_get_ex(m, "default", NULL))
 				return false;
-			return walk_type(s, str_member(m, "type"), q + 1, depth);
+			return walk_type(s, cp_json_str(m, "type"), q + 1, depth);
 		default:
-			m = find_named(array_member(e, "members"), "name", c);
-			return m && walk_type(s, str_member(m, "type"), q + 1, depth);
+			m = cp_json_find_named(cp_json_member(e, "members"), "name", c);
+			return m && walk_type(s, cp_json_str(m, "type"), q + 1, depth);
 		}
 	}
 	if (strcmp(meta, "array") == 0)
-		return walk_type(s, str_member(e, "element-type"), q, depth);
+		return walk_type(s, cp_json_str(e, "element-type"), q, depth);
 	if (strcmp(meta, "alternate") == 0) {
-		json_object *ms = array_member(e, "members");
+		json_object *ms = cp_json_typed(e, "members", json_type_array);
 		size_t n = ms ? json_object_array_length(ms) : 0;
 
 		for (size_t i = 0; i < n; i++)
-			if (walk_type(s, str_member(json_object_array_get_idx(ms, i), "type"), q, depth))
+			if (walk_type(s, cp_json_str(json_object_array_get_idx(ms, i), "type"), q, depth))
 				return true;
 		return false;
 	}
@@ -348,16 +314,16 @@ static bool walk(const struct cp_schema *s, json_object *e, char **q, int depth)
 		if (c[0] != '^')
 			return false;
 		/* QEMU >= 6.2 describes values in "members", older ones in "values". */
-		v = find_named(array_member(e, "members"), "name", c + 1);
+		v = cp_json_find_named(cp_json_member(e, "members"), "name", c + 1);
 		if (v) {
 			if (!q[1])
 				return true;
 			return q[1][0] == '$' && !q[2] && has_feature(v, q[1] + 1);
 		}
-		return !q[1] && find_named(array_member(e, "values"), NULL, c + 1);
+		return !q[1] && cp_json_find_named(cp_json_member(e, "values"), NULL, c + 1);
 	}
 	if (strcmp(meta, "builtin") == 0) {
-		const char *jt = str_member(e, "json-type");
+		const char *jt = cp_json_str(e, "json-type");
 
 		return c[0] == '!' && !q[1] && jt && strcmp(jt, c + 1) == 0;
 	}
@@ -392,7 +358,7 @@ out:
 bool cp_schema_has_command(const struct cp_schema *s, const char *name)
 {
 	json_object *e = s ? lookup(s, name) : NULL;
-	const char *meta = e ? str_member(e, "meta-type") : NULL;
+	const char *meta = e ? cp_json_str(e, "meta-type") : NULL;
 
 	return meta && strcmp(meta, "command") == 0;
 }

@@ -1,0 +1,24 @@
+/* Reading members of parsed JSON (QMP answers, firmware descriptors, the
+ * probe cache) that may have any shape: a missing member, a member of the
+ * wrong type and a non-object are all "absent", never a crash. */
+#ifndef CP_JSON_H
+#define CP_JSON_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+/* Member key of o (any type), or NULL when o is NULL, not an object or has
+ * no such member. */
+json_object *cp_json_member(json_object *o, const char *key);
+/* The same, but only a member of type t. */
+json_object *cp_json_typed(json_object *o, const char *key, json_type t);
+/* A string member's text, or NULL. */
+const char *cp_json_str(json_object *o, const char *key);
+/* Only a JSON true counts (libvirt reads QMP booleans that way). */
+bool cp_json_true(json_object *o, const char *key);
+/* The first element of array a (anything else: none) that is the string
+ * name (key NULL) or an object whose string member key is name. */
+json_object *cp_json_find_named(json_object *a, const char *key, const char *name);
+
+#endif
