@@ -39,20 +39,29 @@ static int read_value(const struct cp_root *r, char **out, const char *fmt, va_l
 	return 0;
 }
 
+/* One base-10 number, signed (into *i) or not (into *u): the reading the
+ * three typed readers below share. */
+static int read_number(const struct cp_root *r, int64_t *i, uint64_t *u, const char *fmt, va_list ap)
+{
+	char *s;
+	int rc = read_value(r, &s, fmt, ap);
+
+	if (rc < 0)
+		return rc;
+	rc = i ? cp_parse_i64(s, 10, false, i) : cp_parse_u64(s, 10, false, u);
+	free(s);
+	return rc;
+}
+
 int cp_topo_read_int(const struct cp_root *r, int *v, const char *fmt, ...)
 {
 	int64_t x;
 	va_list ap;
-	char *s;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = read_value(r, &s, fmt, ap);
+	rc = read_number(r, &x, NULL, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return rc;
-	rc = cp_parse_i64(s, 10, false, &x);
-	free(s);
 	if (rc == 0 && (x < INT_MIN || x > INT_MAX))
 		rc = -ERANGE;
 	if (rc == 0)
@@ -64,16 +73,11 @@ int cp_topo_read_uint(const struct cp_root *r, unsigned *v, const char *fmt, ...
 {
 	uint64_t x;
 	va_list ap;
-	char *s;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = read_value(r, &s, fmt, ap);
+	rc = read_number(r, NULL, &x, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return rc;
-	rc = cp_parse_u64(s, 10, false, &x);
-	free(s);
 	if (rc == 0 && x > UINT_MAX)
 		rc = -ERANGE;
 	if (rc == 0)
@@ -84,16 +88,11 @@ int cp_topo_read_uint(const struct cp_root *r, unsigned *v, const char *fmt, ...
 int cp_topo_read_ullong(const struct cp_root *r, uint64_t *v, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = read_value(r, &s, fmt, ap);
+	rc = read_number(r, NULL, v, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return rc;
-	rc = cp_parse_u64(s, 10, false, v);
-	free(s);
 	return rc;
 }
 
