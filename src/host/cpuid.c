@@ -463,17 +463,23 @@ struct msr_dev {
 	int kvm_fd;
 };
 
+/* *fd, opened on first use; a failed open is not tried again. */
+static int lazy_open(int *fd, const char *path)
+{
+	if (*fd == -1) {
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			*fd = -2;
+	}
+	return *fd;
+}
+
 /* 0 read, 1 the CPU lacks it (EIO: no fallback), -1 try KVM instead. */
 static int msr_read_dev(struct msr_dev *d, uint32_t index, uint64_t *val)
 {
 	ssize_t n;
 
-	if (d->msr_fd == -1) {
-		d->msr_fd = open(MSR_DEVICE, O_RDONLY | O_CLOEXEC);
-		if (d->msr_fd < 0)
-			d->msr_fd = -2;
-	}
-	if (d->msr_fd < 0)
+	if (lazy_open(&d->msr_fd, MSR_DEVICE) < 0)
 		return -1;
 	n = pread(d->msr_fd, val, sizeof(*val), index);
 	if (n == (ssize_t)sizeof(*val))
@@ -493,12 +499,7 @@ static int msr_read_kvm(struct msr_dev *d, uint32_t index, uint64_t *val)
 		struct kvm_msr_entry entry;
 	} q;
 
-	if (d->kvm_fd == -1) {
-		d->kvm_fd = open(KVM_DEVICE, O_RDONLY | O_CLOEXEC);
-		if (d->kvm_fd < 0)
-			d->kvm_fd = -2;
-	}
-	if (d->kvm_fd < 0)
+	if (lazy_open(&d->kvm_fd, KVM_DEVICE) < 0)
 		return -1;
 	memset(&q, 0, sizeof(q));
 	q.hdr.nmsrs = 1;
