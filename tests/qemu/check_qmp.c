@@ -800,16 +800,13 @@ static const char replies_text[] =
 	"{\"execute\": \"qom-list-properties\", \"arguments\": {\"typename\": \"a\"}, \"id\": 9}\n\n"
 	"{\"return\": [{\"name\": \"second\"}], \"id\": 9}\n\n";
 
-/* Run the fixed script against a session; return the answers as a JSON array. */
-static json_object *script(struct cp_qemu *s)
+/* Send each command (with a "typename" argument when one is given); the
+ * answers as a JSON array, an error as its class. */
+static json_object *run_cmds(struct cp_qemu *s, const char *const cmds[][2], size_t n)
 {
-	static const char *const cmds[][2] = {
-		{ "query-kvm", NULL }, { "qom-list-properties", "a" }, { "qom-list-properties", "b" },
-		{ "qom-list-properties", "a" }, { "qom-list-properties", "a" }, { "query-nothing", NULL },
-	};
 	json_object *out = json_object_new_array();
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		json_object *args = NULL, *ret = NULL;
 		struct cp_qmp_error err;
 		int rc;
@@ -824,6 +821,16 @@ static json_object *script(struct cp_qemu *s)
 		json_object_put(args);
 	}
 	return out;
+}
+
+/* Run the fixed script against a session; return the answers as a JSON array. */
+static json_object *script(struct cp_qemu *s)
+{
+	static const char *const cmds[][2] = {
+		{ "query-kvm", NULL }, { "qom-list-properties", "a" }, { "qom-list-properties", "b" },
+		{ "qom-list-properties", "a" }, { "qom-list-properties", "a" }, { "query-nothing", NULL },
+	};
+	return run_cmds(s, cmds, sizeof(cmds) / sizeof(cmds[0]));
 }
 
 START_TEST(replay_and_rerecord)
@@ -903,23 +910,7 @@ static json_object *real_script(struct cp_qemu *s)
 		{ "qom-list-properties", "none-machine" }, { "device-list-properties", "no-such-device" },
 		{ "query-tpm-models", NULL },
 	};
-	json_object *out = json_object_new_array();
-
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		json_object *args = NULL, *ret = NULL;
-		struct cp_qmp_error err;
-		int rc;
-
-		if (cmds[i][1]) {
-			args = json_object_new_object();
-			json_object_object_add(args, "typename", json_object_new_string(cmds[i][1]));
-		}
-		rc = cp_qemu_cmd(s, cmds[i][0], args, &ret, &err);
-		ck_assert_msg(rc == 0 || rc == -EREMOTEIO, "%s: %s", cmds[i][0], cp_last_error());
-		json_object_array_add(out, rc == 0 ? ret : json_object_new_string(err.class_));
-		json_object_put(args);
-	}
-	return out;
+	return run_cmds(s, cmds, sizeof(cmds) / sizeof(cmds[0]));
 }
 
 START_TEST(real_qemu_record_replay)
