@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +32,35 @@ static inline const char *fuzz_fixtures(void)
 	const char *d = getenv("FIXTURES");
 
 	return d && *d ? d : "tests/fixtures";
+}
+
+/* The recorded x86_64 AMD host the domain targets read: opened on first
+ * use, freed at exit (so leak checkers stay quiet). */
+static inline struct cp_root **fuzz_root_slot(void)
+{
+	static struct cp_root *r;
+
+	return &r;
+}
+
+static inline void fuzz_root_drop(void)
+{
+	cp_root_free(*fuzz_root_slot());
+}
+
+static inline struct cp_root *fuzz_host_root(void)
+{
+	struct cp_root **r = fuzz_root_slot();
+
+	if (!*r) {
+		char *dir = cp_asprintf("%s/domain/host-x86_64-amd", fuzz_fixtures());
+
+		if (cp_root_new(dir, r) < 0)
+			abort();
+		free(dir);
+		atexit(fuzz_root_drop);
+	}
+	return *r;
 }
 
 #endif

@@ -28,11 +28,6 @@
 
 static struct cp_root *root;
 
-static void drop_root(void)
-{
-	cp_root_free(root);
-}
-
 static json_object *parse_line(const char *s, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new_ex(64);
@@ -152,14 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cp_qemu_probe p;
 	json_object *o;
 
-	if (!root) {
-		char *dir = cp_asprintf("%s/domain/host-x86_64-amd", fuzz_fixtures());
-
-		if (cp_root_new(dir, &root) < 0)
-			abort();
-		free(dir);
-		atexit(drop_root);
-	}
+	root = fuzz_host_root();
 	if (!nl)
 		goto out;
 	*nl = '\0';

@@ -17,25 +17,13 @@ static const char *const pairs[][2] = {
 
 static struct cp_root *root;
 
-static void drop_root(void)
-{
-	cp_root_free(root);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cp_fw_list l = { 0 };
 	struct cp_fw_desc d;
 	char *text;
 
-	if (!root) {
-		char *dir = cp_asprintf("%s/domain/host-x86_64-amd", fuzz_fixtures());
-
-		if (cp_root_new(dir, &root) < 0)
-			abort();
-		free(dir);
-		atexit(drop_root);
-	}
+	root = fuzz_host_root();
 	/* cp_fw_load() refuses larger files before parsing */
 	if (size > CP_FW_DESC_MAX)
 		return 0;
