@@ -32,8 +32,8 @@ fault() {
 
 fault exit-at-once "QEMU closed the QMP channel while waiting for the QMP greeting"
 fault garbage "malformed QMP reply"
-fault hang "timed out after 1(\.0)? s waiting for" --timeout 1
-fault no-greeting "timed out after 1(\.0)? s waiting for the QMP greeting" --timeout 1
+fault hang "timed out after [0-9.]+ s waiting for" --timeout 1
+fault no-greeting "timed out after [0-9.]+ s waiting for the QMP greeting" --timeout 1
 fault close-mid-reply "QEMU closed the QMP channel while waiting for the reply to"
 fault huge-message "QMP message from .* is larger than"
 fault deep-nesting "malformed QMP reply"
