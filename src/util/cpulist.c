@@ -169,9 +169,17 @@ int cp_cpuset_parse_mask(const char *s, struct cp_cpuset *out)
 			cp_cpuset_free(&set);
 			return -EINVAL;
 		}
-		for (unsigned bit = 0; bit < 32; bit++)
-			if (v >> bit & 1)
-				cp_cpuset_set(&set, group * 32 + bit);
+		for (unsigned bit = 0; bit < 32; bit++) {
+			if (!(v >> bit & 1))
+				continue;
+			/* the last group may reach past CP_CPU_MAX: such an id
+			 * is an error here as in a list (found by fuzzing) */
+			if (group * 32 + bit > CP_CPU_MAX) {
+				cp_cpuset_free(&set);
+				return -ERANGE;
+			}
+			cp_cpuset_set(&set, group * 32 + bit);
+		}
 		if (p < s + len)
 			p++;
 	}
