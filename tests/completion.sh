@@ -62,7 +62,10 @@ if [ -x "${FAKE_QEMU:-}" ]; then
 	check "--machine: canonical names too" grep -qx 'pc-q35-7.2' "$scratch/m1"
 	check "--machine: libvirt's order (preferred first)" test "$(head -1 "$scratch/m1")" = pc-i440fx-7.2
 	capsprobe emulators --machines "$bin/qemu-system-x86_64" -v >"$scratch/m2" 2>"$scratch/m2.err"
-	check "--machines: from the cache the second time" grep -q "answers from the cache" "$scratch/m2.err"
+	# (under valgrind the completion's own 10 s probe limit can expire, and
+	# then nothing is cached: the cache itself is tested in cache-cli.sh)
+	[ -n "${CAPSPROBE_WRAPPER:-}" ] ||
+		check "--machines: from the cache the second time" grep -q "answers from the cache" "$scratch/m2.err"
 	check "--machines: the same list" test "$(sort "$scratch/m1")" = "$(sort "$scratch/m2")"
 	complete_line domain --emulator "$bin/qemu-system-x86_64" --machine pc-q35-7 >"$scratch/m3"
 	check "--machine: prefix" test "$(grep -c . "$scratch/m3")" -ge 2 -a "$(grep -vc '^pc-q35-7' "$scratch/m3")" -eq 0
