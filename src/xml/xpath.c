@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -9,6 +10,66 @@
 #include "util/err.h"
 #include "util/str.h"
 #include "xpath.h"
+
+/* libxml2 drags ICU and libstdc++ in with it: loading it costs more than a
+ * whole warm probe, so it is loaded only when --xpath is used. */
+#define CP_LIBXML_FUNCS(X) \
+	X(xmlSetGenericErrorFunc) \
+	X(xmlSetStructuredErrorFunc) \
+	X(xmlReadMemory) \
+	X(xmlFreeDoc) \
+	X(xmlXPathNewContext) \
+	X(xmlXPathFreeContext) \
+	X(xmlXPathCompile) \
+	X(xmlXPathCtxtCompile) \
+	X(xmlXPathCompiledEval) \
+	X(xmlXPathFreeCompExpr) \
+	X(xmlXPathFreeObject) \
+	X(xmlXPathCastToString) \
+	X(xmlBufferCreate) \
+	X(xmlBufferFree) \
+	X(xmlBufferContent) \
+	X(xmlBufferLength) \
+	X(xmlNodeDump) \
+	X(xmlNewDoc) \
+	X(xmlNewDocNode) \
+	X(xmlDocSetRootElement) \
+	X(xmlDocCopyNode) \
+	X(xmlAddChild) \
+	X(xmlFreeNode)
+
+static struct {
+	void *handle;
+#define X(name) __typeof__(&name) name;
+	CP_LIBXML_FUNCS(X)
+#undef X
+	xmlFreeFunc *xmlFree;	/* a variable, not a function */
+} lx;
+
+static int load_libxml(void)
+{
+	void *h;
+
+	if (lx.handle)
+		return 0;
+	h = dlopen("libxml2.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return cp_fail(-ENOENT, "--xpath needs libxml2 (libxml2.so.2): %s", dlerror());
+#define X(name)							\
+	lx.name = (__typeof__(&name))dlsym(h, #name);		\
+	if (!lx.name)						\
+		goto missing;
+	CP_LIBXML_FUNCS(X)
+#undef X
+	lx.xmlFree = (xmlFreeFunc *)dlsym(h, "xmlFree");
+	if (!lx.xmlFree)
+		goto missing;
+	lx.handle = h;
+	return 0;
+missing:
+	dlclose(h);
+	return cp_fail(-ENOENT, "--xpath: libxml2.so.2 lacks a function capsprobe needs");
+}
 
 /* libxml2 prints its own diagnostics to stderr; ours is one line. */
 static void quiet(void *ctx, const char *msg, ...)
@@ -25,14 +86,14 @@ static void quiet_structured(void *ctx, xmlErrorPtr err)
 
 static void dump_node(struct cp_buf *b, xmlDocPtr doc, xmlNodePtr node)
 {
-	xmlBufferPtr xb = xmlBufferCreate();
+	xmlBufferPtr xb = lx.xmlBufferCreate();
 
 	if (!xb)
 		cp_oom();
-	xmlNodeDump(xb, doc, node, 0, 1);
-	cp_buf_add(b, (const char *)xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+	lx.xmlNodeDump(xb, doc, node, 0, 1);
+	cp_buf_add(b, (const char *)lx.xmlBufferContent(xb), (size_t)lx.xmlBufferLength(xb));
 	cp_buf_putc(b, '\n');
-	xmlBufferFree(xb);
+	lx.xmlBufferFree(xb);
 }
 
 static void print_nodes(struct cp_buf *b, xmlDocPtr doc, xmlNodeSetPtr set, bool wrap)
@@ -47,33 +108,36 @@ static void print_nodes(struct cp_buf *b, xmlDocPtr doc, xmlNodeSetPtr set, bool
 	/* virsh copies every match under <nodes>: attributes become its
 	 * attributes and adjacent text merges, as libxml2's tree rules say. */
 	{
-		xmlDocPtr out = xmlNewDoc(BAD_CAST "1.0");
-		xmlNodePtr root = xmlNewDocNode(out, NULL, BAD_CAST "nodes", NULL);
+		xmlDocPtr out = lx.xmlNewDoc(BAD_CAST "1.0");
+		xmlNodePtr root = lx.xmlNewDocNode(out, NULL, BAD_CAST "nodes", NULL);
 
 		if (!out || !root)
 			cp_oom();
-		xmlDocSetRootElement(out, root);
+		lx.xmlDocSetRootElement(out, root);
 		for (int i = 0; i < n; i++) {
-			xmlNodePtr copy = xmlDocCopyNode(set->nodeTab[i], out, 1);
+			xmlNodePtr copy = lx.xmlDocCopyNode(set->nodeTab[i], out, 1);
 
-			if (copy && !xmlAddChild(root, copy))
-				xmlFreeNode(copy);
+			if (copy && !lx.xmlAddChild(root, copy))
+				lx.xmlFreeNode(copy);
 		}
 		dump_node(b, out, root);
-		xmlFreeDoc(out);
+		lx.xmlFreeDoc(out);
 	}
 }
 
 int cp_xpath_check(const char *expr)
 {
 	xmlXPathCompExprPtr comp;
+	int rc = load_libxml();
 
-	xmlSetGenericErrorFunc(NULL, quiet);
-	xmlSetStructuredErrorFunc(NULL, quiet_structured);
-	comp = xmlXPathCompile(BAD_CAST expr);
+	if (rc < 0)
+		return rc;
+	lx.xmlSetGenericErrorFunc(NULL, quiet);
+	lx.xmlSetStructuredErrorFunc(NULL, quiet_structured);
+	comp = lx.xmlXPathCompile(BAD_CAST expr);
 	if (!comp)
 		return cp_fail(-EINVAL, "invalid XPath expression '%s'", expr);
-	xmlXPathFreeCompExpr(comp);
+	lx.xmlXPathFreeCompExpr(comp);
 	return 0;
 }
 
@@ -84,20 +148,22 @@ int cp_xpath_query(const char *text, const char *expr, bool wrap, char **out)
 	xmlXPathObjectPtr res = NULL;
 	struct cp_buf b = { 0 };
 	xmlDocPtr doc;
-	int rc = 0;
+	int rc = load_libxml();
 
-	xmlSetGenericErrorFunc(NULL, quiet);
-	xmlSetStructuredErrorFunc(NULL, quiet_structured);
-	doc = xmlReadMemory(text, (int)strlen(text), "capabilities.xml", NULL,
+	if (rc < 0)
+		return rc;
+	lx.xmlSetGenericErrorFunc(NULL, quiet);
+	lx.xmlSetStructuredErrorFunc(NULL, quiet_structured);
+	doc = lx.xmlReadMemory(text, (int)strlen(text), "capabilities.xml", NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
 	if (!doc)
 		return cp_fail(-EINVAL, "cannot parse the document for --xpath");
-	ctx = xmlXPathNewContext(doc);
+	ctx = lx.xmlXPathNewContext(doc);
 	if (!ctx)
 		cp_oom();
-	comp = xmlXPathCtxtCompile(ctx, BAD_CAST expr);
+	comp = lx.xmlXPathCtxtCompile(ctx, BAD_CAST expr);
 	if (comp)
-		res = xmlXPathCompiledEval(comp, ctx);
+		res = lx.xmlXPathCompiledEval(comp, ctx);
 	if (!comp || !res) {
 		rc = cp_fail(-EINVAL, "invalid XPath expression '%s'", expr);
 		goto out;
@@ -109,10 +175,10 @@ int cp_xpath_query(const char *text, const char *expr, bool wrap, char **out)
 	case XPATH_STRING:
 	case XPATH_NUMBER:
 	case XPATH_BOOLEAN: {
-		xmlChar *s = xmlXPathCastToString(res);
+		xmlChar *s = lx.xmlXPathCastToString(res);
 
 		cp_buf_printf(&b, "%s\n", (const char *)s);
-		xmlFree(s);
+		(*lx.xmlFree)(s);
 		break;
 	}
 	default:
@@ -124,9 +190,9 @@ int cp_xpath_query(const char *text, const char *expr, bool wrap, char **out)
 	*out = cp_buf_steal(&b);
 out:
 	cp_buf_free(&b);
-	xmlXPathFreeObject(res);
-	xmlXPathFreeCompExpr(comp);
-	xmlXPathFreeContext(ctx);
-	xmlFreeDoc(doc);
+	lx.xmlXPathFreeObject(res);
+	lx.xmlXPathFreeCompExpr(comp);
+	lx.xmlXPathFreeContext(ctx);
+	lx.xmlFreeDoc(doc);
 	return rc;
 }
