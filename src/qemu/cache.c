@@ -554,6 +554,7 @@ static int pass_from_json(json_object *o, struct cp_qemu_pass *ps)
 			return -EBADMSG;
 		a->asked = true;
 		a->ret = json_object_get(ret);
+		cp_answer_reduce((enum cp_q)(a - ps->a), &a->ret);
 	}
 	return 0;
 }
@@ -888,6 +889,7 @@ static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, 
 	}
 	a->asked = true;
 	a->ret = json_object_get(ret);
+	cp_answer_reduce((enum cp_q)q, &a->ret);
 	json_object_put(o);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* The probe cache: raw QEMU answers (a struct cp_qemu_probe, never derived
+/* The probe cache: QEMU's answers (a struct cp_qemu_probe, never derived
  * output) kept on disk between runs, so that rules run on fresh host facts
  * every time while QEMU is started only when something that could change
  * its answers changed.
@@ -51,7 +51,7 @@
 #endif
 
 /* Bumped whenever the entry layout or the meaning of a key field changes. */
-#define CP_CACHE_FORMAT 2
+#define CP_CACHE_FORMAT 3
 /* An entry larger than this is not read (a full x86 probe is about 1 MiB). */
 #define CP_CACHE_MAX_ENTRY (32u << 20)
 

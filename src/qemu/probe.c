@@ -101,7 +101,7 @@ static bool has_command(const struct ctx *c, const char *name)
 
 static bool has_type(const struct ctx *c, const char *name)
 {
-	return array_has(p1_ret(c, CP_Q_TYPES), "name", name, NULL, NULL);
+	return cp_json_name_set_has(p1_ret(c, CP_Q_TYPES), name);
 }
 
 /* libvirt's name for QEMU's target arch, NULL if libvirt has none. */
@@ -150,7 +150,7 @@ static bool is_s390(const struct ctx *c)
  * expansion with a full one. */
 static bool canonical_names(const struct ctx *c)
 {
-	return array_has(p1_ret(c, CP_Q_MAX_CPU_PROPS), "name", "unavailable-features", NULL, NULL);
+	return cp_json_name_set_has(p1_ret(c, CP_Q_MAX_CPU_PROPS), "unavailable-features");
 }
 
 /* The machine a <virt|pseries>-machine property probe is about, if any. */
@@ -486,6 +486,7 @@ static int run_pass(struct run *run, int n)
 			break;
 		}
 		a->ret = ret;
+		cp_answer_reduce(q->q, &a->ret);
 		if (n == 1) {
 			bool cancel = false;
 
@@ -603,7 +604,7 @@ int cp_qemu_probe(const struct cp_probe_req *req, struct cp_qemu_probe *out)
 		rc = cp_fail(run.rc2, "%s", run.err2);
 	if (rc == 0) {
 		out->kvm = out->pass1.kvm;
-		out->tcg = array_has(out->pass1.a[CP_Q_TYPES].ret, "name", "tcg-accel", NULL, NULL);
+		out->tcg = cp_json_name_set_has(out->pass1.a[CP_Q_TYPES].ret, "tcg-accel");
 		if (need_tcg && out->kvm && !out->pass2.ran)
 			rc = cp_fail(-EPROTO, "%s: the TCG pass did not run", req->binary);
 	}
@@ -624,6 +625,30 @@ out:
 		cp_fail(rc, "%s", msg);
 	}
 	return rc;
+}
+
+void cp_answer_reduce(enum cp_q q, json_object **ret)
+{
+	json_object *set;
+
+	if (!*ret)
+		return;
+	switch (q) {
+	case CP_Q_TYPES:
+	case CP_Q_MAX_CPU_PROPS:
+	case CP_Q_NONE_MACHINE_PROPS:
+	case CP_Q_PC_MACHINE_PROPS:
+	case CP_Q_VIRT_MACHINE_PROPS:
+		set = cp_json_name_set(*ret, "name", NULL, NULL);
+		break;
+	case CP_Q_CMDLINE:
+		set = cp_json_name_set(*ret, "option", "parameters", "name");
+		break;
+	default:
+		return;
+	}
+	json_object_put(*ret);
+	*ret = set;
 }
 
 static void pass_free(struct cp_qemu_pass *ps)

@@ -1,7 +1,8 @@
 /* The QEMU prober: runs an emulator (one or two processes, overlapped) and
- * keeps the raw answers to a fixed table of questions.  The rules in
- * rules.c turn those answers into domain capabilities; the answers are what
- * a cache stores and what recordings replay.
+ * keeps the answers to a fixed table of questions (cp_answer_reduce() says
+ * which are kept reduced).  The rules in rules.c turn those answers into
+ * domain capabilities; the answers are what a cache stores.  Recordings
+ * replay the conversations as QEMU held them.
  *
  * Passes follow libvirt: pass 1 starts QEMU with accel "kvm:tcg" and asks
  * everything (binary-wide questions and the accelerator's own); when pass 1
@@ -99,6 +100,16 @@ struct cp_probe_req {
  * <arch> is libvirt's name of the binary's arch (i686 for qemu-system-i386). */
 
 int cp_qemu_probe(const struct cp_probe_req *req, struct cp_qemu_probe *out);
+
+/* What the probe keeps of an answer (*ret is replaced): the answers the
+ * rules only ask "is X there?" become name sets (util/json.h): QOM types and
+ * property lists their names, command-line options "OPTION" and
+ * "OPTION.PARAMETER".  Those answers hold most of an x86 probe's JSON
+ * objects; kept reduced, a cache load parses a fraction of what QEMU sent
+ * and each lookup is a binary search.  Every way an answer enters a probe
+ * (QEMU, a replay, a cache entry, a serialized probe) goes through this;
+ * a reduced answer stays as it is. */
+void cp_answer_reduce(enum cp_q q, json_object **ret);
 void cp_qemu_probe_free(struct cp_qemu_probe *p);
 
 /* The answer for virttype kvm (pass 1) or qemu (pass 2 when it ran, else

@@ -190,17 +190,12 @@ static size_t array_len(json_object *a)
 
 static void compute_flags(struct ctx *c)
 {
-	json_object *types = answer(c, CP_Q_TYPES), *a, *opt;
+	json_object *types = answer(c, CP_Q_TYPES), *a;
 	struct cp_schema *schema;
-	size_t n = array_len(types);
 
-	for (size_t i = 0; i < n; i++) {
-		const char *name = cp_json_str(json_object_array_get_idx(types, i), "name");
-
-		for (size_t k = 0; name && k < sizeof(qom_flags) / sizeof(qom_flags[0]); k++)
-			if (strcmp(qom_flags[k].type, name) == 0)
-				c->flags[qom_flags[k].flag] = true;
-	}
+	for (size_t k = 0; k < sizeof(qom_flags) / sizeof(qom_flags[0]); k++)
+		if (cp_json_name_set_has(types, qom_flags[k].type))
+			c->flags[qom_flags[k].flag] = true;
 
 	/* a cache load keeps the schema as text: indexed, parsed where queried */
 	if (c->p->pass1.a[CP_Q_SCHEMA].text)
@@ -215,11 +210,10 @@ static void compute_flags(struct ctx *c)
 									 schema_commands[k].command);
 	cp_schema_free(schema);
 
+	/* name sets (cp_answer_reduce) */
 	a = answer(c, CP_Q_CMDLINE);
-	c->flags[F_SPICE] = cp_json_find_named(a, "option", "spice") != NULL;
-	opt = cp_json_find_named(a, "option", "run-with");
-	if (opt && json_object_object_get_ex(opt, "parameters", &opt))
-		c->flags[F_ASYNC_TEARDOWN] = cp_json_find_named(opt, "name", "async-teardown") != NULL;
+	c->flags[F_SPICE] = cp_json_name_set_has(a, "spice");
+	c->flags[F_ASYNC_TEARDOWN] = cp_json_name_set_has(a, "run-with.async-teardown");
 
 	a = answer(c, CP_Q_TPM_MODELS);
 	c->flags[F_TPM_TIS] = cp_json_find_named(a, NULL, "tpm-tis") != NULL;
@@ -238,11 +232,11 @@ static void compute_flags(struct ctx *c)
 			c->flags[F_CPU_MAX] = true;
 	}
 	a = answer(c, CP_Q_MAX_CPU_PROPS);
-	c->flags[F_CPU_MIGRATABLE] = cp_json_find_named(a, "name", "migratable") != NULL;
-	c->flags[F_CANONICAL_FEATURES] = cp_json_find_named(a, "name", "unavailable-features") != NULL;
+	c->flags[F_CPU_MIGRATABLE] = cp_json_name_set_has(a, "migratable");
+	c->flags[F_CANONICAL_FEATURES] = cp_json_name_set_has(a, "unavailable-features");
 	c->flags[F_CONFIDENTIAL_GUEST] =
-		cp_json_find_named(answer(c, CP_Q_NONE_MACHINE_PROPS), "name", "confidential-guest-support") != NULL;
-	c->flags[F_I8042] = cp_json_find_named(answer(c, CP_Q_PC_MACHINE_PROPS), "name", "i8042") != NULL;
+		cp_json_name_set_has(answer(c, CP_Q_NONE_MACHINE_PROPS), "confidential-guest-support");
+	c->flags[F_I8042] = cp_json_name_set_has(answer(c, CP_Q_PC_MACHINE_PROPS), "i8042");
 }
 
 /* ------------------------------------------------------------------ */

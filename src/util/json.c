@@ -1,8 +1,11 @@
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "util/err.h"
+#include "util/str.h"
 
 json_object *cp_json_member(json_object *o, const char *key)
 {
@@ -47,4 +50,88 @@ json_object *cp_json_find_named(json_object *a, const char *key, const char *nam
 			return e;
 	}
 	return NULL;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void name_push(const char ***v, size_t *n, size_t *cap, const char *s)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		*v = cp_realloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = s;
+}
+
+json_object *cp_json_name_set(json_object *a, const char *key, const char *sub, const char *subkey)
+{
+	size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	size_t cnt = 0, cap = 0;
+	const char **v = NULL;
+	struct cp_strv owned = { 0 };	/* the "name.SUBNAME" strings */
+	json_object *set;
+	bool is_set = true;
+
+	/* already a name set (a cache load): nothing to do */
+	for (size_t i = 0; i < n && is_set; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		is_set = json_object_is_type(e, json_type_string) &&
+			 (i == 0 || strcmp(json_object_get_string(json_object_array_get_idx(a, i - 1)),
+					   json_object_get_string(e)) < 0);
+	}
+	if (is_set && n)
+		return json_object_get(a);
+	if (!(set = json_object_new_array_ext((int)n)))
+		cp_oom();
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i), *subs;
+		const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e)
+									 : cp_json_str(e, key);
+		size_t m;
+
+		if (!s)
+			continue;
+		name_push(&v, &cnt, &cap, s);
+		subs = sub ? cp_json_typed(e, sub, json_type_array) : NULL;
+		m = subs ? json_object_array_length(subs) : 0;
+		for (size_t k = 0; k < m; k++) {
+			const char *t = cp_json_str(json_object_array_get_idx(subs, k), subkey);
+
+			if (t) {
+				cp_strv_push(&owned, cp_asprintf("%s.%s", s, t));
+				name_push(&v, &cnt, &cap, owned.v[owned.n - 1]);
+			}
+		}
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_name);
+	for (size_t i = 0; i < cnt; i++)
+		if (i == 0 || strcmp(v[i - 1], v[i]) != 0)
+			json_object_array_add(set, json_object_new_string(v[i]));
+	free(v);
+	cp_strv_free(&owned);
+	return set;
+}
+
+bool cp_json_name_set_has(json_object *s, const char *name)
+{
+	size_t lo = 0, hi = json_object_is_type(s, json_type_array) ? json_object_array_length(s) : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		json_object *e = json_object_array_get_idx(s, mid);
+		int c = strcmp(name, json_object_is_type(e, json_type_string) ? json_object_get_string(e) : "");
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
 }

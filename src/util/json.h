@@ -21,4 +21,15 @@ bool cp_json_true(json_object *o, const char *key);
  * name (key NULL) or an object whose string member key is name. */
 json_object *cp_json_find_named(json_object *a, const char *key, const char *name);
 
+/* Name sets: arrays of strings sorted by strcmp without duplicates. */
+/* The names of array a as a new name set: string elements, and each
+ * object element's string member key (with sub/subkey also
+ * "name.SUBNAME" for the string member subkey of each object in its array
+ * member sub).  Anything else in a is dropped; a non-array gives an empty
+ * set.  A name set gives itself back (equal), so applying this twice is
+ * harmless. */
+json_object *cp_json_name_set(json_object *a, const char *key, const char *sub, const char *subkey);
+/* Is name in the name set s (NULL or a non-array: no)? */
+bool cp_json_name_set_has(json_object *s, const char *name);
+
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "qemu/cache.h"
+#include "util/json.h"
 #include "util/path.h"
 #include "util/str.h"
 #include "handmade.h"
@@ -235,6 +236,83 @@ START_TEST(probe_json_roundtrip)
 	free(s1);
 	free(s2);
 	cp_qemu_probe_free(&q);
+	handmade_free(&p);
+}
+END_TEST
+
+static json_object *reduced(enum cp_q q, const char *text)
+{
+	json_object *o = json_tokener_parse(text);
+
+	ck_assert_msg(o != NULL || strcmp(text, "null") == 0, "bad test JSON %s", text);
+	cp_answer_reduce(q, &o);
+	return o;
+}
+
+static void assert_json(json_object *o, const char *want)
+{
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), want);
+}
+
+START_TEST(answer_reduce)
+{
+	json_object *o, *again;
+	struct cp_qemu_probe p;
+
+	/* property and type lists: their names, sorted, once; other shapes dropped */
+	o = reduced(CP_Q_TYPES, "[{\"name\":\"b\",\"parent\":\"x\"},{\"name\":\"a\",\"abstract\":true},"
+		    "{\"name\":\"b\"},{\"nom\":\"z\"},{\"name\":7},5,null,\"c\"]");
+	assert_json(o, "[\"a\",\"b\",\"c\"]");
+	ck_assert(cp_json_name_set_has(o, "a") && cp_json_name_set_has(o, "b") && cp_json_name_set_has(o, "c"));
+	ck_assert(!cp_json_name_set_has(o, "") && !cp_json_name_set_has(o, "0") && !cp_json_name_set_has(o, "bb") &&
+		  !cp_json_name_set_has(o, "d") && !cp_json_name_set_has(o, "z"));
+	/* a reduced answer stays as it is (a cache load reduces again) */
+	again = json_object_get(o);
+	cp_answer_reduce(CP_Q_TYPES, &again);
+	ck_assert_ptr_eq(again, o);
+	json_object_put(again);
+	json_object_put(o);
+	for (enum cp_q q = CP_Q_MAX_CPU_PROPS; q <= CP_Q_VIRT_MACHINE_PROPS; q++) {
+		if (q == CP_Q_MACHINES)
+			continue;
+		o = reduced(q, "[{\"name\":\"migratable\",\"type\":\"bool\"},{\"name\":\"i8042\"}]");
+		assert_json(o, "[\"i8042\",\"migratable\"]");
+		json_object_put(o);
+	}
+	/* command-line options and their parameters */
+	o = reduced(CP_Q_CMDLINE, "[{\"option\":\"spice\",\"parameters\":[]},{\"option\":\"run-with\","
+		    "\"parameters\":[{\"name\":\"chroot\",\"type\":\"string\"},{\"name\":\"async-teardown\"},"
+		    "{\"type\":\"x\"}]},{\"option\":\"m\",\"parameters\":{\"name\":\"size\"}}]");
+	assert_json(o, "[\"m\",\"run-with\",\"run-with.async-teardown\",\"run-with.chroot\",\"spice\"]");
+	ck_assert(cp_json_name_set_has(o, "run-with.async-teardown") && !cp_json_name_set_has(o, "m.size"));
+	again = json_object_get(o);
+	cp_answer_reduce(CP_Q_CMDLINE, &again);
+	ck_assert_ptr_eq(again, o);
+	json_object_put(again);
+	json_object_put(o);
+	/* not a list: an empty set; no answer stays none */
+	o = reduced(CP_Q_TYPES, "{\"name\":\"a\"}");
+	assert_json(o, "[]");
+	ck_assert(!cp_json_name_set_has(o, "a"));
+	json_object_put(o);
+	o = NULL;
+	cp_answer_reduce(CP_Q_TYPES, &o);
+	ck_assert_ptr_null(o);
+	ck_assert(!cp_json_name_set_has(NULL, "a"));
+	/* other answers are kept whole */
+	o = reduced(CP_Q_CPU_DEFS, "[{\"name\":\"b\",\"static\":false},{\"name\":\"a\"}]");
+	assert_json(o, "[{\"name\":\"b\",\"static\":false},{\"name\":\"a\"}]");
+	json_object_put(o);
+
+	/* QEMU 7.2's own answers: every distinct name is kept */
+	load_probe("/usr/bin/qemu-system-x86_64", &p);
+	o = p.pass1.a[CP_Q_TYPES].ret;
+	ck_assert_int_gt(json_object_array_length(o), 500);
+	for (size_t i = 1; i < json_object_array_length(o); i++)
+		ck_assert_int_lt(strcmp(json_object_get_string(json_object_array_get_idx(o, i - 1)),
+					json_object_get_string(json_object_array_get_idx(o, i))), 0);
+	ck_assert(cp_json_name_set_has(o, "tcg-accel") && cp_json_name_set_has(o, "qemu-xhci"));
+	ck_assert(cp_json_name_set_has(p.pass1.a[CP_Q_MAX_CPU_PROPS].ret, "unavailable-features"));
 	handmade_free(&p);
 }
 END_TEST
@@ -619,7 +697,12 @@ START_TEST(corrupt_entries)
 	assert_miss(c, &k, -EBADMSG);
 	free(bad);
 	/* foreign format, a JSON array, a probe with a broken answer */
-	bad = replace_once(good, "\"format\":2", "\"format\":999");
+	{
+		char *ours = cp_asprintf("\"format\":%d,", CP_CACHE_FORMAT);
+
+		bad = replace_once(good, ours, "\"format\":999,");
+		free(ours);
+	}
 	put_bytes(ep, bad, strlen(bad));
 	assert_miss(c, &k, -EBADMSG);
 	free(bad);
@@ -1156,6 +1239,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 120);	/* valgrind runs take about a minute */
 	tcase_add_test(tc, sha256_vectors);
 	tcase_add_test(tc, probe_json_roundtrip);
+	tcase_add_test(tc, answer_reduce);
 	tcase_add_test(tc, probe_json_rejects);
 	tcase_add_test(tc, store_load_hit);
 	tcase_add_test(tc, invalidation);

@@ -39,6 +39,7 @@ static inline void handmade_pass(json_object *o, const char *accel, struct cp_qe
 			continue;
 		}
 		ps->a[q].ret = json_object_get(v);
+		cp_answer_reduce((enum cp_q)q, &ps->a[q].ret);
 	}
 }
 
