@@ -160,13 +160,6 @@ static bool replay_exists(const char *path, void *ctx)
 
 /* ---- machines ---- */
 
-static bool jtrue(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
 static bool names(json_object *m, const char *what)
 {
 	const char *name = cp_json_str(m, "name"), *alias = cp_json_str(m, "alias");
@@ -199,7 +192,7 @@ int cp_qemu_resolve_machine(json_object *machines, const char *binary_arch,
 			first = m;
 		if (pref && !preferred && names(m, pref))
 			preferred = m;
-		if (!qdefault && jtrue(m, "is-default"))
+		if (!qdefault && cp_json_true(m, "is-default"))
 			qdefault = m;
 	}
 	if (want)

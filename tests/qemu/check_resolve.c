@@ -90,6 +90,10 @@ static const char machines_x86[] =
 static const char machines_riscv[] =
 	"[{\"name\": \"spike\", \"is-default\": true}, {\"name\": \"virt\"}, {\"name\": \"sifive_u\"}]";
 static const char machines_odd[] = "[{\"name\": \"none\"}, {\"name\": \"b\"}, {\"name\": \"a\"}]";
+/* only a JSON true makes a default (as in <guest> machine lists) */
+static const char machines_not_bool[] =
+	"[{\"name\": \"b\", \"is-default\": 1}, {\"name\": \"c\", \"is-default\": \"yes\"},"
+	" {\"name\": \"d\", \"is-default\": true}]";
 
 static char *machine(const char *json, const char *arch, const char *want)
 {
@@ -115,6 +119,7 @@ START_TEST(machine_choice)
 		{ machines_riscv, "riscv64", NULL, "virt" },		/* libvirt 11.3 prefers virt over spike */
 		{ machines_riscv, "ppc", NULL, "spike" },		/* no preferred match: QEMU's default */
 		{ machines_odd, "ppc", NULL, "b" },			/* nothing: the first one */
+		{ machines_not_bool, "ppc", NULL, "d" },
 		{ "[]", "x86_64", NULL, "(none)" },
 		{ "{}", "x86_64", "pc", "the machine 'pc' is not supported by emulator '/bin/q'" },
 	};
