@@ -768,6 +768,61 @@ START_TEST(test_host_model)
 }
 END_TEST
 
+/* Table T1 is searched by bisection: every entry, and names before, after
+ * and between them. */
+START_TEST(test_feature_from_qemu)
+{
+	static const char *const pairs[][2] = {
+		{ "cmp-legacy", "cmp_legacy" }, { "ds-cpl", "ds_cpl" }, { "fxsr-opt", "fxsr_opt" },
+		{ "kvm-pv-eoi", "kvm_pv_eoi" }, { "kvm-pv-unhalt", "kvm_pv_unhalt" },
+		{ "lahf-lm", "lahf_lm" }, { "nodeid-msr", "nodeid_msr" }, { "pclmulqdq", "pclmuldq" },
+		{ "perfctr-core", "perfctr_core" }, { "perfctr-nb", "perfctr_nb" },
+		{ "tsc-adjust", "tsc_adjust" },
+		{ "vmx-invept-single-context-noglobals", "vmx-invvpid-single-context-noglobals" },
+	};
+	static const char *const same[] = {
+		"", "a", "cmp", "cmp-legacy2", "kvm-pv", "kvm-pv-eoj", "pni", "perfctr",
+		"tsc-adjus", "zzz", "\xff", "vmx-invept-single-context-noglobalsx",
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		ck_assert_str_eq(cp_x86_feature_from_qemu(pairs[i][0]), pairs[i][1]);
+		/* libvirt's spellings are not QEMU's */
+		if (strcmp(pairs[i][1], "vmx-invvpid-single-context-noglobals") != 0)
+			ck_assert_ptr_eq(cp_x86_feature_from_qemu(pairs[i][1]), pairs[i][1]);
+	}
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		ck_assert_ptr_eq(cp_x86_feature_from_qemu(same[i]), same[i]);
+}
+END_TEST
+
+/* Of two definitions of one model the first counts; nameless ones are
+ * skipped. */
+START_TEST(test_host_model_defs)
+{
+	struct cp_dc_host_model hm;
+	char *props = props_of("kvm64", "AuthenticAMD", 15, 6, "");
+
+	host_model(props, NULL, "[{\"unavailable-features\":[\"pni\"]},{\"name\":1},"
+		   "{\"name\":\"kvm64\",\"unavailable-features\":[]},"
+		   "{\"name\":\"kvm64\",\"unavailable-features\":[\"pni\"]}]", true, &hm);
+	ck_assert_int_eq(hm.supported, CP_DC_YES);
+	ck_assert_str_eq(hm.model, "kvm64");
+	ck_assert_uint_eq(hm.nfeatures, 0);
+	hm_free(&hm);
+	host_model(props, NULL, "[{\"name\":\"kvm64\",\"unavailable-features\":[\"pni\"]},"
+		   "{\"name\":\"kvm64\",\"unavailable-features\":[]}]", true, &hm);
+	ck_assert_uint_eq(hm.nfeatures, 1);
+	ck_assert_str_eq(hm.features[0].name, "pni");
+	hm_free(&hm);
+	/* no definitions at all */
+	host_model(props, NULL, "[]", true, &hm);
+	ck_assert_int_eq(hm.supported, CP_DC_NO);
+	hm_free(&hm);
+	free(props);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -782,6 +837,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_host_checks);
 	tcase_add_test(tc, test_custom_models);
 	tcase_add_test(tc, test_host_model);
+	tcase_add_test(tc, test_feature_from_qemu);
+	tcase_add_test(tc, test_host_model_defs);
 	suite_add_tcase(s, tc);
 	return s;
 }
