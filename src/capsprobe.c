@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "host/host.h"
 #include "qemu/cache.h"
@@ -118,7 +119,7 @@ static int check_xpath_opts(const char *cmd)
 static int emit(char *doc)
 {
 	size_t len;
-	int ok;
+	int err;
 
 	if (opt_xpath) {
 		char *sel;
@@ -130,11 +131,25 @@ static int emit(char *doc)
 		free(doc);
 		doc = sel;
 	}
+	/* The document in write()s of its own: stdio would copy it through
+	 * its buffer a few KB at a time. */
 	len = strlen(doc);
-	ok = fwrite(doc, 1, len, stdout) == len;
+	err = fflush(stdout) == 0 ? 0 : errno;
+	for (const char *p = doc; !err && len;) {
+		ssize_t n = write(STDOUT_FILENO, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
 	free(doc);
-	if (fflush(stdout) != 0 || !ok) {
-		fprintf(stderr, "error: cannot write output: %s\n", strerror(errno));
+	if (err) {
+		fprintf(stderr, "error: cannot write output: %s\n", strerror(err));
 		return EXIT_PROBE;
 	}
 	return EXIT_OK;

@@ -10,7 +10,8 @@
 #include "util/err.h"
 #include "x86_guestmap.h"
 
-/* Table T1: QEMU property names whose libvirt spelling differs. */
+/* Table T1: QEMU property names whose libvirt spelling differs, sorted by
+ * QEMU name (strcmp): every blocker of every CPU model is looked up here. */
 static const struct {
 	const char *qemu, *libvirt;
 } qemu_names[] = {
@@ -30,9 +31,23 @@ static const struct {
 
 const char *cp_x86_feature_from_qemu(const char *name)
 {
-	for (size_t i = 0; i < sizeof(qemu_names) / sizeof(qemu_names[0]); i++)
-		if (strcmp(qemu_names[i].qemu, name) == 0)
-			return qemu_names[i].libvirt;
+	size_t lo = 0, hi = sizeof(qemu_names) / sizeof(qemu_names[0]);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *q = qemu_names[mid].qemu;
+		/* the first byte settles most steps without a call */
+		int c = (unsigned char)name[0] - (unsigned char)q[0];
+
+		if (c == 0)
+			c = strcmp(name, q);
+		if (c == 0)
+			return qemu_names[mid].libvirt;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return name;
 }
 
@@ -214,19 +229,53 @@ static bool signature_matches(const struct cp_x86_model *m, const struct host_cp
 	return false;
 }
 
-static json_object *find_def(json_object *defs, const char *name)
+/* The CPU definitions by name, so that each candidate model finds its
+ * own without a pass over all of them. */
+struct named_def {
+	const char *name;
+	size_t order;
+	json_object *def;
+};
+
+static int cmp_named_def(const void *a, const void *b)
 {
-	size_t n = json_object_is_type(defs, json_type_array) ? json_object_array_length(defs) : 0;
+	const struct named_def *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+static struct named_def *index_defs(json_object *defs, size_t *count)
+{
+	size_t n = json_object_is_type(defs, json_type_array) ? json_object_array_length(defs) : 0, k = 0;
+	struct named_def *v = cp_calloc(n ? n : 1, sizeof(*v));
 
 	for (size_t i = 0; i < n; i++) {
-		json_object *d = json_object_array_get_idx(defs, i), *v;
+		json_object *d = json_object_array_get_idx(defs, i), *name;
 
-		if (json_object_object_get_ex(d, "name", &v) &&
-		    json_object_is_type(v, json_type_string) &&
-		    strcmp(json_object_get_string(v), name) == 0)
-			return d;
+		if (json_object_object_get_ex(d, "name", &name) &&
+		    json_object_is_type(name, json_type_string))
+			v[k++] = (struct named_def){ json_object_get_string(name), i, d };
 	}
-	return NULL;
+	qsort(v, k, sizeof(*v), cmp_named_def);
+	*count = k;
+	return v;
+}
+
+/* The first definition of that name, or NULL. */
+static json_object *find_def(const struct named_def *v, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(v[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(v[lo].name, name) == 0 ? v[lo].def : NULL;
 }
 
 static void evaluate(const struct host_cpu *h, size_t mi, json_object *def, struct candidate *c)
@@ -299,6 +348,8 @@ int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm)
 	struct candidate best, cur;
 	bool have = false;
 	fset hide = { 0 };
+	struct named_def *defs;
+	size_t ndefs;
 
 	hm->supported = CP_DC_NO;
 	if (cp_x86_guest_nmodels != cp_x86_nmodels)
@@ -308,15 +359,18 @@ int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm)
 		return 0;
 
 	/* Newest first: the map lists models oldest first. */
+	defs = index_defs(in->cpu_defs, &ndefs);
 	for (size_t k = cp_x86_nmodels; k-- > 0;) {
 		const struct cp_x86_model *m = &cp_x86_models[k];
 		json_object *def;
 
-		if (strcmp(cp_x86_guest_models[k].name, m->name) != 0)
+		if (strcmp(cp_x86_guest_models[k].name, m->name) != 0) {
+			free(defs);
 			return cp_fail(-EINVAL, "x86 CPU map tables disagree at %s", m->name);
+		}
 		if (!cp_x86_guest_models[k].decode_guest)
 			continue;
-		if (!(def = find_def(in->cpu_defs, m->name)))
+		if (!(def = find_def(defs, ndefs, m->name)))
 			continue;
 		if (m->vendor >= 0 && h.vendor >= 0 && m->vendor != h.vendor)
 			continue;
@@ -328,6 +382,7 @@ int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm)
 			have = true;
 		}
 	}
+	free(defs);
 	if (!have)
 		return 0;
 

@@ -477,26 +477,29 @@ static int cmp_str(const void *a, const void *b)
 static void add_blockers(struct cp_dc_cpu_model *m, json_object *list, bool x86)
 {
 	size_t n = array_len(list), k = 0;
+	const char **names;
 
+	if (!n)
+		return;
+	/* sorted and deduplicated before they are copied, into a list sized
+	 * once (the model's list is new and empty) */
+	names = cp_malloc(n * sizeof(*names));
 	for (size_t i = 0; i < n; i++) {
 		json_object *b = json_object_array_get_idx(list, i);
 
 		if (json_object_is_type(b, json_type_string))
-			cp_strv_push(&m->blockers, cp_strdup(x86 ? cp_x86_feature_from_qemu(json_object_get_string(b))
-							 : json_object_get_string(b)));
+			names[k++] = x86 ? cp_x86_feature_from_qemu(json_object_get_string(b))
+					 : json_object_get_string(b);
 	}
-	if (!m->blockers.n)
-		return;
-	qsort(m->blockers.v, m->blockers.n, sizeof(char *), cmp_str);
-	for (size_t i = 0; i < m->blockers.n; i++) {
-		if (k && strcmp(m->blockers.v[k - 1], m->blockers.v[i]) == 0) {
-			free(m->blockers.v[i]);
-			continue;
-		}
-		m->blockers.v[k++] = m->blockers.v[i];
+	if (k) {
+		qsort(names, k, sizeof(*names), cmp_str);
+		m->blockers.v = cp_realloc(m->blockers.v, (m->blockers.n + k + 1) * sizeof(char *));
+		for (size_t i = 0; i < k; i++)
+			if (!i || strcmp(names[i - 1], names[i]) != 0)
+				m->blockers.v[m->blockers.n++] = cp_strdup(names[i]);
+		m->blockers.v[m->blockers.n] = NULL;
 	}
-	m->blockers.n = k;
-	m->blockers.v[k] = NULL;
+	free(names);
 }
 
 static void fill_custom(struct ctx *c, struct cp_dc_cpu *cpu)

@@ -16,8 +16,8 @@
 struct lazy {
 	const char *name;		/* into text, not NUL-terminated */
 	size_t name_len;
+	uint32_t hash;			/* of the name */
 	size_t start, len;		/* the entry's span in text */
-	size_t order;			/* position in the answer */
 	json_object *parsed;		/* NULL until looked up (or unparsable) */
 	bool tried;
 };
@@ -25,8 +25,12 @@ struct lazy {
 struct cp_schema {
 	json_object *byname;		/* name -> entry; NULL for a text index */
 	char *text;
-	struct lazy *v;			/* sorted by name, then order */
+	struct lazy *v;			/* in answer order */
 	size_t n;
+	/* open addressing over v: index + 1, 0 empty; a power of two at
+	 * least twice n (lookups are few, building it must be cheap) */
+	uint32_t *slots;
+	size_t mask;
 };
 
 struct cp_schema *cp_schema_new(json_object *answer)
@@ -61,17 +65,32 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-/* Past the string at p (which is '"'), or NULL. */
-static const char *skip_string(const char *p, const char *end)
+/* Bytes that end a run inside a string. */
+static const unsigned char str_byte[256] = { ['"'] = 1, ['\\'] = 1 };
+
+/* Past the string at p (which is '"'), or NULL.  Schema strings are short
+ * (names, 5 bytes on average): a byte loop beats a memchr() call each. */
+static inline const char *skip_string(const char *p, const char *end)
 {
 	for (p++; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
+		if (!str_byte[(unsigned char)*p])
+			continue;
+		if (*p == '"')
 			return p + 1;
+		p++;		/* a backslash escapes the next byte */
 	}
 	return NULL;
 }
+
+/* Bytes that end a scalar (NUL too, as it ends a C string) and bytes that
+ * matter inside nesting. */
+static const unsigned char scalar_end[256] = {
+	['\0'] = 1, [','] = 1, ['}'] = 1, [']'] = 1,
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1,
+};
+static const unsigned char nest_byte[256] = {
+	['"'] = 1, ['{'] = 1, ['['] = 1, ['}'] = 1, [']'] = 1,
+};
 
 /* Past the JSON value at p, or NULL.  Only strings and nesting are
  * followed: the entry is validated when it is parsed. */
@@ -79,28 +98,40 @@ const char *cp_json_skip(const char *p, const char *end)
 {
 	int depth = 0;
 
-	do {
-		if (p >= end)
-			return NULL;
-		if (*p == '"') {
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p == '}' || *p == ']')
+		return NULL;
+	if (*p != '{' && *p != '[') {
+		/* a scalar */
+		while (p < end && !scalar_end[(unsigned char)*p])
+			p++;
+		return p;
+	}
+	for (;;) {
+		switch (*p) {
+		case '"':
 			if (!(p = skip_string(p, end)))
 				return NULL;
-			continue;
-		}
-		if (*p == '{' || *p == '[') {
+			break;
+		case '{':
+		case '[':
 			depth++;
-		} else if (*p == '}' || *p == ']') {
-			if (--depth < 0)
-				return NULL;
-		} else if (depth == 0) {
-			/* a scalar */
-			while (p < end && !strchr(",}] \t\r\n", *p))
-				p++;
-			return p;
+			p++;
+			break;
+		default:	/* '}' or ']' */
+			p++;
+			if (--depth == 0)
+				return p;
+			break;
 		}
-		p++;
-	} while (depth > 0);
-	return p;
+		while (p < end && !nest_byte[(unsigned char)*p])
+			p++;
+		if (p >= end)
+			return NULL;
+	}
 }
 
 /* The "name" member of the object at p (a plain string), and its end. */
@@ -128,17 +159,42 @@ static const char *entry_name(const char *p, const char *end, const char **name,
 	return p < end && *p == '}' ? p + 1 : NULL;
 }
 
-static int cmp_lazy(const void *a, const void *b)
+/* FNV-1a */
+static uint32_t name_hash(const char *s, size_t n)
 {
-	const struct lazy *x = a, *y = b;
-	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-	int c = memcmp(x->name, y->name, n);
+	uint32_t h = 2166136261u;
 
-	if (c)
-		return c;
-	if (x->name_len != y->name_len)
-		return x->name_len < y->name_len ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The slot holding that name, or the empty one where it would go. */
+static uint32_t *find_slot(const struct cp_schema *s, const char *name, size_t len, uint32_t h)
+{
+	for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
+		const struct lazy *e;
+
+		if (!s->slots[i])
+			return &s->slots[i];
+		e = &s->v[s->slots[i] - 1];
+		if (e->hash == h && e->name_len == len && memcmp(e->name, name, len) == 0)
+			return &s->slots[i];
+	}
+}
+
+static void build_slots(struct cp_schema *s)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * s->n)
+		cap *= 2;
+	s->slots = cp_calloc(cap, sizeof(*s->slots));
+	s->mask = cap - 1;
+	/* in answer order, so that of two entries of one name the last
+	 * stays, as in cp_schema_new() */
+	for (size_t i = 0; i < s->n; i++)
+		*find_slot(s, s->v[i].name, s->v[i].name_len, s->v[i].hash) = (uint32_t)(i + 1);
 }
 
 struct cp_schema *cp_schema_new_text(const char *text, size_t len)
@@ -169,7 +225,7 @@ struct cp_schema *cp_schema_new_text(const char *text, size_t len)
 				s->v = cp_realloc(s->v, cap * sizeof(*s->v));
 			}
 			s->v[s->n] = (struct lazy){
-				.name = name, .name_len = nlen, .order = s->n,
+				.name = name, .name_len = nlen, .hash = name_hash(name, nlen),
 				.start = (size_t)(p - s->text), .len = (size_t)(e - p),
 			};
 			s->n++;
@@ -178,8 +234,11 @@ struct cp_schema *cp_schema_new_text(const char *text, size_t len)
 		if (p < end && *p == ',')
 			p = skip_ws(p + 1, end);
 	}
+	/* slot values are 32-bit; a schema is some thousand entries */
+	if (s->n >= UINT32_MAX)
+		s->n = 0;
 	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_lazy);
+		build_slots(s);
 	return s;
 }
 
@@ -187,24 +246,16 @@ struct cp_schema *cp_schema_new_text(const char *text, size_t len)
  * now if it was not yet. */
 static json_object *lazy_lookup(const struct cp_schema *s, const char *name)
 {
-	struct lazy key = { .name = name, .name_len = strlen(name), .order = SIZE_MAX };
-	size_t lo = 0, hi = s->n;
+	size_t len = strlen(name);
+	uint32_t *slot;
 	struct lazy *e;
 
-	/* the first element greater than (name, SIZE_MAX): the last match precedes it */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cmp_lazy(&s->v[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	if (!s->n)
 		return NULL;
-	e = &s->v[lo - 1];
-	if (e->name_len != key.name_len || memcmp(e->name, name, key.name_len) != 0)
+	slot = find_slot(s, name, len, name_hash(name, len));
+	if (!*slot)
 		return NULL;
+	e = &s->v[*slot - 1];
 	if (!e->tried) {
 		struct json_tokener *tok = json_tokener_new();
 
@@ -230,6 +281,7 @@ void cp_schema_free(struct cp_schema *s)
 	for (size_t i = 0; i < s->n; i++)
 		json_object_put(s->v[i].parsed);
 	free(s->v);
+	free(s->slots);
 	free(s->text);
 	free(s);
 }

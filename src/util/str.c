@@ -9,16 +9,31 @@
 
 #include "str.h"
 
-static void buf_reserve(struct cp_buf *b, size_t extra)
+static void buf_grow(struct cp_buf *b, size_t need)
 {
-	size_t need = b->len + extra + 1;
-
-	if (need <= b->cap)
-		return;
 	b->cap = b->cap ? b->cap : 256;
 	while (b->cap < need)
 		b->cap *= 2;
 	b->s = cp_realloc(b->s, b->cap);
+}
+
+static inline void buf_reserve(struct cp_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+
+	if (need > b->cap)
+		buf_grow(b, need);
+}
+
+char *cp_buf_extend(struct cp_buf *b, size_t n)
+{
+	char *p;
+
+	buf_reserve(b, n);
+	p = b->s + b->len;
+	b->len += n;
+	b->s[b->len] = '\0';
+	return p;
 }
 
 void cp_buf_add(struct cp_buf *b, const char *s, size_t n)

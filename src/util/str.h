@@ -15,6 +15,9 @@ struct cp_buf {
 };
 
 void cp_buf_add(struct cp_buf *b, const char *s, size_t n);
+/* Grow the string by n bytes and return where they start, for the caller
+ * to fill (the NUL after them is written). */
+char *cp_buf_extend(struct cp_buf *b, size_t n);
 void cp_buf_puts(struct cp_buf *b, const char *s);
 void cp_buf_putc(struct cp_buf *b, char c);
 void cp_buf_printf(struct cp_buf *b, const char *fmt, ...) CP_PRINTF(2, 3);

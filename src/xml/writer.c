@@ -7,29 +7,54 @@
 
 #include "writer.h"
 
+/* Per byte: 0 plain, 1 dropped (control characters other than tab,
+ * newline and return), else the index of its entity.  NUL ends a value. */
+static const unsigned char esc_class[256] = {
+	[0x00 ... 0x08] = 1, [0x0b ... 0x0c] = 1, [0x0e ... 0x1f] = 1,
+	['"'] = 2, ['&'] = 3, ['\''] = 4, ['<'] = 5, ['>'] = 6,
+};
+
+static const struct {
+	char s[7];
+	unsigned char len;
+} entities[] = {
+	[2] = { "&quot;", 6 }, [3] = { "&amp;", 5 }, [4] = { "&apos;", 6 },
+	[5] = { "&lt;", 4 }, [6] = { "&gt;", 4 },
+};
+
+/* Length of the run at s that needs no escaping (up to a special byte or
+ * the NUL). */
+static size_t plain_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (;;) {
+		if (esc_class[p[0]])
+			return (size_t)(p - (const unsigned char *)s);
+		if (esc_class[p[1]])
+			return (size_t)(p + 1 - (const unsigned char *)s);
+		if (esc_class[p[2]])
+			return (size_t)(p + 2 - (const unsigned char *)s);
+		if (esc_class[p[3]])
+			return (size_t)(p + 3 - (const unsigned char *)s);
+		p += 4;
+	}
+}
+
 void cp_xml_escape(struct cp_buf *b, const char *s)
 {
-	while (*s) {
-		const char *run = s;
-		unsigned char c;
+	for (;;) {
+		size_t n = plain_len(s);
+		unsigned char k;
 
-		/* copy runs of plain characters at once */
-		while ((c = (unsigned char)*s) && c != '<' && c != '>' && c != '&' && c != '"' &&
-		       c != '\'' && (c >= 0x20 || c == '\t' || c == '\n' || c == '\r'))
-			s++;
-		if (s > run)
-			cp_buf_add(b, run, (size_t)(s - run));
-		if (!c)
-			break;
-		switch (c) {
-		case '<': cp_buf_add(b, "&lt;", 4); break;
-		case '>': cp_buf_add(b, "&gt;", 4); break;
-		case '&': cp_buf_add(b, "&amp;", 5); break;
-		case '"': cp_buf_add(b, "&quot;", 6); break;
-		case '\'': cp_buf_add(b, "&apos;", 6); break;
-		default: break;	/* other control characters are dropped */
-		}
-		s++;
+		if (n)
+			cp_buf_add(b, s, n);
+		s += n;
+		if (!*s)
+			return;
+		k = esc_class[(unsigned char)*s++];
+		if (k > 1)
+			cp_buf_add(b, entities[k].s, entities[k].len);
 	}
 }
 
@@ -55,46 +80,61 @@ static const char *vformat(const char *fmt, va_list ap, char tmp[128], char **fr
 	return *fr;
 }
 
-static void indent(struct cp_xml *x)
+/* Each piece of markup below is written with one cp_buf_extend(); values
+ * with nothing to escape (nearly all) are copied into it too. */
+
+static size_t indent_width(const struct cp_xml *x)
 {
-	static const char spaces[] = "                                ";
-	size_t left = x->depth > 0 ? 2 * (size_t)x->depth : 0;
-
-	while (left) {
-		size_t n = left < sizeof(spaces) - 1 ? left : sizeof(spaces) - 1;
-
-		cp_buf_add(&x->out, spaces, n);
-		left -= n;
-	}
+	return x->depth > 0 ? 2 * (size_t)x->depth : 0;
 }
 
-static void end_tag(struct cp_xml *x, const char *name)
+/* "</name>" newline at p */
+static void put_end_tag(char *p, const char *name, size_t nl)
 {
-	cp_buf_add(&x->out, "</", 2);
-	cp_buf_puts(&x->out, name);
-	cp_buf_add(&x->out, ">\n", 2);
+	p[0] = '<';
+	p[1] = '/';
+	memcpy(p + 2, name, nl);
+	p[2 + nl] = '>';
+	p[3 + nl] = '\n';
 }
 
 void cp_xml_begin(struct cp_xml *x, const char *name)
 {
-	indent(x);
-	cp_buf_putc(&x->out, '<');
-	cp_buf_puts(&x->out, name);
+	size_t w = indent_width(x), nl = strlen(name);
+	char *p = cp_buf_extend(&x->out, w + 1 + nl);
+
+	memset(p, ' ', w);
+	p[w] = '<';
+	memcpy(p + w + 1, name, nl);
 	x->in_tag = true;
 }
 
 void cp_xml_attr(struct cp_xml *x, const char *name, const char *fmt, ...)
 {
 	va_list ap;
-	char tmp[128], *fr;
+	char tmp[128], *fr, *p;
+	const char *v;
+	size_t nl = strlen(name), vl;
+	bool plain;
 
-	cp_buf_putc(&x->out, ' ');
-	cp_buf_puts(&x->out, name);
-	cp_buf_add(&x->out, "='", 2);
 	va_start(ap, fmt);
-	cp_xml_escape(&x->out, vformat(fmt, ap, tmp, &fr));
+	v = vformat(fmt, ap, tmp, &fr);
 	va_end(ap);
-	cp_buf_putc(&x->out, '\'');
+	vl = plain_len(v);
+	plain = !v[vl];
+	/* " name='" and the plain start of the value, then the rest */
+	p = cp_buf_extend(&x->out, nl + 3 + vl + plain);
+	p[0] = ' ';
+	memcpy(p + 1, name, nl);
+	p[1 + nl] = '=';
+	p[2 + nl] = '\'';
+	memcpy(p + 3 + nl, v, vl);
+	if (plain) {
+		p[3 + nl + vl] = '\'';
+	} else {
+		cp_xml_escape(&x->out, v + vl);
+		cp_buf_putc(&x->out, '\'');
+	}
 	free(fr);
 }
 
@@ -113,18 +153,32 @@ void cp_xml_open(struct cp_xml *x)
 
 void cp_xml_close(struct cp_xml *x, const char *name)
 {
+	size_t w, nl = strlen(name);
+	char *p;
+
 	x->depth--;
-	indent(x);
-	end_tag(x, name);
+	w = indent_width(x);
+	p = cp_buf_extend(&x->out, w + 4 + nl);
+	memset(p, ' ', w);
+	put_end_tag(p + w, name, nl);
 }
 
 static void vtext(struct cp_xml *x, const char *name, const char *fmt, va_list ap)
 {
-	char tmp[128], *fr;
+	char tmp[128], *fr, *p;
+	const char *v = vformat(fmt, ap, tmp, &fr);
+	size_t nl = strlen(name), vl = plain_len(v);
 
-	cp_buf_putc(&x->out, '>');
-	cp_xml_escape(&x->out, vformat(fmt, ap, tmp, &fr));
-	end_tag(x, name);
+	if (!v[vl]) {
+		p = cp_buf_extend(&x->out, 1 + vl + 4 + nl);
+		p[0] = '>';
+		memcpy(p + 1, v, vl);
+		put_end_tag(p + 1 + vl, name, nl);
+	} else {
+		cp_buf_putc(&x->out, '>');
+		cp_xml_escape(&x->out, v);
+		put_end_tag(cp_buf_extend(&x->out, 4 + nl), name, nl);
+	}
 	x->in_tag = false;
 	free(fr);
 }

@@ -2,6 +2,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "qemu/hostmodel.h"
 #include "qemu/rules.h"
 #include "qemu/schema.h"
+#include "util/str.h"
 #include "xml/domcaps.h"
 #include "handmade.h"
 
@@ -114,6 +116,161 @@ static const char schema_json[] =
 	"{\"name\":\"R\",\"meta-type\":\"object\",\"members\":[]},"
 	"{\"name\":\"str\",\"meta-type\":\"builtin\",\"json-type\":\"string\"},"
 	"{\"name\":\"int\",\"meta-type\":\"builtin\",\"json-type\":\"int\"}]";
+
+/* cp_json_skip as it was first written, byte by byte: the faster one must
+ * give the same answer for every input. */
+static const char *ref_skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+static const char *ref_skip(const char *p, const char *end)
+{
+	int depth = 0;
+
+	do {
+		if (p >= end)
+			return NULL;
+		if (*p == '"') {
+			if (!(p = ref_skip_string(p, end)))
+				return NULL;
+			continue;
+		}
+		if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			if (--depth < 0)
+				return NULL;
+		} else if (depth == 0) {
+			while (p < end && !strchr(",}] \t\r\n", *p))
+				p++;
+			return p;
+		}
+		p++;
+	} while (depth > 0);
+	return p;
+}
+
+/* Every prefix of t (its NULs included) skips as the reference does. */
+static void assert_skip_like_ref(const char *t, size_t len)
+{
+	for (size_t n = 0; n <= len; n++) {
+		const char *got = cp_json_skip(t, t + n), *want = ref_skip(t, t + n);
+
+		ck_assert_msg(got == want, "\"%.*s\" (%zu bytes): %td, want %td", (int)n, t, n,
+			      got ? got - t : -1, want ? want - t : -1);
+	}
+}
+
+START_TEST(test_json_skip)
+{
+	static const struct {
+		const char *t;
+		int end;		/* offset past the value, -1: NULL */
+	} cases[] = {
+		{ "\"abc\",", 5 },
+		{ "\"a\\\"b\"x", 6 },		/* escaped quote */
+		{ "\"a\\\\\"x", 5 },		/* escaped backslash, then the end */
+		{ "\"\\\\\\\"\"", 6 },		/* three backslashes: the quote is escaped */
+		{ "\"\\\\\\\\\"", 6 },		/* four: it is not */
+		{ "\"\\\"", -1 },		/* the only closing quote is escaped */
+		{ "\"abc", -1 },		/* truncated string */
+		{ "\"ab\\", -1 },		/* truncated in an escape */
+		{ "{\"a\":[1,\"]}\"]}x", 14 },	/* brackets inside strings */
+		{ "[[[]]", -1 },		/* truncated nesting */
+		{ "[1,{\"k\":\"}\"},2]", 15 },
+		{ "123", 3 },			/* scalar at the end */
+		{ "true}", 4 },
+		{ "null ", 4 },
+		{ "-1.5e3,", 6 },
+		{ ",", 0 },			/* empty scalar */
+		{ "]", -1 },			/* stray closer */
+		{ "}", -1 },
+		{ "", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *t = cases[i].t, *e = cp_json_skip(t, t + strlen(t));
+
+		ck_assert_msg(cases[i].end < 0 ? e == NULL : e == t + cases[i].end,
+			      "%s: %td", t, e ? e - t : -1);
+		assert_skip_like_ref(t, strlen(t));
+	}
+	/* a NUL ends a scalar; inside strings and nesting it is a byte */
+	assert_skip_like_ref("12\0003", 4);
+	assert_skip_like_ref("\"a\0\"", 4);
+	assert_skip_like_ref("[\0]", 3);
+
+	/* every string of up to 5 bytes over the bytes that matter, then
+	 * random longer ones */
+	{
+		static const char alpha[] = "\"\\{}[]a ,";
+		const size_t na = sizeof(alpha) - 1;
+		char t[40];
+		uint32_t r = 12345;
+
+		for (size_t len = 1; len <= 5; len++) {
+			size_t total = 1;
+
+			for (size_t k = 0; k < len; k++)
+				total *= na;
+			for (size_t c = 0; c < total; c++) {
+				size_t v = c;
+
+				for (size_t k = 0; k < len; k++, v /= na)
+					t[k] = alpha[v % na];
+				assert_skip_like_ref(t, len);
+			}
+		}
+		for (int i = 0; i < 20000; i++) {
+			size_t len = 6 + (r >> 8) % 30;
+
+			for (size_t k = 0; k < len; k++) {
+				r = r * 1103515245u + 12345u;
+				t[k] = alpha[(r >> 16) % na];
+			}
+			assert_skip_like_ref(t, len);
+		}
+	}
+}
+END_TEST
+
+/* Many entries (the index grows and probes past collisions), names that
+ * differ only in length or one byte, duplicates: the last one counts. */
+START_TEST(test_schema_text_index)
+{
+	struct cp_buf b = { 0 };
+	struct cp_schema *s;
+	char name[32];
+
+	cp_buf_putc(&b, '[');
+	for (int i = 0; i < 3000; i++)
+		cp_buf_printf(&b, "%s{\"name\":\"%d\",\"meta-type\":\"%s\"}", i ? "," : "", i,
+			      i % 3 ? "event" : "command");
+	/* "7" again, now a command; "1" and "10" stay distinct */
+	cp_buf_puts(&b, ",{\"name\":\"7\",\"meta-type\":\"command\"}");
+	cp_buf_puts(&b, ",{\"name\":\"a\\\"b\",\"meta-type\":\"command\"}]");
+	s = cp_schema_new_text(b.s, b.len);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "%d", i);
+		ck_assert_msg(cp_schema_has_command(s, name) == (i % 3 == 0 || i == 7), "%s", name);
+	}
+	ck_assert(!cp_schema_has_command(s, "3000"));
+	ck_assert(!cp_schema_has_command(s, "01"));
+	ck_assert(!cp_schema_has_command(s, ""));
+	/* names with escapes are not indexed */
+	ck_assert(!cp_schema_has_command(s, "a\"b"));
+	ck_assert(!cp_schema_has_command(s, "a\\\"b"));
+	cp_schema_free(s);
+	cp_buf_free(&b);
+}
+END_TEST
 
 START_TEST(test_schema_paths)
 {
@@ -611,6 +768,61 @@ START_TEST(test_host_model)
 }
 END_TEST
 
+/* Table T1 is searched by bisection: every entry, and names before, after
+ * and between them. */
+START_TEST(test_feature_from_qemu)
+{
+	static const char *const pairs[][2] = {
+		{ "cmp-legacy", "cmp_legacy" }, { "ds-cpl", "ds_cpl" }, { "fxsr-opt", "fxsr_opt" },
+		{ "kvm-pv-eoi", "kvm_pv_eoi" }, { "kvm-pv-unhalt", "kvm_pv_unhalt" },
+		{ "lahf-lm", "lahf_lm" }, { "nodeid-msr", "nodeid_msr" }, { "pclmulqdq", "pclmuldq" },
+		{ "perfctr-core", "perfctr_core" }, { "perfctr-nb", "perfctr_nb" },
+		{ "tsc-adjust", "tsc_adjust" },
+		{ "vmx-invept-single-context-noglobals", "vmx-invvpid-single-context-noglobals" },
+	};
+	static const char *const same[] = {
+		"", "a", "cmp", "cmp-legacy2", "kvm-pv", "kvm-pv-eoj", "pni", "perfctr",
+		"tsc-adjus", "zzz", "\xff", "vmx-invept-single-context-noglobalsx",
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		ck_assert_str_eq(cp_x86_feature_from_qemu(pairs[i][0]), pairs[i][1]);
+		/* libvirt's spellings are not QEMU's */
+		if (strcmp(pairs[i][1], "vmx-invvpid-single-context-noglobals") != 0)
+			ck_assert_ptr_eq(cp_x86_feature_from_qemu(pairs[i][1]), pairs[i][1]);
+	}
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		ck_assert_ptr_eq(cp_x86_feature_from_qemu(same[i]), same[i]);
+}
+END_TEST
+
+/* Of two definitions of one model the first counts; nameless ones are
+ * skipped. */
+START_TEST(test_host_model_defs)
+{
+	struct cp_dc_host_model hm;
+	char *props = props_of("kvm64", "AuthenticAMD", 15, 6, "");
+
+	host_model(props, NULL, "[{\"unavailable-features\":[\"pni\"]},{\"name\":1},"
+		   "{\"name\":\"kvm64\",\"unavailable-features\":[]},"
+		   "{\"name\":\"kvm64\",\"unavailable-features\":[\"pni\"]}]", true, &hm);
+	ck_assert_int_eq(hm.supported, CP_DC_YES);
+	ck_assert_str_eq(hm.model, "kvm64");
+	ck_assert_uint_eq(hm.nfeatures, 0);
+	hm_free(&hm);
+	host_model(props, NULL, "[{\"name\":\"kvm64\",\"unavailable-features\":[\"pni\"]},"
+		   "{\"name\":\"kvm64\",\"unavailable-features\":[]}]", true, &hm);
+	ck_assert_uint_eq(hm.nfeatures, 1);
+	ck_assert_str_eq(hm.features[0].name, "pni");
+	hm_free(&hm);
+	/* no definitions at all */
+	host_model(props, NULL, "[]", true, &hm);
+	ck_assert_int_eq(hm.supported, CP_DC_NO);
+	hm_free(&hm);
+	free(props);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -619,10 +831,14 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_golden, 0, sizeof(goldens) / sizeof(goldens[0]));
 	tcase_add_test(tc, test_schema_paths);
+	tcase_add_test(tc, test_json_skip);
+	tcase_add_test(tc, test_schema_text_index);
 	tcase_add_test(tc, test_machine_rules);
 	tcase_add_test(tc, test_host_checks);
 	tcase_add_test(tc, test_custom_models);
 	tcase_add_test(tc, test_host_model);
+	tcase_add_test(tc, test_feature_from_qemu);
+	tcase_add_test(tc, test_host_model_defs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -105,6 +105,34 @@ START_TEST(cpuset_ops)
 }
 END_TEST
 
+/* cp_buf_extend hands out room past what the buffer holds, across growth,
+ * and keeps the string terminated. */
+START_TEST(buf_extend)
+{
+	struct cp_buf b = { 0 };
+	char *p;
+
+	p = cp_buf_extend(&b, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(b.s, "");
+	for (int i = 0; i < 100; i++) {
+		p = cp_buf_extend(&b, 7);
+		memcpy(p, "abcdefg", 7);
+		ck_assert_uint_eq(b.s[b.len], '\0');
+	}
+	ck_assert_uint_eq(b.len, 700);
+	ck_assert_uint_eq(strlen(b.s), 700);
+	ck_assert(memcmp(b.s + 693, "abcdefg", 7) == 0);
+	p = cp_buf_extend(&b, 5000);
+	ck_assert_ptr_eq(p, b.s + 700);
+	memset(p, 'z', 5000);
+	cp_buf_putc(&b, '!');
+	ck_assert_uint_eq(strlen(b.s), 5701);
+	ck_assert_uint_eq(b.s[5700], '!');
+	cp_buf_free(&b);
+}
+END_TEST
+
 START_TEST(parse_numbers)
 {
 	uint64_t u;
@@ -275,6 +303,7 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("str");
 	tcase_add_test(tc, parse_numbers);
+	tcase_add_test(tc, buf_extend);
 	tcase_add_test(tc, natural_order);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("path");

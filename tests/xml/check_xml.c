@@ -18,6 +18,125 @@ START_TEST(escape_like_libvirt)
 }
 END_TEST
 
+/* The escaping spelled out byte by byte, to compare the writer with. */
+static void ref_escape(struct cp_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '<')
+			cp_buf_puts(b, "&lt;");
+		else if (c == '>')
+			cp_buf_puts(b, "&gt;");
+		else if (c == '&')
+			cp_buf_puts(b, "&amp;");
+		else if (c == '"')
+			cp_buf_puts(b, "&quot;");
+		else if (c == '\'')
+			cp_buf_puts(b, "&apos;");
+		else if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+			cp_buf_putc(b, (char)c);
+	}
+}
+
+static void assert_escapes_like_ref(const char *s)
+{
+	struct cp_buf got = { 0 }, want = { 0 };
+
+	cp_xml_escape(&got, s);
+	ref_escape(&want, s);
+	cp_buf_puts(&got, "");
+	cp_buf_puts(&want, "");
+	ck_assert_uint_eq(got.len, want.len);
+	ck_assert_str_eq(got.s, want.s);
+	cp_buf_free(&got);
+	cp_buf_free(&want);
+}
+
+/* Every byte value, alone and inside plain runs of every length around the
+ * scanner's steps, at the start, middle and end of short and long values. */
+START_TEST(escape_every_byte)
+{
+	char s[700];
+
+	for (int c = 1; c < 256; c++) {
+		s[0] = (char)c;
+		s[1] = '\0';
+		assert_escapes_like_ref(s);
+		for (size_t pre = 0; pre < 9; pre++) {
+			memset(s, 'a', pre);
+			s[pre] = (char)c;
+			memset(s + pre + 1, 'b', 5);
+			s[pre + 6] = '\0';
+			assert_escapes_like_ref(s);
+			s[pre + 1] = '\0';
+			assert_escapes_like_ref(s);
+		}
+		memset(s, 'x', 650);
+		s[650] = '\0';
+		s[0] = s[333] = s[649] = (char)c;
+		assert_escapes_like_ref(s);
+	}
+	/* all special, back to back */
+	assert_escapes_like_ref("<>&\"'\x01\x1f\t\r\n<<&&\x7f\xff");
+	/* nothing to escape: appended as is, after what the buffer held */
+	{
+		struct cp_buf b = { 0 };
+
+		cp_buf_puts(&b, "x");
+		cp_xml_escape(&b, "");
+		cp_xml_escape(&b, "plain");
+		ck_assert_str_eq(b.s, "xplain");
+		cp_buf_free(&b);
+	}
+}
+END_TEST
+
+/* Values through the writer's own paths: plain ones copied with the markup,
+ * escaped ones, formatted ones longer than its 128-byte scratch, and deep
+ * indentation. */
+START_TEST(layout_values)
+{
+	struct cp_xml x = { 0 };
+	struct cp_buf want = { 0 };
+	char big[400];
+
+	memset(big, 'v', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[200] = '<';
+	for (int i = 0; i < 20; i++) {
+		cp_xml_begin(&x, "d");
+		cp_xml_open(&x);
+	}
+	cp_xml_begin(&x, "e");
+	cp_xml_attr(&x, "plain", "%s", "yes");
+	cp_xml_attr(&x, "esc", "%s", "a'b\x02");
+	cp_xml_attr(&x, "num", "%u-%s", 42u, big);
+	cp_xml_empty(&x);
+	cp_xml_leaf(&x, "t", "%s", big);
+	cp_xml_leaf(&x, "u", "%s", "");
+	cp_xml_leaf(&x, "w", "%d%s", -1, "&");
+	for (int i = 0; i < 20; i++)
+		cp_xml_close(&x, "d");
+	cp_xml_blank(&x);
+
+	for (int i = 0; i < 20; i++)
+		cp_buf_printf(&want, "%*s<d>\n", 2 * i, "");
+	cp_buf_printf(&want, "%40s<e plain='yes' esc='a&apos;b' num='42-", "");
+	ref_escape(&want, big);
+	cp_buf_printf(&want, "'/>\n%40s<t>", "");
+	ref_escape(&want, big);
+	cp_buf_printf(&want, "</t>\n%40s<u></u>\n%40s<w>-1&amp;</w>\n", "", "");
+	for (int i = 19; i >= 0; i--)
+		cp_buf_printf(&want, "%*s</d>\n", 2 * i, "");
+	cp_buf_putc(&want, '\n');
+	ck_assert_str_eq(x.out.s, want.s);
+	ck_assert_uint_eq(x.out.len, strlen(x.out.s));
+	cp_buf_free(&x.out);
+	cp_buf_free(&want);
+}
+END_TEST
+
 START_TEST(layout)
 {
 	struct cp_xml x = { 0 };
@@ -155,6 +274,8 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, escape_like_libvirt);
 	tcase_add_test(tc, layout);
+	tcase_add_test(tc, escape_every_byte);
+	tcase_add_test(tc, layout_values);
 	tcase_add_test(tc, exact_units);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("caps");
