@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "qemu/probe.h"
 
@@ -84,6 +85,10 @@ struct cp_cache_key {
  * A NULL pointer (or a NULL struct) means the live source. */
 struct cp_cache_inputs {
 	const char *const *module_dirs;	/* NULL-terminated; NULL: QEMU's search path */
+	const char *const *so_dirs;	/* NULL-terminated: *.so only and memoized, as the
+					 * binary's own directory; with module_dirs, either
+					 * set: these two lists only */
+	const struct timespec *clock;	/* CLOCK_REALTIME: when a memo's listing is taken */
 	const char *kvm_path;		/* "/dev/kvm" */
 	const char *cpuinfo_path;	/* "/proc/cpuinfo" */
 	const char *kernel;		/* uname */
@@ -91,13 +96,16 @@ struct cp_cache_inputs {
 	const char *version;		/* PACKAGE_VERSION */
 };
 
+struct cp_cache;
+
 /* The key of binary on this system.  -errno (message formed) when the
  * binary cannot be stat'ed; other inputs that cannot be read key as
- * absent ("" or "-"). */
-int cp_cache_key_get(const char *binary, const struct cp_cache_inputs *in, struct cp_cache_key *out);
+ * absent ("" or "-").  With a cache c (may be NULL), the *.so names of the
+ * binary's directory are memoized in it (CP_CACHE_MODULES, see cache.c);
+ * the key is the same either way. */
+int cp_cache_key_get(struct cp_cache *c, const char *binary, const struct cp_cache_inputs *in,
+		     struct cp_cache_key *out);
 void cp_cache_key_free(struct cp_cache_key *k);
-
-struct cp_cache;
 
 /* The default directory: /var/cache/capsprobe for root, else
  * $XDG_CACHE_HOME/capsprobe, else ~/.cache/capsprobe.  New string, or NULL
@@ -135,7 +143,8 @@ int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const str
 bool cp_cache_covers(const struct cp_qemu_probe *p, const struct cp_probe_req *req);
 
 /* Small entries beside the QEMU probes, each a file of its own name in the
- * directory (CP_CACHE_SWTPM: swtpm's capabilities, qemu/swtpm.c), kept as
+ * directory (CP_CACHE_SWTPM: swtpm's capabilities, qemu/swtpm.c;
+ * CP_CACHE_MODULES: the key's memo of *.so names, cache.c), kept as
  * safely as the probes; the owner keys and checks its document.
  * load: 1 and *doc (json_object_put it) when the file is a whole entry of
  * this format, 0 when there is none, -EBADMSG (corrupt, foreign format)
@@ -143,6 +152,7 @@ bool cp_cache_covers(const struct cp_qemu_probe *p, const struct cp_probe_req *r
  * "written" to doc; "program" and "version" (strings) are what `capsprobe
  * cache` lists for it.  Failure is a warning and -errno. */
 #define CP_CACHE_SWTPM "swtpm.json"
+#define CP_CACHE_MODULES "modules.json"
 int cp_cache_load_small(struct cp_cache *c, const char *name, json_object **doc);
 int cp_cache_store_small(struct cp_cache *c, const char *name, json_object *doc);
 

@@ -18,7 +18,7 @@ int cp_probe_cached(struct cp_cache *c, const struct cp_probe_req *req, bool ref
 	*from_cache = false;
 	/* recordings must talk to QEMU; replays are answers already */
 	if (c && !req->record_dir && !req->replay1 && !req->replay2) {
-		if (cp_cache_key_get(req->binary, NULL, &k) == 0) {
+		if (cp_cache_key_get(c, req->binary, NULL, &k) == 0) {
 			keyed = true;
 		} else {
 			cp_verbose("%s: no cache key (%s)", req->binary, cp_last_error());

@@ -5,6 +5,10 @@
 # with --refresh, survive corrupt entries and 16 concurrent runs, and keep
 # it private (0700/0600).  `cache` lists and `cache clear` empties it.
 #
+# The *.so names beside the binary are memoized in the cache (modules.json)
+# once that directory's times are 2 s old; entry() and the listings below
+# count QEMU's entries, the memo is checked on its own.
+#
 # The emulator is a small script at $bin/qemu-system-x86_64 (a regular file:
 # touching it changes its stat) that logs each start and runs tests/fake-qemu
 # on a recorded conversation; so a hit is proved by the log not growing.
@@ -38,7 +42,11 @@ run() {
 	rc=$?
 	new=$(($(starts) - before))
 }
-entry() { ls "$cache"/*.json 2>/dev/null; }
+# QEMU's entries (sha256 names), not the memo
+entry() { ls "$cache"/*.json 2>/dev/null | grep -E '/[0-9a-f]{64}\.json$'; }
+memo=$cache/modules.json
+# `cache` output without the memo's line
+unmemo() { grep -v "^$bin/\*\.so	"; }
 host() { run "$1" host --cache-dir "$cache" "${@:2}"; }
 
 # ---- host: cold, then warm ----
@@ -84,6 +92,28 @@ check "module beside the binary: probed again ($new)" test "$new" -ge 1
 rm "$bin/accel-new.so"
 host binmodule-gone
 check "module removed: probed again ($new)" test "$new" -ge 1
+
+# ---- the memo of the *.so names beside the binary ----
+echo img >"$bin/qemu-img"
+host notmodule
+check "a file beside the binary that is not a module: still a hit" test "$new" -eq 0
+# a listing is memoized only once the directory's times are 2 s old
+age=$(($(date +%s) - $(stat -c %Z "$bin")))
+[ "$age" -ge 3 ] || sleep $((3 - age))
+host memo1
+check "memo: written once the directory is settled, a hit ($new)" test -f "$memo" -a "$new" -eq 0
+check "memo: 0600" test "$(stat -c %a "$memo")" = 600
+check "memo: names the binary's directory" grep -q "\"path\":\"$bin\"" "$memo"
+memo_ino=$(stat -c %i "$memo")
+host memo2
+check "memo: a hit through it, the memo kept ($new)" test "$new" -eq 0 -a "$(stat -c %i "$memo")" = "$memo_ino"
+echo x >"$bin/accel-new2.so"
+host memomodule -v
+check "memo: a module beside the binary: probed again ($new)" test "$new" -ge 1
+check "memo: the module listing is what changed" grep -q "stale: modules changed" "$scratch/memomodule.err"
+rm "$bin/accel-new2.so" "$bin/qemu-img"
+host memomodule-gone
+check "memo: the module removed: probed again ($new)" test "$new" -ge 1
 
 CAPSPROBE_FAKE_HUGE_MB=1 PATH=$bin capsprobe host --cache-dir "$cache" -v >/dev/null 2>"$scratch/env.err"
 check "another fake-qemu environment: not the cached entry" grep -q "stale: env changed" "$scratch/env.err"
@@ -166,7 +196,9 @@ check "domain --record-qmp: starts QEMU (never from the cache)" test "$new" -ge 
 # ---- cache / cache list / cache clear ----
 run list cache --cache-dir "$cache"
 size=$(stat -c %s "$(entry)")
-check "cache: one line" test "$rc" -eq 0 -a "$(wc -l <"$scratch/list")" -eq 1
+check "cache: one line" test "$rc" -eq 0 -a "$(unmemo <"$scratch/list" | wc -l)" -eq 1
+check "cache: the memo as the *.so files beside the binary, no version" \
+	grep -Eq "^$bin/\*\.so	-	[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z	$(stat -c %s "$memo")$" "$scratch/list"
 check "cache: emulator, version, ISO 8601 UTC time, size" \
 	grep -Eq "^$emu	7\.2\.22	[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z	$size$" "$scratch/list"
 run list2 cache list --cache-dir "$cache"
@@ -178,6 +210,7 @@ check "cache: an unreadable entry listed as such" grep -q "^(unreadable)	-	-	5$"
 run clear cache clear --cache-dir "$cache"
 check "cache clear: exit 0" test "$rc" -eq 0
 check "cache clear: no entry left" test -z "$(entry)"
+check "cache clear: the memo removed" test ! -e "$memo"
 check "cache clear: other files kept" test -e "$cache/notes.txt"
 run list4 cache --cache-dir "$cache"
 check "cache after clear: empty list" test "$rc" -eq 0 -a ! -s "$scratch/list4"
@@ -187,7 +220,7 @@ check "cache of a missing directory: empty, exit 0, not created" \
 run clear2 cache clear --cache-dir "$scratch/nowhere"
 check "cache clear of a missing directory: exit 0" test "$rc" -eq 0
 CAPSPROBE_CACHE_DIR=$cache PATH=$bin capsprobe host >/dev/null 2>&1
-check "cache honours CAPSPROBE_CACHE_DIR" test "$(CAPSPROBE_CACHE_DIR=$cache capsprobe cache | wc -l)" -eq 1
+check "cache honours CAPSPROBE_CACHE_DIR" test "$(CAPSPROBE_CACHE_DIR=$cache capsprobe cache | unmemo | wc -l)" -eq 1
 run badaction cache frob --cache-dir "$cache"
 check "cache frob: usage error" test "$rc" -eq 1
 run cachehelp cache --help
@@ -206,15 +239,15 @@ for i in $(seq 16); do
 done
 check "16 concurrent runs: identical outputs, no warning" test "$same" -eq 1
 check "16 concurrent runs: one entry, no temporary file" \
-	test "$(ls -A "$shared" | wc -l)" -eq 1 -a -n "$(ls "$shared"/*.json)"
+	test "$(ls -A "$shared" | grep -vx modules.json | wc -l)" -eq 1 -a -n "$(ls "$shared"/*.json)"
 before=$(starts)
 PATH=$bin capsprobe host --cache-dir "$shared" -v >"$scratch/par-after" 2>"$scratch/par-after.err"
 check "16 concurrent runs: the entry is valid (a hit)" \
 	test "$(starts)" -eq "$before" -a -n "$(grep "from the cache" "$scratch/par-after.err")"
 check "16 concurrent runs: the entry is whole (listed with its emulator and version)" \
-	test "$(capsprobe cache --cache-dir "$shared" | cut -f1,2)" = "$emu"$'\t'"7.2.22"
+	test "$(capsprobe cache --cache-dir "$shared" | unmemo | cut -f1,2)" = "$emu"$'\t'"7.2.22"
 check "16 concurrent runs: the entry is the one a single run writes (but for its time)" \
-	cmp -s <(sed 's/"written":[0-9]*//' "$shared"/*.json) <(sed 's/"written":[0-9]*//' "$cache"/*.json)
+	cmp -s <(sed 's/"written":[0-9]*//' "$(cache=$shared entry)") <(sed 's/"written":[0-9]*//' "$(entry)")
 
 # ---- emulators ----
 ecache=$scratch/ecache

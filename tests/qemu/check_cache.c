@@ -7,7 +7,9 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,7 +376,7 @@ START_TEST(store_load_hit)
 	ck_assert_int_eq(cp_cache_open(e.cache, false, &c), -ENOENT);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
 	ck_assert_str_eq(cp_cache_path(c), e.cache);
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	assert_miss(c, &k, 0);
 	ck_assert_int_eq(cp_cache_store(c, &k, &e.probe), 0);
 	assert_hit(c, &k, &e.probe);
@@ -396,7 +398,7 @@ START_TEST(store_load_hit)
 	}
 	/* the same key computed again still hits */
 	cp_cache_key_free(&k);
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	assert_hit(c, &k, &e.probe);
 	free(ep);
 	cp_cache_key_free(&k);
@@ -502,11 +504,11 @@ START_TEST(invalidation)
 	unsetenv("CAPSPROBE_FAKE_FAULT");
 	env_setup(&e);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	ck_assert_int_eq(cp_cache_store(c, &k, &e.probe), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cases[i].change(&e);
-		ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k2), 0);
+		ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k2), 0);
 		ck_assert_msg(strcmp(k.f[cases[i].field], k2.f[cases[i].field]) != 0,
 			      "%s: %s unchanged", cases[i].what, cp_cache_key_names[cases[i].field]);
 		ck_assert_msg(cp_cache_load(c, &k2, NULL, &(struct cp_qemu_probe){ 0 }) == -ESTALE,
@@ -551,20 +553,20 @@ START_TEST(invalidation_default_moddirs)
 	write_file(bin, "x");
 	e.in.module_dirs = NULL;
 
-	ck_assert_int_eq(cp_cache_key_get(bin, &e.in, &k1), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, bin, &e.in, &k1), 0);
 	ck_assert_ptr_nonnull(strstr(k1.f[CP_CK_MODULES], libdir));
 	mod = cp_asprintf("%s/ui-gtk.so", libdir);
 	write_file(mod, "gtk");
-	ck_assert_int_eq(cp_cache_key_get(bin, &e.in, &k2), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, bin, &e.in, &k2), 0);
 	ck_assert_str_ne(k1.f[CP_CK_MODULES], k2.f[CP_CK_MODULES]);
 	ck_assert_ptr_nonnull(strstr(k2.f[CP_CK_MODULES], " ui-gtk.so 3 "));
 	other = cp_asprintf("%s/qemu-img", bindir);
 	write_file(other, "img");
-	ck_assert_int_eq(cp_cache_key_get(bin, &e.in, &k3), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, bin, &e.in, &k3), 0);
 	ck_assert_str_eq(k2.f[CP_CK_MODULES], k3.f[CP_CK_MODULES]);
 	so = cp_asprintf("%s/block-curl.so", bindir);
 	write_file(so, "curl");
-	ck_assert_int_eq(cp_cache_key_get(bin, &e.in, &k4), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, bin, &e.in, &k4), 0);
 	ck_assert_str_ne(k3.f[CP_CK_MODULES], k4.f[CP_CK_MODULES]);
 
 	cp_cache_key_free(&k1);
@@ -590,11 +592,11 @@ START_TEST(key_inputs)
 	env_setup(&e);
 	/* no microcode line (non-x86) keys as empty; several distinct ones all count */
 	write_file(e.cpuinfo, "processor\t: 0\nmodel name\t: x\n");
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	ck_assert_str_eq(k.f[CP_CK_MICROCODE], "");
 	cp_cache_key_free(&k);
 	write_file(e.cpuinfo, "microcode\t: 0x10\nmicrocode\t: 0x1\nmicrocode\t: 0x10\n");
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	ck_assert_str_eq(k.f[CP_CK_MICROCODE], "0x10,0x1");
 	ck_assert_str_eq(k.f[CP_CK_BINARY], e.binary);
 	ck_assert_str_eq(k.f[CP_CK_SIZE], "13");
@@ -604,17 +606,17 @@ START_TEST(key_inputs)
 	free(e.cpuinfo);
 	e.cpuinfo = path_in(&e, "no-cpuinfo");
 	e.in.cpuinfo_path = e.cpuinfo;
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	ck_assert_str_eq(k.f[CP_CK_MICROCODE], "");
 	cp_cache_key_free(&k);
 	/* a missing binary is */
 	missing = path_in(&e, "qemu-system-none");
-	ck_assert_int_eq(cp_cache_key_get(missing, &e.in, &k), -ENOENT);
+	ck_assert_int_eq(cp_cache_key_get(NULL, missing, &e.in, &k), -ENOENT);
 	for (int i = 0; i < CP_CK_COUNT; i++)
 		ck_assert_ptr_null(k.f[i]);
 	free(missing);
 	/* the live sources answer something for every field */
-	ck_assert_int_eq(cp_cache_key_get("/bin/sh", NULL, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, "/bin/sh", NULL, &k), 0);
 	ck_assert_str_eq(k.f[CP_CK_CAPSPROBE], PACKAGE_VERSION);
 	ck_assert(strlen(k.f[CP_CK_KERNEL]) > 2);
 	ck_assert(!strcmp(k.f[CP_CK_KVM], "0") || !strcmp(k.f[CP_CK_KVM], "1"));
@@ -623,12 +625,618 @@ START_TEST(key_inputs)
 	{
 		struct cp_cache_key k2;
 
-		ck_assert_int_eq(cp_cache_key_get("/bin/sh", NULL, &k2), 0);
+		ck_assert_int_eq(cp_cache_key_get(NULL, "/bin/sh", NULL, &k2), 0);
 		for (int i = 0; i < CP_CK_COUNT; i++)
 			ck_assert(strcmp(k.f[i], k2.f[i]) == 0);
 		cp_cache_key_free(&k2);
 	}
 	cp_cache_key_free(&k);
+	env_teardown(&e);
+}
+END_TEST
+
+/* ---- the memo of the *.so names in binaries' directories ---- */
+
+/* A distinct old mtime (ctime becomes now): any later change of the
+ * directory's entries then changes its stamp, however coarse the clock. */
+static void age_dir(const char *dir)
+{
+	static time_t old = 1000000000;
+	struct timespec t[2] = { { old, 0 }, { old, 0 } };
+
+	old += 10;
+	ck_assert_int_eq(utimensat(AT_FDCWD, dir, t, 0), 0);
+}
+
+static char *modules_key(struct cp_cache *c, struct env *e)
+{
+	struct cp_cache_key k;
+	char *m;
+
+	ck_assert_int_eq(cp_cache_key_get(c, e->binary, &e->in, &k), 0);
+	m = cp_strdup(k.f[CP_CK_MODULES]);
+	cp_cache_key_free(&k);
+	return m;
+}
+
+static char *memo_file(const struct env *e)
+{
+	return cp_asprintf("%s/" CP_CACHE_MODULES, e->cache);
+}
+
+/* The memo's inode (0: none): a store replaces the file. */
+static ino_t memo_ino(const struct env *e)
+{
+	char *p = memo_file(e);
+	struct stat st;
+	ino_t ino = stat(p, &st) == 0 ? st.st_ino : 0;
+
+	free(p);
+	return ino;
+}
+
+static json_object *strs(const char *first, ...)
+{
+	json_object *a = json_object_new_array();
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *s = first; s; s = va_arg(ap, const char *))
+		json_object_array_add(a, json_object_new_string(s));
+	va_end(ap);
+	return a;
+}
+
+/* The memo's entry for dir (NULL: none) in *doc (put it). */
+static json_object *memo_entry(const struct env *e, const char *dir, json_object **doc)
+{
+	char *p = memo_file(e);
+	json_object *dirs;
+
+	*doc = json_object_from_file(p);
+	free(p);
+	if (!*doc || !json_object_object_get_ex(*doc, "dirs", &dirs))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(dirs); i++) {
+		json_object *d = json_object_array_get_idx(dirs, i), *v;
+
+		if (json_object_object_get_ex(d, "path", &v) && strcmp(json_object_get_string(v), dir) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+/* Set member k of dir's entry in the memo to v (taken; NULL removes it). */
+static void memo_edit(const struct env *e, const char *dir, const char *k, json_object *v)
+{
+	char *p = memo_file(e);
+	json_object *doc, *d = memo_entry(e, dir, &doc);
+
+	ck_assert_ptr_nonnull(d);
+	if (v)
+		json_object_object_add(d, k, v);
+	else
+		json_object_object_del(d, k);
+	ck_assert_int_eq(json_object_to_file_ext(p, doc, JSON_C_TO_STRING_PLAIN), 0);
+	json_object_put(doc);
+	free(p);
+}
+
+/* The memo holds dir with exactly these names, stamped as it is now. */
+static void assert_memo(const struct env *e, const char *dir, json_object *names)
+{
+	json_object *doc, *d = memo_entry(e, dir, &doc), *v;
+	struct stat st;
+	char *mt;
+
+	ck_assert_msg(d != NULL, "no memo of %s", dir);
+	ck_assert(json_object_object_get_ex(d, "names", &v));
+	ck_assert_msg(json_object_equal(v, names), "memo of %s: %s", dir, json_object_get_string(v));
+	ck_assert_int_eq(stat(dir, &st), 0);
+	mt = cp_asprintf("%lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	ck_assert(json_object_object_get_ex(d, "mtime", &v));
+	ck_assert_str_eq(json_object_get_string(v), mt);
+	free(mt);
+	json_object_put(names);
+	json_object_put(doc);
+}
+
+/* A memo entry that must not be used: with a made-up name in it, the key
+ * is still the directory's own. */
+static void assert_distrusted(struct cp_cache *c, struct env *e, const char *dir, const char *k, json_object *v,
+			      const char *want)
+{
+	char *m;
+
+	memo_edit(e, dir, "names", strs("a.so", "b.so", "ghost.so", NULL));
+	memo_edit(e, dir, k, v);
+	m = modules_key(c, e);
+	ck_assert_msg(strcmp(m, want) == 0, "%s: the memo was used", k);
+	ck_assert_ptr_null(strstr(m, "ghost"));
+	free(m);
+	/* and it was rewritten from the listing */
+	assert_memo(e, dir, strs("a.so", "b.so", NULL));
+}
+
+static char *file_in(const char *dir, const char *name, const char *text)
+{
+	char *p = cp_asprintf("%s/%s", dir, name);
+
+	if (text)
+		write_file(p, text);
+	return p;
+}
+
+START_TEST(so_memo)
+{
+	struct env e;
+	struct cp_cache *c;
+	struct timespec later;
+	struct stat st1, st2;
+	char *bin, *bin2, *fresh, *m, *m2, *f;
+	const char *sodirs[3];
+	ino_t ino;
+
+	env_setup(&e);
+	bin = path_in(&e, "bin");
+	bin2 = path_in(&e, "bin2");
+	ck_assert_int_eq(mkdir(bin, 0755), 0);
+	ck_assert_int_eq(mkdir(bin2, 0755), 0);
+	free(file_in(bin, "a.so", "a"));
+	free(file_in(bin, "b.so", "bb"));
+	free(file_in(bin, "qemu-img", "img"));
+	free(file_in(bin2, "c.so", "ccc"));
+	sodirs[0] = bin;
+	sodirs[1] = bin2;
+	sodirs[2] = NULL;
+	e.in.so_dirs = sodirs;
+	/* listings taken "3 s later" are settled; real-clock runs are below */
+	clock_gettime(CLOCK_REALTIME, &later);
+	later.tv_sec += 3;
+	e.in.clock = &later;
+	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
+
+	/* no cache, no memo: the plain listing (module_dirs fully, then *.so) */
+	fresh = modules_key(NULL, &e);
+	ck_assert_ptr_nonnull(strstr(fresh, "/mods\n accel-tcg-x86_64.so 6 "));
+	ck_assert_ptr_nonnull(strstr(fresh, "/bin\n a.so 1 "));
+	ck_assert_ptr_nonnull(strstr(fresh, " b.so 2 "));
+	ck_assert_ptr_nonnull(strstr(fresh, "/bin2\n c.so 3 "));
+	ck_assert_ptr_null(strstr(fresh, "qemu-img"));
+	ck_assert_uint_eq(memo_ino(&e), 0);
+
+	/* with a cache: the same key, and the names memoized */
+	m = modules_key(c, &e);
+	ck_assert_str_eq(m, fresh);
+	free(m);
+	assert_memo(&e, bin, strs("a.so", "b.so", NULL));
+	assert_memo(&e, bin2, strs("c.so", NULL));
+
+	/* unchanged directories: the memo is used, not a listing (a name only
+	 * the memo has is keyed, as "?"), and left as it is */
+	memo_edit(&e, bin, "names", strs("a.so", "b.so", "ghost.so", NULL));
+	ino = memo_ino(&e);
+	m = modules_key(c, &e);
+	ck_assert_ptr_nonnull(strstr(m, " b.so 2 "));
+	ck_assert_ptr_nonnull(strstr(m, " ghost.so ?\n"));
+	ck_assert_uint_eq(memo_ino(&e), ino);
+	free(m);
+	memo_edit(&e, bin, "names", strs("a.so", "b.so", NULL));
+	m = modules_key(c, &e);
+	ck_assert_str_eq(m, fresh);
+	free(m);
+
+	/* a file that is not a module added: listed again, the same key */
+	age_dir(bin);
+	m = modules_key(c, &e);
+	ck_assert_str_eq(m, fresh);
+	free(m);
+	memo_edit(&e, bin, "names", strs("a.so", "b.so", "ghost.so", NULL));
+	free(file_in(bin, "qemu-nbd", "nbd"));
+	m = modules_key(c, &e);
+	ck_assert_str_eq(m, fresh);
+	free(m);
+	assert_memo(&e, bin, strs("a.so", "b.so", NULL));
+	assert_memo(&e, bin2, strs("c.so", NULL));
+
+	/* a module installed beside the binary: a new key, the listing's */
+	age_dir(bin);
+	free(modules_key(c, &e));
+	f = file_in(bin, "d.so", "dddd");
+	m = modules_key(c, &e);
+	ck_assert_ptr_nonnull(strstr(m, " d.so 4 "));
+	m2 = modules_key(NULL, &e);
+	ck_assert_str_eq(m, m2);
+	free(m2);
+	assert_memo(&e, bin, strs("a.so", "b.so", "d.so", NULL));
+	/* removed again */
+	age_dir(bin);
+	free(modules_key(c, &e));
+	ck_assert_int_eq(unlink(f), 0);
+	free(f);
+	m2 = modules_key(c, &e);
+	ck_assert_str_eq(m2, fresh);
+	ck_assert_str_ne(m2, m);
+	free(m);
+	free(m2);
+	assert_memo(&e, bin, strs("a.so", "b.so", NULL));
+
+	/* a module rebuilt in place: the directory is as it was, the memo is
+	 * used, and the module's own stat changes the key */
+	age_dir(bin);
+	free(modules_key(c, &e));
+	ck_assert_int_eq(stat(bin, &st1), 0);
+	ino = memo_ino(&e);
+	free(file_in(bin, "b.so", "a rebuilt module"));
+	m = modules_key(c, &e);
+	ck_assert_int_eq(stat(bin, &st2), 0);
+	ck_assert(st1.st_mtim.tv_sec == st2.st_mtim.tv_sec && st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec);
+	ck_assert_uint_eq(memo_ino(&e), ino);
+	ck_assert_str_ne(m, fresh);
+	ck_assert_ptr_nonnull(strstr(m, " b.so 16 "));
+	free(fresh);
+	fresh = modules_key(NULL, &e);
+	ck_assert_str_eq(m, fresh);
+	free(m);
+
+	/* racy: listed less than 2 s after the directory's last change */
+	{
+		char *racy;
+
+		ck_assert_int_eq(stat(bin, &st1), 0);
+		racy = cp_asprintf("%lld.%09ld", (long long)st1.st_ctim.tv_sec + 1, st1.st_ctim.tv_nsec);
+		assert_distrusted(c, &e, bin, "listed", json_object_new_string(racy), fresh);
+		free(racy);
+	}
+	/* listed in the future (the clock was set back) */
+	{
+		char *future = cp_asprintf("%lld.000000000", (long long)later.tv_sec + 100);
+
+		assert_distrusted(c, &e, bin, "listed", json_object_new_string(future), fresh);
+		free(future);
+	}
+	/* a stamp that is not the directory's */
+	assert_distrusted(c, &e, bin, "ino", json_object_new_string("1"), fresh);
+	assert_distrusted(c, &e, bin, "dev", json_object_new_string("1"), fresh);
+	assert_distrusted(c, &e, bin, "ctime", json_object_new_string("1.000000000"), fresh);
+	/* malformed entries */
+	assert_distrusted(c, &e, bin, "dev", json_object_new_int(1), fresh);
+	assert_distrusted(c, &e, bin, "listed", NULL, fresh);
+	assert_distrusted(c, &e, bin, "listed", json_object_new_string("99999999999"), fresh);
+	assert_distrusted(c, &e, bin, "listed", json_object_new_string("1.5"), fresh);
+	assert_distrusted(c, &e, bin, "names", NULL, fresh);
+	assert_distrusted(c, &e, bin, "names", strs("b.so", "a.so", "ghost.so", NULL), fresh);
+	assert_distrusted(c, &e, bin, "names", strs("a.so", "a.so", "b.so", "ghost.so", NULL), fresh);
+	assert_distrusted(c, &e, bin, "names", strs("a.so", "b.so", "ghost", NULL), fresh);
+	assert_distrusted(c, &e, bin, "names", strs("a.so", "b.so", "sub/ghost.so", NULL), fresh);
+	assert_distrusted(c, &e, bin, "names", json_object_new_string("ghost.so"), fresh);
+	{
+		json_object *a = strs("a.so", "b.so", "ghost.so", NULL);
+
+		json_object_array_add(a, json_object_new_int(7));
+		assert_distrusted(c, &e, bin, "names", a, fresh);
+	}
+	assert_memo(&e, bin2, strs("c.so", NULL));
+
+	/* a corrupt or foreign memo file: listed, then rewritten */
+	{
+		static const char *const bad[] = {
+			"garbage",
+			"{\"format\":1,\"dirs\":[]}",
+			"{\"format\":2,\"dirs\":{}}",
+			"{\"format\":2,\"dirs\":[7,{\"path\":3},{\"path\":\"/x\"}]}",
+			"[]",
+		};
+		char *p = memo_file(&e);
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			write_file(p, bad[i]);
+			m = modules_key(c, &e);
+			ck_assert_msg(strcmp(m, fresh) == 0, "memo #%zu", i);
+			free(m);
+			assert_memo(&e, bin, strs("a.so", "b.so", NULL));
+			assert_memo(&e, bin2, strs("c.so", NULL));
+		}
+		/* another format with a made-up name: not used */
+		write_file(p, "{\"format\":1,\"dirs\":[]}");
+		free(modules_key(c, &e));
+		memo_edit(&e, bin, "names", strs("a.so", "b.so", "ghost.so", NULL));
+		{
+			json_object *doc = json_object_from_file(p);
+
+			json_object_object_add(doc, "format", json_object_new_int(1));
+			ck_assert_int_eq(json_object_to_file(p, doc), 0);
+			json_object_put(doc);
+		}
+		m = modules_key(c, &e);
+		ck_assert_str_eq(m, fresh);
+		free(m);
+		free(p);
+	}
+
+	/* the real clock: a directory changed just now is listed, and that
+	 * listing is not memoized (it could not be trusted); a memo listed
+	 * "later" is from the future */
+	e.in.clock = NULL;
+	free(file_in(bin, "qemu-io", "io"));
+	age_dir(bin2);	/* changed just now too, however long this test took */
+	ino = memo_ino(&e);
+	memo_edit(&e, bin2, "names", strs("c.so", "ghost.so", NULL));
+	m = modules_key(c, &e);
+	ck_assert_str_eq(m, fresh);
+	free(m);
+	ck_assert_uint_eq(memo_ino(&e), ino);
+	{
+		json_object *doc, *d = memo_entry(&e, bin, &doc), *v;
+		char *mt;
+
+		ck_assert_int_eq(stat(bin, &st1), 0);
+		mt = cp_asprintf("%lld.%09ld", (long long)st1.st_mtim.tv_sec, st1.st_mtim.tv_nsec);
+		ck_assert(json_object_object_get_ex(d, "mtime", &v));
+		ck_assert_str_ne(json_object_get_string(v), mt);
+		free(mt);
+		json_object_put(doc);
+	}
+
+	/* no cache: no memo read or written */
+	{
+		char *p = memo_file(&e);
+
+		ck_assert_int_eq(unlink(p), 0);
+		e.in.clock = &later;
+		m = modules_key(NULL, &e);
+		ck_assert_str_eq(m, fresh);
+		free(m);
+		ck_assert_uint_eq(memo_ino(&e), 0);
+		free(p);
+	}
+
+	free(fresh);
+	free(bin);
+	free(bin2);
+	cp_cache_close(c);
+	env_teardown(&e);
+}
+END_TEST
+
+/* The binary's own directory, found from its path, goes through the memo. */
+START_TEST(so_memo_default_dirs)
+{
+	struct env e;
+	struct cp_cache *c;
+	struct timespec later;
+	char *bindir, *bin, *fresh, *m;
+
+	env_setup(&e);
+	bindir = path_in(&e, "usr");
+	ck_assert_int_eq(mkdir(bindir, 0755), 0);
+	free(bindir);
+	bindir = path_in(&e, "usr/bin");
+	ck_assert_int_eq(mkdir(bindir, 0755), 0);
+	bin = file_in(bindir, "qemu-system-x86_64", "x");
+	free(file_in(bindir, "block-curl.so", "curl"));
+	free(file_in(bindir, "qemu-img", "img"));
+	e.in.module_dirs = NULL;
+	clock_gettime(CLOCK_REALTIME, &later);
+	later.tv_sec += 3;
+	e.in.clock = &later;
+	free(e.binary);
+	e.binary = bin;
+	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
+
+	fresh = modules_key(NULL, &e);
+	ck_assert_ptr_nonnull(strstr(fresh, "/usr/bin\n block-curl.so 4 "));
+	m = modules_key(c, &e);
+	ck_assert_str_eq(m, fresh);
+	free(m);
+	assert_memo(&e, bindir, strs("block-curl.so", NULL));
+	memo_edit(&e, bindir, "names", strs("block-curl.so", "ghost.so", NULL));
+	m = modules_key(c, &e);
+	ck_assert_ptr_nonnull(strstr(m, "/usr/bin\n block-curl.so 4 "));
+	ck_assert_ptr_nonnull(strstr(m, " ghost.so ?\n"));
+	free(m);
+
+	free(fresh);
+	free(bindir);
+	cp_cache_close(c);
+	env_teardown(&e);
+}
+END_TEST
+
+/* In a child, with the cache directory read-only (root becomes nobody, as
+ * in store_readonly): the key is the listing's, the memo is left as it
+ * was, and nothing is said. */
+static int memo_readonly(struct env *e, const char *want, int errfd)
+{
+	struct cp_cache *c;
+	struct stat before, after;
+	char *p = memo_file(e), *m;
+	int had = stat(p, &before) == 0;
+	int rc = 0;
+
+	if (dup2(errfd, 2) < 0)
+		return 9;
+	if (geteuid() == 0) {
+		if (chmod(e->root, 0711) < 0 || chown(e->cache, NOBODY, NOBODY) < 0 ||
+		    (had && lchown(p, NOBODY, NOBODY) < 0) || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+			return 10;
+	}
+	if (chmod(e->cache, 0500) < 0)
+		return 11;
+	if (cp_cache_open(e->cache, true, &c) < 0)
+		return 12;
+	m = modules_key(c, e);
+	if (strcmp(m, want) != 0)
+		rc = 13;
+	else if (had != (stat(p, &after) == 0) || (had && before.st_ino != after.st_ino))
+		rc = 14;
+	free(m);
+	free(p);
+	cp_cache_close(c);
+	return rc;
+}
+
+START_TEST(so_memo_readonly)
+{
+	struct env e;
+	struct cp_cache *c;
+	struct timespec later;
+	const char *sodirs[2];
+	char *bin, *fresh, *p;
+
+	env_setup(&e);
+	bin = path_in(&e, "bin");
+	ck_assert_int_eq(mkdir(bin, 0755), 0);
+	free(file_in(bin, "a.so", "a"));
+	free(file_in(bin, "b.so", "bb"));
+	sodirs[0] = bin;
+	sodirs[1] = NULL;
+	e.in.so_dirs = sodirs;
+	clock_gettime(CLOCK_REALTIME, &later);
+	later.tv_sec += 3;
+	e.in.clock = &later;
+	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
+	fresh = modules_key(NULL, &e);
+	p = memo_file(&e);
+	for (int round = 0; round < 2; round++) {
+		int fds[2], status;
+		char out[256];
+		ssize_t n;
+		pid_t pid;
+
+		if (round == 0) {
+			ck_assert_uint_eq(memo_ino(&e), 0);	/* none: none written */
+		} else {
+			/* a stale memo with a made-up name: not used, not rewritten */
+			free(modules_key(c, &e));
+			memo_edit(&e, bin, "names", strs("a.so", "b.so", "ghost.so", NULL));
+			age_dir(bin);
+		}
+		ck_assert_int_eq(pipe(fds), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			close(fds[0]);
+			_exit(memo_readonly(&e, fresh, fds[1]));
+		}
+		close(fds[1]);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		n = read(fds[0], out, sizeof(out) - 1);
+		close(fds[0]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "round %d: status %d", round, status);
+		out[n > 0 ? n : 0] = '\0';
+		ck_assert_msg(n == 0, "round %d said: %s", round, out);
+		ck_assert_int_eq(chown(e.cache, geteuid(), getegid()), 0);
+		ck_assert_int_eq(chmod(e.cache, 0700), 0);
+		if (round)
+			ck_assert_int_eq(lchown(p, geteuid(), getegid()), 0);
+	}
+	free(p);
+	free(fresh);
+	free(bin);
+	cp_cache_close(c);
+	env_teardown(&e);
+}
+END_TEST
+
+/* `host` keys its emulators in parallel threads: the live keys, through
+ * the per-process results and the memo, are each the plain listing's. */
+struct live_key {
+	struct cp_cache *c;
+	const char *binary;
+	char *modules;
+};
+
+static void *live_key_thread(void *p)
+{
+	struct live_key *a = p;
+	struct cp_cache_key k;
+
+	if (cp_cache_key_get(a->c, a->binary, NULL, &k) == 0) {
+		a->modules = cp_strdup(k.f[CP_CK_MODULES]);
+		cp_cache_key_free(&k);
+	}
+	return NULL;
+}
+
+START_TEST(so_memo_live_threads)
+{
+	static const char *const bins[] = { "/bin/sh", "/usr/bin/env", "/bin/true", "/usr/bin/true" };
+	struct live_key a[2 * sizeof(bins) / sizeof(bins[0])];
+	pthread_t t[sizeof(a) / sizeof(a[0])];
+	struct env e;
+	struct cp_cache *c;
+
+	env_setup(&e);
+	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
+		a[i] = (struct live_key){ .c = c, .binary = bins[i % (sizeof(bins) / sizeof(bins[0]))] };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, live_key_thread, &a[i]), 0);
+	}
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	e.in.module_dirs = NULL;
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
+		struct cp_cache_key k;
+
+		if (access(a[i].binary, F_OK) < 0) {
+			ck_assert_ptr_null(a[i].modules);
+			continue;
+		}
+		ck_assert_ptr_nonnull(a[i].modules);
+		ck_assert_int_eq(cp_cache_key_get(NULL, a[i].binary, &e.in, &k), 0);
+		ck_assert_str_eq(a[i].modules, k.f[CP_CK_MODULES]);
+		cp_cache_key_free(&k);
+		free(a[i].modules);
+	}
+	cp_cache_close(c);
+	env_teardown(&e);
+}
+END_TEST
+
+/* `cache` lists the memo as the directories' *.so files; `cache clear`
+ * removes it. */
+START_TEST(so_memo_list_clear)
+{
+	struct env e;
+	struct cp_cache *c;
+	struct cp_cache_entry *v;
+	struct timespec later;
+	const char *sodirs[3];
+	char *bin, *bin2, *want;
+	unsigned removed;
+	size_t n;
+
+	env_setup(&e);
+	bin = path_in(&e, "bin");
+	bin2 = path_in(&e, "bin2");
+	ck_assert_int_eq(mkdir(bin, 0755), 0);
+	ck_assert_int_eq(mkdir(bin2, 0755), 0);
+	sodirs[0] = bin;
+	sodirs[1] = NULL;
+	e.in.so_dirs = sodirs;
+	clock_gettime(CLOCK_REALTIME, &later);
+	later.tv_sec += 3;
+	e.in.clock = &later;
+	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
+	free(modules_key(c, &e));
+	sodirs[0] = bin2;	/* the newest first, the other kept */
+	free(modules_key(c, &e));
+	ck_assert_int_eq(cp_cache_list(c, &v, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].file, CP_CACHE_MODULES);
+	want = cp_asprintf("%s/*.so %s/*.so", bin2, bin);
+	ck_assert_str_eq(v[0].emulator, want);
+	ck_assert_ptr_null(v[0].qemu_version);
+	ck_assert_int_gt(v[0].written, 0);
+	cp_cache_entries_free(v, n);
+	ck_assert_int_eq(cp_cache_clear(c, &removed), 0);
+	ck_assert_uint_eq(removed, 1);
+	ck_assert_uint_eq(memo_ino(&e), 0);
+	free(want);
+	free(bin);
+	free(bin2);
+	cp_cache_close(c);
 	env_teardown(&e);
 }
 END_TEST
@@ -677,7 +1285,7 @@ START_TEST(corrupt_entries)
 
 	env_setup(&e);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	ck_assert_int_eq(cp_cache_store(c, &k, &e.probe), 0);
 	ep = entry_path(&e, e.binary);
 	good = slurp(ep, &len);
@@ -760,7 +1368,7 @@ START_TEST(partial_loads)
 
 	env_setup(&e);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	ck_assert_int_eq(cp_cache_store(c, &k, &e.probe), 0);
 
 	/* light: the five light answers of both passes, nothing else */
@@ -864,7 +1472,7 @@ START_TEST(permissions)
 	ck_assert_uint_eq(st.st_mode & 07777, 0700);
 	ck_assert_int_eq(stat(e.cache, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0700);
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	ck_assert_int_eq(cp_cache_store(c, &k, &e.probe), 0);
 	cp_cache_close(c);
 	free(e.cache);
@@ -991,7 +1599,7 @@ START_TEST(store_failures)
 	env_setup(&e);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
 	cp_cache_close(c);
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++) {
 		pid_t pid = fork();
 		int status;
@@ -1069,7 +1677,7 @@ START_TEST(concurrency)
 
 	env_setup(&e);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
 	want = probe_text(&e.probe);
 	for (int i = 0; i < WRITERS + READERS; i++) {
 		pids[i] = fork();
@@ -1120,8 +1728,8 @@ START_TEST(list_clear)
 	write_file(bin2, "#!/bin/false\n");
 	load_probe(bin2, &p2);
 	p2.version = 8001003;
-	ck_assert_int_eq(cp_cache_key_get(e.binary, &e.in, &k1), 0);
-	ck_assert_int_eq(cp_cache_key_get(bin2, &e.in, &k2), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k1), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, bin2, &e.in, &k2), 0);
 	ck_assert_int_eq(cp_cache_store(c, &k1, &e.probe), 0);
 	ck_assert_int_eq(cp_cache_store(c, &k2, &p2), 0);
 	/* a file that is not ours, a leftover temporary, a corrupt entry */
@@ -1245,6 +1853,11 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, invalidation);
 	tcase_add_test(tc, invalidation_default_moddirs);
 	tcase_add_test(tc, key_inputs);
+	tcase_add_test(tc, so_memo);
+	tcase_add_test(tc, so_memo_default_dirs);
+	tcase_add_test(tc, so_memo_readonly);
+	tcase_add_test(tc, so_memo_list_clear);
+	tcase_add_test(tc, so_memo_live_threads);
 	tcase_add_test(tc, corrupt_entries);
 	tcase_add_test(tc, partial_loads);
 	tcase_add_test(tc, permissions);

@@ -78,8 +78,9 @@ for cmd in host domain; do
 		check "$cmd, SIG$sig mid-probe: died of it (exit $rc)" test "$rc" -eq $((128 + $(kill -l "$sig")))
 		check "$cmd, SIG$sig: no emulator left" test -z "$(live "$bin/")"
 		check "$cmd, SIG$sig: no temporary file left" test -z "$(ls -A "$TMPDIR")"
+		# (but for the key's memo of *.so names, written whole before the probe)
 		check "$cmd, SIG$sig: no cache entry, no temporary file in the cache" \
-			test -z "$(ls -A "$scratch/sc" 2>/dev/null)"
+			test -z "$(ls -A "$scratch/sc" 2>/dev/null | grep -vx modules.json)"
 		check "$cmd, SIG$sig: no half document" test ! -s "$scratch/sig.out"
 	done
 done
@@ -134,7 +135,8 @@ EOF
 		check "full disk: one warning ($(head -1 "$scratch/full.err"))" \
 			test "$(wc -l <"$scratch/full.err")" -eq 1 -a \
 			-n "$(grep '^warning: cannot write the probe cache entry .*: No space left on device$' "$scratch/full.err")"
-		check "full disk: nothing left in the cache" test ! -s "$scratch/full.ls"
+		# (the key's small memo of *.so names may fit)
+		check "full disk: nothing left in the cache" test -z "$(grep -vx modules.json "$scratch/full.ls")"
 		check "read-only cache: exit 0" test "$(cat "$scratch/ro.rc")" -eq 0
 		check "read-only cache: the same document" cmp -s "$scratch/ref.xml" "$scratch/ro.xml"
 		check "read-only cache: one warning ($(head -1 "$scratch/ro.err"))" \
