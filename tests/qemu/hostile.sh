@@ -116,14 +116,15 @@ check "killed emulators: nothing left" test -z "$(live "$bin/")" -a -z "$(ls -A 
 # ---- full and read-only cache file systems (root: a private mount) ----
 if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	mkdir -p "$scratch/full" "$scratch/ro"
+	# through the wrapper, as ref.xml was (valgrind's CPUID is not the host's)
 	cat >"$scratch/mounts.sh" <<EOF
 mount -t tmpfs -o size=16k,mode=0700 tmpfs '$scratch/full' || exit 99
-PATH='$bin' $CAPSPROBE host --cache-dir '$scratch/full' >'$scratch/full.xml' 2>'$scratch/full.err'
+PATH='$bin' ${CAPSPROBE_WRAPPER:-} $CAPSPROBE host --cache-dir '$scratch/full' >'$scratch/full.xml' 2>'$scratch/full.err'
 echo \$? >'$scratch/full.rc'
 ls -A '$scratch/full' >'$scratch/full.ls'
 chmod 700 '$scratch/ro'
 mount --bind '$scratch/ro' '$scratch/ro' && mount -o remount,bind,ro '$scratch/ro' || exit 99
-PATH='$bin' $CAPSPROBE host --cache-dir '$scratch/ro' >'$scratch/ro.xml' 2>'$scratch/ro.err'
+PATH='$bin' ${CAPSPROBE_WRAPPER:-} $CAPSPROBE host --cache-dir '$scratch/ro' >'$scratch/ro.xml' 2>'$scratch/ro.err'
 echo \$? >'$scratch/ro.rc'
 EOF
 	unshare -m sh "$scratch/mounts.sh"
