@@ -328,7 +328,8 @@ static int probe_binary(const struct run *run, struct job *j)
 	};
 
 	/* a clear message for a missing or unusable file */
-	if (!run->replay && (rc = cp_proc_check_binary(j->binary)) < 0)
+	if ((rc = cp_proc_check_path_text(j->binary)) < 0 ||
+	    (!run->replay && (rc = cp_proc_check_binary(j->binary)) < 0))
 		return rc;
 	return cp_probe_cached(run->replay ? NULL : run->o->cache, &req, run->o->refresh,
 			       &j->probe, &j->cached);

@@ -21,6 +21,7 @@
 
 #include "qemu/process.h"
 #include "util/err.h"
+#include "util/str.h"
 
 #define GRACE_MS 500		/* SIGTERM → SIGKILL */
 #define MAX_LIVE 256		/* emulators alive at once */
@@ -173,6 +174,14 @@ int cp_proc_check_binary(const char *path)
 	/* root passes access(X_OK) when any x bit is set; want one set at all */
 	if (!(st.st_mode & 0111) || access(path, X_OK) < 0)
 		return cp_fail(-EACCES, "%s: is not executable", path);
+	return 0;
+}
+
+int cp_proc_check_path_text(const char *path)
+{
+	if (!cp_str_xml_clean(path))
+		return cp_fail(-EINVAL, "%s: the path has a control character or is not UTF-8, "
+			       "so it cannot be printed in XML", path);
 	return 0;
 }
 

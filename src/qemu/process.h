@@ -37,6 +37,11 @@ int64_t cp_clock_ms(void);
 /* Check that path names an executable regular file; cp_fail messages
  * "PATH: no such file", "PATH: is a directory", "PATH: is not executable". */
 int cp_proc_check_binary(const char *path);
+/* Check that an emulator path can be printed in the documents (see
+ * cp_str_xml_clean()): libvirt prints such a path with its control
+ * characters dropped or its bytes as they are, i.e. a wrong path or a
+ * document that is not XML.  cp_fail message "PATH: ...". */
+int cp_proc_check_path_text(const char *path);
 
 /* Start `BIN -S -no-user-config -nodefaults -nographic -machine
  * none,accel=ACCEL <channel>` and connect the QMP channel (waiting for QEMU

@@ -419,6 +419,8 @@ int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 		if (rc < 0)
 			goto out;
 	}
+	if ((rc = cp_proc_check_path_text(bin)) < 0)
+		goto out;
 
 	req.binary = bin;
 	req.deadline_ms = cp_clock_ms() + (a->timeout_ms > 0 ? a->timeout_ms : CP_DOMAIN_TIMEOUT_MS);

@@ -34,6 +34,11 @@ int cp_parse_i64(const char *s, int base, bool trail_ws, int64_t *out);
 /* Trim trailing whitespace in place; return s. */
 char *cp_rstrip(char *s);
 bool cp_startswith(const char *s, const char *prefix);
+/* Is s well-formed UTF-8 made only of characters XML 1.0 documents may
+ * hold as they are, without C0 controls (tab and newline included) and
+ * DEL?  Such a string prints into XML and reads back unchanged: a name or
+ * path that is not one (say a file name in another encoding) cannot. */
+bool cp_str_xml_clean(const char *s);
 /* Compare names with embedded numbers by value ("index2" < "index10"). */
 int cp_natcmp(const char *a, const char *b);
 

@@ -160,6 +160,24 @@ capsprobe domain --no-cache --emulator "$odd/qemu-system-x86_64" >"$scratch/oddd
 check "odd --emulator: exit 0" test $? -eq 0
 check "odd --emulator: the path printed exactly" \
 	test "$(xmllint --xpath 'string(/domainCapabilities/path)' "$scratch/oddd.xml")" = "$odd/qemu-system-x86_64"
+# paths XML cannot carry (a control character; bytes that are not UTF-8):
+# that emulator is left out with a warning, never printed wrong or broken
+for what in control utf8; do
+	if [ $what = control ]; then bad="$scratch/c$(printf '\001')d"; else bad="$scratch/a$(printf '\377')b"; fi
+	mkdir -p "$bad"
+	cp "$FAKE_QEMU" "$bad/qemu-system-i386"
+	PATH="$bad:$bin" capsprobe host --no-cache >"$scratch/bad.xml" 2>"$scratch/bad.err"
+	check "$what in an emulator path: host exits 0" test $? -eq 0
+	check "$what in an emulator path: one warning, naming the reason" \
+		test "$(wc -l <"$scratch/bad.err")" -eq 1 -a -n "$(LC_ALL=C grep -a '^warning: .*cannot be printed in XML$' "$scratch/bad.err")"
+	check "$what in an emulator path: well-formed, its guests left out, the others kept" \
+		test "$(xmllint --xpath 'count(//guest[starts-with(arch/emulator, "'"$scratch/"'c") or contains(arch/emulator, "'"$scratch/a"'")])' "$scratch/bad.xml")" = 0 \
+		-a "$(xmllint --xpath "count(//guest/arch/emulator[text()='$bin/qemu-system-x86_64'])" "$scratch/bad.xml")" -ge 1
+	capsprobe domain --no-cache --emulator "$bad/qemu-system-i386" >"$scratch/badd.xml" 2>"$scratch/badd.err"
+	check "$what in an emulator path: domain exits 2 with one error line, no document" \
+		test $? -eq 2 -a "$(wc -l <"$scratch/badd.err")" -eq 1 -a ! -s "$scratch/badd.xml" \
+		-a -n "$(LC_ALL=C grep -a '^error: .*cannot be printed in XML$' "$scratch/badd.err")"
+done
 
 # ---- a symlinked emulator ----
 mkdir -p "$scratch/lnk"

@@ -152,6 +152,31 @@ START_TEST(parse_numbers)
 }
 END_TEST
 
+START_TEST(xml_clean)
+{
+	static const struct { const char *s; bool ok; } cases[] = {
+		{ "", true },
+		{ "/usr/bin/qemu-system-x86_64", true },
+		{ "/opt/caf\xc3\xa9 <&>'\"/q", true },		/* é, markup characters (escaped when printed) */
+		{ "/x/\xe2\x82\xac/\xf0\x9f\x98\x80", true },	/* U+20AC, U+1F600 */
+		{ "\xc2\x80 \xef\xbf\xbd \xf4\x8f\xbf\xbf", true },	/* U+0080, U+FFFD, U+10FFFF */
+		{ "a\tb", false }, { "a\nb", false }, { "a\rb", false }, { "\x01", false }, { "a\x7f", false },
+		{ "\xff", false }, { "a\x80", false }, { "\xc0\xaf", false }, { "\xc1\xbf", false },
+		{ "\xe0\x80\xaf", false },		/* overlong */
+		{ "\xf0\x80\x80\xaf", false },	/* overlong */
+		{ "\xed\xa0\x80", false },		/* a surrogate */
+		{ "\xf4\x90\x80\x80", false },	/* past U+10FFFF */
+		{ "\xf5\x80\x80\x80", false },
+		{ "\xef\xbf\xbe", false }, { "\xef\xbf\xbf", false },	/* U+FFFE, U+FFFF */
+		{ "\xc3", false }, { "\xe2\x82", false }, { "\xf0\x9f\x98", false },	/* cut short */
+		{ "\xe2\x28\xa1", false },		/* a lead without its continuation */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(cp_str_xml_clean(cases[i].s) == cases[i].ok, "case %zu", i);
+}
+END_TEST
+
 START_TEST(natural_order)
 {
 	ck_assert_int_lt(cp_natcmp("index2", "index10"), 0);
@@ -305,6 +330,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, parse_numbers);
 	tcase_add_test(tc, buf_extend);
 	tcase_add_test(tc, natural_order);
+	tcase_add_test(tc, xml_clean);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("path");
 	tcase_add_test(tc, path_sysroot);
