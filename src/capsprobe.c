@@ -579,7 +579,9 @@ static int run_emulators(int argc, char **argv)
 
 		if (!v[i].arch) {
 			cp_warn("%s: %s", v[i].binary, v[i].error ? v[i].error : "probe failed");
-			cp_buf_printf(&out, "%s\t-\t-\t-\tno\n", v[i].binary);
+			/* a path with a control character would break the lines */
+			if (cp_str_xml_clean(v[i].binary))
+				cp_buf_printf(&out, "%s\t-\t-\t-\tno\n", v[i].binary);
 			continue;
 		}
 		format_version(v[i].version, ver);

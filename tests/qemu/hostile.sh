@@ -173,6 +173,10 @@ for what in control utf8; do
 	check "$what in an emulator path: well-formed, its guests left out, the others kept" \
 		test "$(xmllint --xpath 'count(//guest[starts-with(arch/emulator, "'"$scratch/"'c") or contains(arch/emulator, "'"$scratch/a"'")])' "$scratch/bad.xml")" = 0 \
 		-a "$(xmllint --xpath "count(//guest/arch/emulator[text()='$bin/qemu-system-x86_64'])" "$scratch/bad.xml")" -ge 1
+	PATH="$bad:$bin" capsprobe emulators --no-cache >"$scratch/bade.out" 2>"$scratch/bade.err"
+	check "$what in an emulator path: emulators warns once, lists only the others" \
+		test $? -eq 0 -a "$(wc -l <"$scratch/bade.err")" -eq 1 -a "$(wc -l <"$scratch/bade.out")" -ge 1 \
+		-a -z "$(LC_ALL=C grep -a -v "^$bin/" "$scratch/bade.out")"
 	capsprobe domain --no-cache --emulator "$bad/qemu-system-i386" >"$scratch/badd.xml" 2>"$scratch/badd.err"
 	check "$what in an emulator path: domain exits 2 with one error line, no document" \
 		test $? -eq 2 -a "$(wc -l <"$scratch/badd.err")" -eq 1 -a ! -s "$scratch/badd.xml" \
