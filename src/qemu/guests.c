@@ -335,6 +335,17 @@ static int probe_binary(const struct run *run, struct job *j)
 			       &j->probe, &j->cached);
 }
 
+/* Why j failed, for a line that names the emulator already: the message
+ * without its own leading "BINARY: ". */
+static char *job_reason(const struct job *j, const char *msg)
+{
+	size_t n = strlen(j->binary);
+
+	if (strncmp(msg, j->binary, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ' && msg[n + 2])
+		msg += n + 2;
+	return cp_strdup(msg);
+}
+
 static void *worker(void *arg)
 {
 	struct run *run = arg;
@@ -354,7 +365,7 @@ static void *worker(void *arg)
 		cp_clear_error();
 		j->rc = probe_binary(run, j);
 		if (j->rc < 0)
-			j->msg = cp_strdup(*cp_last_error() ? cp_last_error() : strerror(-j->rc));
+			j->msg = job_reason(j, *cp_last_error() ? cp_last_error() : strerror(-j->rc));
 	}
 	return NULL;
 }
@@ -419,7 +430,7 @@ static void prepare_job(const struct cp_root *r, struct run *run, struct job *j,
 		j->rc = cp_mkdir_p(j->record_dir, 0755);
 	}
 	if (j->rc < 0)
-		j->msg = cp_strdup(cp_last_error());
+		j->msg = job_reason(j, cp_last_error());
 }
 
 static void job_free(struct job *j)
@@ -531,8 +542,7 @@ int cp_guests_probe(const struct cp_root *r, const char *host_arch, const struct
 			taken |= strcmp(bins[k].arch, a->name) == 0;
 		if (taken) {
 			j->rc = -EEXIST;
-			j->msg = cp_asprintf("%s: its arch %s is already served by another emulator",
-					     j->binary, j->probe.arch);
+			j->msg = cp_asprintf("its arch %s is already served by another emulator", j->probe.arch);
 			continue;
 		}
 		bins = cp_realloc(bins, (nbins + 1) * sizeof(*bins));
