@@ -10,6 +10,7 @@
 int cp_probe_cached(struct cp_cache *c, const struct cp_probe_req *req, bool refresh,
 		    struct cp_qemu_probe *out, bool *from_cache)
 {
+	struct cp_probe_req wide = *req;
 	struct cp_cache_key k;
 	const char *why = req->replay1 ? NULL : req->record_dir ? "recording" : "cache not used";
 	bool keyed = false;
@@ -26,7 +27,19 @@ int cp_probe_cached(struct cp_cache *c, const struct cp_probe_req *req, bool ref
 		}
 	}
 	if (keyed && refresh) {
+		struct cp_qemu_probe old;
+
 		why = "--refresh";
+		/* a refresh rewrites the entry with at least what it held, so a
+		 * light `host --refresh` does not cost the next `domain` a probe */
+		if (cp_cache_load(c, &k, NULL, &old) == 1) {
+			if (req->light && old.pass1.a[CP_Q_SCHEMA].asked)
+				wide.light = false;
+			if (old.pass2.ran)
+				wide.need_tcg = true;
+			cp_qemu_probe_free(&old);
+		}
+		cp_clear_error();
 	} else if (keyed) {
 		rc = cp_cache_load(c, &k, req, out);
 		if (rc == 1) {
@@ -43,7 +56,7 @@ int cp_probe_cached(struct cp_cache *c, const struct cp_probe_req *req, bool ref
 		cp_verbose("%s: probing QEMU (%s)", req->binary, why);
 	else
 		cp_verbose("%s: replaying its recorded conversation", req->binary);
-	rc = cp_qemu_probe(req, out);
+	rc = cp_qemu_probe(&wide, out);
 	if (rc == 0 && keyed)
 		cp_cache_store(c, &k, out);	/* warns on failure; never fatal */
 	if (keyed)

@@ -10,7 +10,9 @@
 
 /* Probe for req, answering from the cache c when it holds a valid entry
  * that covers req.  c NULL (no cache), a recording or a replay request: a
- * plain cp_qemu_probe().  refresh: probe even when an entry is valid.  A
+ * plain cp_qemu_probe().  refresh: probe even when an entry is valid, and
+ * ask at least what that entry held (a full probe, the TCG pass), so that
+ * *out may hold more than req asked.  A
  * successful probe is stored (a failed store is only a warning).  The key
  * is computed before QEMU starts, so a binary replaced during the probe
  * keys as the old one and is probed again next time.  *from_cache says

@@ -155,7 +155,7 @@ mkdir -p "$scratch/open"
 chmod 777 "$scratch/open"
 run unsafe host --cache-dir "$scratch/open"
 check "world-writable cache directory: exit 0, same output" \
-	test "$rc" -eq 0 && cmp -s "$scratch/cold" "$scratch/unsafe"
+	eval 'test "$rc" -eq 0 && cmp -s "$scratch/cold" "$scratch/unsafe"'
 check "world-writable cache directory: one warning" \
 	test "$(grep -c "^warning: .*writable by others.*; not using the cache$" "$scratch/unsafe.err")" -eq 1 \
 	-a "$(wc -l <"$scratch/unsafe.err")" -eq 1
@@ -179,7 +179,7 @@ dom() { run "$1" domain --emulator "$emu" --machine q35 --virttype kvm --cache-d
 dom dcold -v
 check "domain after host: exit 0 ($(grep -v '^capsprobe' "$scratch/dcold.err" | head -1))" test "$rc" -eq 0
 check "domain after host: the light entry lacks answers, probed ($new)" \
-	test "$new" -ge 1 && grep -q "lacks answers" "$scratch/dcold.err"
+	eval 'test "$new" -ge 1 && grep -q "lacks answers" "$scratch/dcold.err"'
 dom dwarm -v
 check "domain warm: no emulator started" test "$new" -eq 0
 check "domain warm: from the cache" grep -q "QEMU's answers from the cache" "$scratch/dwarm.err"
@@ -187,7 +187,15 @@ check "domain warm: identical document" cmp -s "$scratch/dcold" "$scratch/dwarm"
 dom dnocache --no-cache
 check "domain --no-cache: same document" cmp -s "$scratch/dcold" "$scratch/dnocache"
 host hostfull
-check "host from the full entry: a hit, same output" test "$new" -eq 0 && cmp -s "$scratch/cold" "$scratch/hostfull"
+check "host from the full entry: a hit, same output" \
+	eval 'test "$new" -eq 0 && cmp -s "$scratch/cold" "$scratch/hostfull"'
+host hostrefresh --refresh
+check "host --refresh over the full entry: probed, same output" \
+	eval 'test "$new" -ge 1 && cmp -s "$scratch/cold" "$scratch/hostrefresh"'
+dom drefreshed -v
+check "domain after host --refresh: still a hit (the refresh kept the full answers)" \
+	eval 'test "$new" -eq 0 && grep -q "QEMU'"'"'s answers from the cache" "$scratch/drefreshed.err"'
+check "domain after host --refresh: identical document" cmp -s "$scratch/dcold" "$scratch/drefreshed"
 mkdir -p "$scratch/rec"
 run drec domain --emulator "$emu" --machine q35 --virttype kvm --cache-dir "$cache" --record-qmp "$scratch/rec"
 # (the recording asks more than this conversation answers: only the start counts)
