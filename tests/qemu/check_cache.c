@@ -767,6 +767,31 @@ static char *file_in(const char *dir, const char *name, const char *text)
 	return p;
 }
 
+/* A new directory rel under the test's own, with files given as name,
+ * text pairs (NULL-terminated). */
+static char *dir_with(const struct env *e, const char *rel, ...)
+{
+	char *d = path_in(e, rel);
+	const char *name;
+	va_list ap;
+
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	va_start(ap, rel);
+	while ((name = va_arg(ap, const char *)))
+		free(file_in(d, name, va_arg(ap, const char *)));
+	va_end(ap);
+	return d;
+}
+
+/* Key as if "3 s later": a listing then is settled (cache.c's racy rule);
+ * tests that need the real clock say so. */
+static void clock_settled(struct env *e, struct timespec *later)
+{
+	clock_gettime(CLOCK_REALTIME, later);
+	later->tv_sec += 3;
+	e->in.clock = later;
+}
+
 START_TEST(so_memo)
 {
 	struct env e;
@@ -778,22 +803,14 @@ START_TEST(so_memo)
 	ino_t ino;
 
 	env_setup(&e);
-	bin = path_in(&e, "bin");
-	bin2 = path_in(&e, "bin2");
-	ck_assert_int_eq(mkdir(bin, 0755), 0);
-	ck_assert_int_eq(mkdir(bin2, 0755), 0);
-	free(file_in(bin, "a.so", "a"));
-	free(file_in(bin, "b.so", "bb"));
-	free(file_in(bin, "qemu-img", "img"));
-	free(file_in(bin2, "c.so", "ccc"));
+	bin = dir_with(&e, "bin", "a.so", "a", "b.so", "bb", "qemu-img", "img", NULL);
+	bin2 = dir_with(&e, "bin2", "c.so", "ccc", NULL);
 	sodirs[0] = bin;
 	sodirs[1] = bin2;
 	sodirs[2] = NULL;
 	e.in.so_dirs = sodirs;
-	/* listings taken "3 s later" are settled; real-clock runs are below */
-	clock_gettime(CLOCK_REALTIME, &later);
-	later.tv_sec += 3;
-	e.in.clock = &later;
+	/* real-clock runs are below */
+	clock_settled(&e, &later);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
 
 	/* no cache, no memo: the plain listing (module_dirs fully, then *.so) */
@@ -1017,9 +1034,7 @@ START_TEST(so_memo_default_dirs)
 	free(file_in(bindir, "block-curl.so", "curl"));
 	free(file_in(bindir, "qemu-img", "img"));
 	e.in.module_dirs = NULL;
-	clock_gettime(CLOCK_REALTIME, &later);
-	later.tv_sec += 3;
-	e.in.clock = &later;
+	clock_settled(&e, &later);
 	free(e.binary);
 	e.binary = bin;
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
@@ -1085,16 +1100,11 @@ START_TEST(so_memo_readonly)
 	char *bin, *fresh, *p;
 
 	env_setup(&e);
-	bin = path_in(&e, "bin");
-	ck_assert_int_eq(mkdir(bin, 0755), 0);
-	free(file_in(bin, "a.so", "a"));
-	free(file_in(bin, "b.so", "bb"));
+	bin = dir_with(&e, "bin", "a.so", "a", "b.so", "bb", NULL);
 	sodirs[0] = bin;
 	sodirs[1] = NULL;
 	e.in.so_dirs = sodirs;
-	clock_gettime(CLOCK_REALTIME, &later);
-	later.tv_sec += 3;
-	e.in.clock = &later;
+	clock_settled(&e, &later);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
 	fresh = modules_key(NULL, &e);
 	p = memo_file(&e);
@@ -1208,16 +1218,12 @@ START_TEST(so_memo_list_clear)
 	size_t n;
 
 	env_setup(&e);
-	bin = path_in(&e, "bin");
-	bin2 = path_in(&e, "bin2");
-	ck_assert_int_eq(mkdir(bin, 0755), 0);
-	ck_assert_int_eq(mkdir(bin2, 0755), 0);
+	bin = dir_with(&e, "bin", NULL);
+	bin2 = dir_with(&e, "bin2", NULL);
 	sodirs[0] = bin;
 	sodirs[1] = NULL;
 	e.in.so_dirs = sodirs;
-	clock_gettime(CLOCK_REALTIME, &later);
-	later.tv_sec += 3;
-	e.in.clock = &later;
+	clock_settled(&e, &later);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
 	free(modules_key(c, &e));
 	sodirs[0] = bin2;	/* the newest first, the other kept */
