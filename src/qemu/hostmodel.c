@@ -35,12 +35,8 @@ const char *cp_x86_feature_from_qemu(const char *name)
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		const char *q = qemu_names[mid].qemu;
-		/* the first byte settles most steps without a call */
-		int c = (unsigned char)name[0] - (unsigned char)q[0];
+		int c = strcmp(name, qemu_names[mid].qemu);
 
-		if (c == 0)
-			c = strcmp(name, q);
 		if (c == 0)
 			return qemu_names[mid].libvirt;
 		if (c < 0)

@@ -24,7 +24,7 @@ struct lazy {
 
 struct cp_schema {
 	json_object *byname;		/* name -> entry; NULL for a text index */
-	char *text;
+	const char *text;		/* borrowed (cp_schema_new_text) */
 	struct lazy *v;			/* in answer order */
 	size_t n;
 	/* open addressing over v: index + 1, 0 empty; a power of two at
@@ -203,9 +203,7 @@ struct cp_schema *cp_schema_new_text(const char *text, size_t len)
 	const char *p, *end;
 	size_t cap = 0;
 
-	s->text = cp_malloc(len + 1);
-	memcpy(s->text, text, len);
-	s->text[len] = '\0';
+	s->text = text;
 	p = skip_ws(s->text, s->text + len);
 	end = s->text + len;
 	if (p >= end || *p != '[')
@@ -282,7 +280,6 @@ void cp_schema_free(struct cp_schema *s)
 		json_object_put(s->v[i].parsed);
 	free(s->v);
 	free(s->slots);
-	free(s->text);
 	free(s);
 }
 

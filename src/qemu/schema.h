@@ -22,7 +22,8 @@ struct cp_schema;
 /* Index the answer (an array of entries) by name; NULL answer or garbage
  * gives an empty index.  The schema keeps its own reference. */
 struct cp_schema *cp_schema_new(json_object *answer);
-/* The same from the answer's JSON text (len bytes; copied), indexed without
+/* The same from the answer's JSON text (len bytes, borrowed: it must outlive
+ * the schema; every scan stops at len), indexed without
  * parsing: an entry is parsed only when a query reaches it.  QEMU's x86
  * schema is about 190 KB and a domain's queries touch a few hundred of its
  * thousands of entries; a cache load keeps it as text for this (probe.h). */

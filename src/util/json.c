@@ -57,21 +57,10 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void name_push(const char ***v, size_t *n, size_t *cap, const char *s)
-{
-	if (*n == *cap) {
-		*cap = *cap ? 2 * *cap : 64;
-		*v = cp_realloc(*v, *cap * sizeof(**v));
-	}
-	(*v)[(*n)++] = s;
-}
-
 json_object *cp_json_name_set(json_object *a, const char *key, const char *sub, const char *subkey)
 {
 	size_t n = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-	size_t cnt = 0, cap = 0;
-	const char **v = NULL;
-	struct cp_strv owned = { 0 };	/* the "name.SUBNAME" strings */
+	struct cp_strv names = { 0 };
 	json_object *set;
 	bool is_set = true;
 
@@ -85,35 +74,30 @@ json_object *cp_json_name_set(json_object *a, const char *key, const char *sub, 
 	}
 	if (is_set && n)
 		return json_object_get(a);
-	if (!(set = json_object_new_array_ext((int)n)))
-		cp_oom();
 	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(a, i), *subs;
+		json_object *e = json_object_array_get_idx(a, i);
 		const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e)
 									 : cp_json_str(e, key);
-		size_t m;
+		json_object *subs = sub ? cp_json_typed(e, sub, json_type_array) : NULL;
 
 		if (!s)
 			continue;
-		name_push(&v, &cnt, &cap, s);
-		subs = sub ? cp_json_typed(e, sub, json_type_array) : NULL;
-		m = subs ? json_object_array_length(subs) : 0;
-		for (size_t k = 0; k < m; k++) {
+		cp_strv_push(&names, cp_strdup(s));
+		for (size_t k = 0; subs && k < json_object_array_length(subs); k++) {
 			const char *t = cp_json_str(json_object_array_get_idx(subs, k), subkey);
 
-			if (t) {
-				cp_strv_push(&owned, cp_asprintf("%s.%s", s, t));
-				name_push(&v, &cnt, &cap, owned.v[owned.n - 1]);
-			}
+			if (t)
+				cp_strv_push(&names, cp_asprintf("%s.%s", s, t));
 		}
 	}
-	if (cnt)
-		qsort(v, cnt, sizeof(*v), cmp_name);
-	for (size_t i = 0; i < cnt; i++)
-		if (i == 0 || strcmp(v[i - 1], v[i]) != 0)
-			json_object_array_add(set, json_object_new_string(v[i]));
-	free(v);
-	cp_strv_free(&owned);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(names.v[0]), cmp_name);
+	if (!(set = json_object_new_array_ext((int)names.n)))
+		cp_oom();
+	for (size_t i = 0; i < names.n; i++)
+		if (i == 0 || strcmp(names.v[i - 1], names.v[i]) != 0)
+			json_object_array_add(set, json_object_new_string(names.v[i]));
+	cp_strv_free(&names);
 	return set;
 }
 
