@@ -12,6 +12,30 @@ check() { # description, command...
 	local what=$1; shift
 	if "$@"; then ok "$what"; else bad "$what"; fi
 }
+# live PATTERN: pids of running (not zombie) processes whose command line
+# has PATTERN, read from /proc (always there; pgrep is not on a minimal
+# Debian, and a check that cannot look must not pass)
+live() {
+	local d cmd state
+	[ -r /proc/self/cmdline ] || { echo "ERROR: no /proc to look for processes in" >&2; echo unknown; return; }
+	for d in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$d/cmdline") || continue
+		case $cmd in *"$1"*) ;; *) continue ;; esac
+		read -r state 2>/dev/null <"$d/stat" || continue
+		state=${state##*) }	# the name in (...) may hold spaces
+		[ "${state%% *}" = Z ] || echo "${d#/proc/}"
+	done
+}
+# none_left PATTERN: no process with PATTERN runs, after giving dying ones
+# (a SIGKILL in flight) up to 10 s to go
+none_left() {
+	local i
+	for i in $(seq 100); do
+		[ -z "$(live "$1")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

@@ -126,7 +126,6 @@ mkdir -p "$scratch/empty"
 PATH=$scratch/empty capsprobe host >"$scratch/out" 2>"$scratch/err"
 check "no emulator: exit 0, no guest" test $? -eq 0 -a -z "$(guests "$scratch/out")" -a ! -s "$scratch/err"
 
-sleep 0.2
-check "no emulator process left behind" test -z "$(pgrep -f -- "$scratch/")"
+check "no emulator process left behind" none_left "$scratch/"
 check "no temporary file left behind" test -z "$(ls -A "$TMPDIR")"
 finish

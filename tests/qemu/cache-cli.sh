@@ -296,7 +296,6 @@ check "emulators --help documents the columns" grep -q "CACHED" "$scratch/emhelp
 run embad emulators --frob
 check "emulators: unknown option is a usage error" test "$rc" -eq 1
 
-sleep 0.2
-check "no emulator process left behind" test -z "$(pgrep -f -- "$scratch/")"
+check "no emulator process left behind" none_left "$scratch/"
 check "no temporary file left behind" test -z "$(ls -A "$TMPDIR")"
 finish

@@ -30,14 +30,6 @@ dumps=$scratch/dumps
 mkdir -p "$dumps"
 tab=$(printf '\t')
 
-# live PATTERN: pids of running (not zombie) processes whose command line
-# has PATTERN
-live() {
-	local p
-	for p in $(pgrep -f -- "$1"); do
-		[ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] || echo "$p"
-	done
-}
 wait_for_file() { # DIR: until a file appears (10 s at most)
 	local i
 	for i in $(seq 200); do
@@ -76,7 +68,7 @@ for cmd in host domain; do
 		rc=$?
 		sleep 0.3
 		check "$cmd, SIG$sig mid-probe: died of it (exit $rc)" test "$rc" -eq $((128 + $(kill -l "$sig")))
-		check "$cmd, SIG$sig: no emulator left" test -z "$(live "$bin/")"
+		check "$cmd, SIG$sig: no emulator left" none_left "$bin/"
 		check "$cmd, SIG$sig: no temporary file left" test -z "$(ls -A "$TMPDIR")"
 		# (but for the key's memo of *.so names, written whole before the probe)
 		check "$cmd, SIG$sig: no cache entry, no temporary file in the cache" \
@@ -110,8 +102,8 @@ for cmd in host domain; do
 		-a "$(wc -l <"$scratch/k.err")" -eq $([ $cmd = host ] && echo 2 || echo 1)
 	check "$cmd, emulator SIGKILLed: no document" test ! -s "$scratch/k.out"
 done
-sleep 0.2
-check "killed emulators: nothing left" test -z "$(live "$bin/")" -a -z "$(ls -A "$TMPDIR")"
+nothing_left() { none_left "$bin/" && test -z "$(ls -A "$TMPDIR")"; }
+check "killed emulators: nothing left" nothing_left
 
 # ---- full and read-only cache file systems (root: a private mount) ----
 if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
@@ -365,7 +357,6 @@ else
 	echo "SKIP: nobody runs (need root and setpriv)"
 fi
 
-sleep 0.2
-check "no emulator process left behind" test -z "$(live "$scratch/")"
+check "no emulator process left behind" none_left "$scratch/"
 check "no temporary file left behind" test -z "$(ls -A "$TMPDIR")"
 finish

@@ -109,7 +109,6 @@ capsprobe domain --no-cache --emulator "$priv" --timeout 0.05 >/dev/null 2>&1
 sleep 0.05
 kill -TERM $! 2>/dev/null
 wait $!
-sleep 0.2
-check "no QEMU process left behind" test -z "$(pgrep -f -- "$scratch/bin/")"
+check "no QEMU process left behind" none_left "$scratch/bin/"
 check "no temporary file left behind" test -z "$(ls -A "$TMPDIR")"
 finish
