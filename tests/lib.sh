@@ -36,6 +36,18 @@ none_left() {
 	done
 	return 1
 }
+# kvm_host: state what the host the KVM recordings were made on says of
+# KVM (usable, its vCPU limit), so that replaying them through fake
+# emulators gives the same documents whatever this machine's /dev/kvm is
+# (CAPSPROBE_FACTS, see the man page)
+kvm_host() {
+	local f
+	mkdir -p "$scratch/facts"
+	for f in kvm kvm-max-vcpus; do
+		cp "$FIXTURES/domain/host-x86_64-amd/capsprobe/$f" "$scratch/facts/" || return 1
+	done
+	export CAPSPROBE_FACTS=$scratch/facts
+}
 finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

@@ -75,45 +75,55 @@ const char *cp_arch_from_uname(const char *m)
 	return a ? a->name : NULL;
 }
 
+static int machine_live(void *arg, char **text)
+{
+	struct utsname u;
+
+	(void)arg;
+	if (uname(&u) < 0)
+		return -errno;
+	*text = cp_strdup(u.machine);
+	return 0;
+}
+
+int cp_host_machine(const struct cp_root *r, char **machine)
+{
+	int rc = cp_fact(r, "uname-machine", machine_live, NULL, machine);
+
+	if (rc < 0)
+		return cp_fail(rc, "cannot learn the host's machine name (fact uname-machine): %s", strerror(-rc));
+	cp_rstrip(*machine);
+	return 0;
+}
+
 int cp_probe_arch(const struct cp_root *r, struct cp_host *h)
 {
 	char *machine = NULL;
-	int rc;
+	int rc = cp_host_machine(r, &machine);
 
-	rc = cp_fact_read(r, "uname-machine", &machine);
-	if (rc == -ENOENT && cp_root_live(r)) {
-		struct utsname u;
-
-		uname(&u);
-		machine = cp_strdup(u.machine);
-		cp_fact_write(r, "uname-machine", machine);
-	} else if (rc < 0) {
-		return cp_fail(rc, "recorded tree has no readable " CP_FACTS_DIR "/uname-machine");
-	} else {
-		cp_rstrip(machine);
-	}
+	if (rc < 0)
+		return rc;
 	h->cpu.arch = cp_arch_from_uname(machine);
 	free(machine);
+	return 0;
+}
+
+static int pagesize_live(void *arg, char **text)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+
+	(void)arg;
+	*text = cp_asprintf("%lu\n", ps > 0 ? (unsigned long)ps : 4096ul);
 	return 0;
 }
 
 int cp_host_pagesize(const struct cp_root *r, uint64_t *bytes)
 {
 	char *s = NULL;
-	int rc;
+	int rc = cp_fact(r, "pagesize", pagesize_live, NULL, &s);
 
-	rc = cp_fact_read(r, "pagesize", &s);
-	if (rc == -ENOENT && cp_root_live(r)) {
-		long ps = sysconf(_SC_PAGESIZE);
-		char num[32];
-
-		*bytes = ps > 0 ? (uint64_t)ps : 4096;
-		snprintf(num, sizeof(num), "%lu\n", (unsigned long)*bytes);
-		cp_fact_write(r, "pagesize", num);
-		return 0;
-	}
 	if (rc < 0)
-		return cp_fail(rc, "recorded tree has no readable " CP_FACTS_DIR "/pagesize");
+		return cp_fail(rc, "cannot learn the page size (fact pagesize): %s", strerror(-rc));
 	rc = cp_parse_u64(s, 10, true, bytes);
 	free(s);
 	if (rc < 0 || *bytes < 1024 || (*bytes & (*bytes - 1)))

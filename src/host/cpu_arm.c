@@ -56,26 +56,28 @@ int cp_arm_decode(uint64_t midr, uint64_t hwcap, struct cp_host_cpu *cpu)
 	return 0;
 }
 
+static int hwcap_live(void *arg, char **text)
+{
+	(void)arg;
+#ifdef __aarch64__
+	*text = cp_asprintf("0x%016llx\n", (unsigned long long)getauxval(AT_HWCAP));
+	return 0;
+#else
+	/* only an aarch64 build can see an aarch64 auxiliary vector */
+	(void)text;
+	return -ENOTSUP;
+#endif
+}
+
 static int read_hwcap(const struct cp_root *r, uint64_t *hwcap)
 {
 	char *s;
-	int rc = cp_fact_read(r, "hwcap", &s);
+	int rc = cp_fact(r, "hwcap", hwcap_live, NULL, &s);
 
-	if (rc == -ENOENT && cp_root_live(r)) {
-#ifdef __aarch64__
-		char text[32];
-
-		*hwcap = getauxval(AT_HWCAP);
-		snprintf(text, sizeof(text), "0x%016llx\n", (unsigned long long)*hwcap);
-		cp_fact_write(r, "hwcap", text);
-		return 0;
-#else
-		/* only an aarch64 build can see an aarch64 auxiliary vector */
-		return cp_fail(-ENOTSUP, "aarch64: AT_HWCAP is readable only by an aarch64 build");
-#endif
-	}
+	if (rc == -ENOTSUP && cp_root_live(r))
+		return cp_fail(rc, "aarch64: AT_HWCAP is readable only by an aarch64 build");
 	if (rc < 0)
-		return cp_fail(rc, "aarch64: recorded tree has no readable " CP_FACTS_DIR "/hwcap");
+		return cp_fail(rc, "aarch64: cannot read the hwcap fact: %s", strerror(-rc));
 	rc = cp_parse_u64(s, 16, true, hwcap);
 	free(s);
 	if (rc < 0)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cpu.h"
 #include "nonx86_cpumap.h"
@@ -25,27 +26,31 @@ int cp_ppc_decode(uint32_t pvr, struct cp_host_cpu *cpu)
 	return cp_fail(-ENOENT, "ppc64: no CPU model with PVR 0x%08x", pvr);
 }
 
+static int pvr_live(void *arg, char **text)
+{
+	(void)arg;
+#if defined(__powerpc64__) || defined(__powerpc__)
+	unsigned long v;
+
+	__asm__("mfpvr %0" : "=r"(v));
+	*text = cp_asprintf("0x%08x\n", (unsigned)v);
+	return 0;
+#else
+	(void)text;
+	return -ENOTSUP;
+#endif
+}
+
 int cp_cpu_ppc(const struct cp_root *r, struct cp_host_cpu *cpu)
 {
 	uint64_t pvr;
 	char *s;
-	int rc = cp_fact_read(r, "pvr", &s);
+	int rc = cp_fact(r, "pvr", pvr_live, NULL, &s);
 
-	if (rc == -ENOENT && cp_root_live(r)) {
-#if defined(__powerpc64__) || defined(__powerpc__)
-		unsigned long v;
-		char text[16];
-
-		__asm__("mfpvr %0" : "=r"(v));
-		snprintf(text, sizeof(text), "0x%08x\n", (unsigned)v);
-		cp_fact_write(r, "pvr", text);
-		return cp_ppc_decode((uint32_t)v, cpu);
-#else
-		return cp_fail(-ENOTSUP, "ppc64: the PVR is readable only by a ppc64 build");
-#endif
-	}
+	if (rc == -ENOTSUP && cp_root_live(r))
+		return cp_fail(rc, "ppc64: the PVR is readable only by a ppc64 build");
 	if (rc < 0)
-		return cp_fail(rc, "ppc64: recorded tree has no readable " CP_FACTS_DIR "/pvr");
+		return cp_fail(rc, "ppc64: cannot read the pvr fact: %s", strerror(-rc));
 	rc = cp_parse_u64(s, 16, true, &pvr);
 	free(s);
 	if (rc < 0 || pvr > UINT32_MAX)

@@ -1,19 +1,14 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#ifdef __linux__
-#include <linux/kvm.h>
-#endif
-
 #include "cpu.h"
+#include "util/hostdev.h"
 
 /* Feature sets: bit i = cp_x86_features[i].  The generator guarantees one
  * bit per feature and no shared bits, so libvirt's "subtract the model data,
@@ -241,59 +236,16 @@ int cp_x86_parse_physaddr(const char *cpuinfo, unsigned *bits)
 	return -EINVAL;
 }
 
-/* TSC frequency as KVM reports it for a fresh vCPU, and whether KVM can
- * scale it.  Every failure means "no <counter>". */
-static int tsc_probe_live(uint64_t *hz, bool *scaling)
-{
-#if defined(__linux__) && defined(KVM_GET_TSC_KHZ) && defined(KVM_CAP_TSC_CONTROL)
-	int kvm, vm = -1, vcpu = -1, khz, cap, rc = -ENODEV;
-
-	kvm = open("/dev/kvm", O_RDONLY | O_CLOEXEC);
-	if (kvm < 0)
-		return -errno;
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm >= 0)
-		vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu >= 0 && (khz = ioctl(vcpu, KVM_GET_TSC_KHZ)) > 0 &&
-	    (cap = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL)) >= 0) {
-		*hz = (uint64_t)khz * 1000;
-		*scaling = cap != 0;
-		rc = 0;
-	}
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
-	close(kvm);
-	return rc;
-#else
-	(void)hz;
-	(void)scaling;
-	return -ENOSYS;
-#endif
-}
-
-/* Recorded as "HZ yes|no"; absent when the probe failed. */
+/* The TSC frequency KVM gives a fresh vCPU and whether it can scale it,
+ * recorded as "HZ yes|no"; -ENOENT (or another -errno) means no <counter>,
+ * -EBADMSG a malformed fact. */
 static int tsc_probe(const struct cp_root *r, uint64_t *hz, bool *scaling)
 {
-	static const char what[] = "recorded " CP_FACTS_DIR "/tsc";
 	char *text = NULL, *sp, *nl;
-	int rc;
+	int rc = cp_fact(r, "tsc", cp_hostdev_kvm_tsc, NULL, &text);
 
-	rc = cp_fact_read(r, "tsc", &text);
-	if (rc == -ENOENT && cp_root_live(r)) {
-		char line[64];
-
-		if ((rc = tsc_probe_live(hz, scaling)) < 0)
-			return rc;
-		snprintf(line, sizeof(line), "%llu %s\n", (unsigned long long)*hz, *scaling ? "yes" : "no");
-		cp_fact_write(r, "tsc", line);
-		return 0;
-	}
-	if (rc == -ENOENT)
-		return rc;
 	if (rc < 0)
-		return cp_fail(rc, "cannot read %s", what);
+		return rc;
 	cp_rstrip(text);
 	sp = strchr(text, ' ');
 	nl = strchr(text, '\n');
@@ -311,7 +263,7 @@ static int tsc_probe(const struct cp_root *r, uint64_t *hz, bool *scaling)
 	}
 	free(text);
 	if (rc < 0)
-		return cp_fail(rc, "%s line 1: expected \"HZ yes|no\"", what);
+		return cp_fail(rc, "the TSC fact (tsc) line 1: expected \"HZ yes|no\"");
 	return 0;
 }
 

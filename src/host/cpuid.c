@@ -2,22 +2,18 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #if defined(__i386__) || defined(__x86_64__)
 #include <cpuid.h>
 #define CP_HAVE_CPUID 1
 #endif
-#ifdef __linux__
-#include <linux/kvm.h>
-#endif
 
 #include "cpuid.h"
+#include "util/hostdev.h"
 
 /* Bounds no real CPU comes near (basic ranges end near 0x24, extended near
  * 0x80000028, subleaf counts are small); they only stop a garbage recording
@@ -25,8 +21,6 @@
 #define CP_CPUID_RANGE_MAX 0x400u
 #define CP_CPUID_SUB_MAX 0x400u
 
-#define MSR_DEVICE "/dev/cpu/0/msr"
-#define KVM_DEVICE "/dev/kvm"
 
 bool cp_cpuid_live_ok(void)
 {
@@ -432,123 +426,70 @@ int cp_msr_parse(const char *text, const char *what, struct cp_msr_table *out)
 	return rc;
 }
 
+/* The live CPUID walk, as the recorded fact's text. */
+static int cpuid_live(void *arg, char **text)
+{
+	struct cp_cpuid_table t = { 0 };
+
+	(void)arg;
+	if (!cp_cpuid_live_ok())
+		return -ENOENT;
+	cp_cpuid_walk(cp_cpuid_live, NULL, &t);
+	*text = cp_cpuid_format(&t);
+	cp_cpuid_table_free(&t);
+	return 0;
+}
+
 int cp_cpuid_collect(const struct cp_root *r, struct cp_cpuid_table *out)
 {
 	char *text = NULL;
-	int rc;
+	int rc = cp_fact(r, "cpuid", cpuid_live, NULL, &text);
 
-	rc = cp_fact_read(r, "cpuid", &text);
-	if (rc == 0) {
-		rc = cp_cpuid_parse(text, "recorded " CP_FACTS_DIR "/cpuid", out);
-		free(text);
+	if (rc == -ENOENT)
 		return rc;
-	}
-	if (rc != -ENOENT)
-		return cp_fail(rc, "cannot read recorded " CP_FACTS_DIR "/cpuid");
-	if (!cp_root_live(r) || !cp_cpuid_live_ok())
-		return -ENOENT;
-	cp_cpuid_walk(cp_cpuid_live, NULL, out);
-	if (cp_root_recording(r)) {
-		text = cp_cpuid_format(out);
-		cp_fact_write(r, "cpuid", text);
-		free(text);
-	}
-	return 0;
+	if (rc < 0)
+		return cp_fail(rc, "cannot read the recorded CPUID (fact cpuid): %s", strerror(-rc));
+	rc = cp_cpuid_parse(text, "the CPUID fact", out);
+	free(text);
+	return rc;
 }
 
-/* The live readers share lazily opened descriptors; -1 not tried yet,
- * -2 failed to open. */
-struct msr_dev {
-	int msr_fd;
-	int kvm_fd;
+struct msr_live {
+	const uint32_t *indices;
+	size_t n;
 };
 
-/* *fd, opened on first use; a failed open is not tried again. */
-static int lazy_open(int *fd, const char *path)
+/* The MSRs the live host lets us read (none without the MSR device or
+ * KVM), as the recorded fact's text. */
+static int msr_live(void *arg, char **text)
 {
-	if (*fd == -1) {
-		*fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (*fd < 0)
-			*fd = -2;
+	struct cp_hostdev_msr d = CP_HOSTDEV_MSR_INIT;
+	struct msr_live *q = arg;
+	struct cp_msr_table t = { 0 };
+
+	for (size_t i = 0; i < q->n; i++) {
+		uint64_t v = 0;
+
+		if (cp_hostdev_msr_read(&d, q->indices[i], &v) == 0)
+			cp_msr_add(&t, q->indices[i], v);
 	}
-	return *fd;
-}
-
-/* 0 read, 1 the CPU lacks it (EIO: no fallback), -1 try KVM instead. */
-static int msr_read_dev(struct msr_dev *d, uint32_t index, uint64_t *val)
-{
-	ssize_t n;
-
-	if (lazy_open(&d->msr_fd, MSR_DEVICE) < 0)
-		return -1;
-	n = pread(d->msr_fd, val, sizeof(*val), index);
-	if (n == (ssize_t)sizeof(*val))
-		return 0;
-	if (n < 0 && errno == EIO)
-		return 1;
-	return -1;
-}
-
-/* KVM's feature-MSR query on the system fd: its answer for a host-level
- * MSR, zero-filled when KVM does not know it, as libvirt reads it. */
-static int msr_read_kvm(struct msr_dev *d, uint32_t index, uint64_t *val)
-{
-#if defined(__linux__) && defined(KVM_GET_MSRS) && (defined(__i386__) || defined(__x86_64__))
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry entry;
-	} q;
-
-	if (lazy_open(&d->kvm_fd, KVM_DEVICE) < 0)
-		return -1;
-	memset(&q, 0, sizeof(q));
-	q.hdr.nmsrs = 1;
-	q.entry.index = index;
-	if (ioctl(d->kvm_fd, KVM_GET_MSRS, &q) < 0)
-		return -1;
-	*val = q.entry.data;
+	cp_hostdev_msr_close(&d);
+	*text = cp_msr_format(&t);
+	cp_msr_table_free(&t);
 	return 0;
-#else
-	(void)d;
-	(void)index;
-	(void)val;
-	return -1;
-#endif
 }
 
 int cp_msr_collect(const struct cp_root *r, const uint32_t *indices, size_t n, struct cp_msr_table *out)
 {
-	struct msr_dev d = { -1, -1 };
+	struct msr_live q = { indices, n };
 	char *text = NULL;
-	int rc;
+	int rc = cp_fact(r, "msr", msr_live, &q, &text);
 
-	rc = cp_fact_read(r, "msr", &text);
-	if (rc == 0) {
-		rc = cp_msr_parse(text, "recorded " CP_FACTS_DIR "/msr", out);
-		free(text);
-		return rc;
-	}
-	if (rc != -ENOENT)
-		return cp_fail(rc, "cannot read recorded " CP_FACTS_DIR "/msr");
-	if (!cp_root_live(r))
+	if (rc == -ENOENT)
 		return 0;	/* recorded without MSR access: none */
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v = 0;
-
-		rc = msr_read_dev(&d, indices[i], &v);
-		if (rc < 0)
-			rc = msr_read_kvm(&d, indices[i], &v);
-		if (rc == 0)
-			cp_msr_add(out, indices[i], v);
-	}
-	if (d.msr_fd >= 0)
-		close(d.msr_fd);
-	if (d.kvm_fd >= 0)
-		close(d.kvm_fd);
-	if (cp_root_recording(r)) {
-		text = cp_msr_format(out);
-		cp_fact_write(r, "msr", text);
-		free(text);
-	}
-	return 0;
+	if (rc < 0)
+		return cp_fail(rc, "cannot read the recorded MSRs (fact msr): %s", strerror(-rc));
+	rc = cp_msr_parse(text, "the MSR fact", out);
+	free(text);
+	return rc;
 }

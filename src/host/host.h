@@ -196,6 +196,8 @@ int cp_probe_secmodel(const struct cp_root *r, struct cp_host *h);
 
 /* System page size in bytes (a fact: sysconf live, recorded otherwise). */
 int cp_host_pagesize(const struct cp_root *r, uint64_t *bytes);
+/* uname's machine (a fact), e.g. "x86_64", "s390x"; malloc'd. */
+int cp_host_machine(const struct cp_root *r, char **machine);
 
 /* Run every probe in document order. */
 int cp_host_probe(const struct cp_root *r, struct cp_host *h);

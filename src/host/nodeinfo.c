@@ -145,12 +145,9 @@ static bool host_is_s390(const struct cp_root *r)
 	char *m = NULL;
 	bool yes;
 
-	if (cp_fact_read(r, "uname-machine", &m) < 0) {
-		struct utsname u;
-
-		if (!cp_root_live(r) || uname(&u) < 0)
-			return false;
-		m = cp_strdup(u.machine);
+	if (cp_host_machine(r, &m) < 0) {
+		cp_clear_error();
+		return false;
 	}
 	yes = cp_startswith(m, "s390");
 	free(m);

@@ -518,39 +518,42 @@ static unsigned parse_fact(const char *s)
 	return mask;
 }
 
-int cp_probe_power(const struct cp_root *r, struct cp_host *h)
+/* logind's answers, as the recorded fact's text: the names of the calls
+ * that answered "yes". */
+static int power_live(void *arg, char **text)
 {
 	struct cp_buf fact = { 0 };
-	const char *env;
-	char *s = NULL, *sock;
-	int rc;
+	const char *env = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+	char *sock = env ? cp_dbus_address_socket(env) : NULL;
+	unsigned pm = 0;
 
-	rc = cp_fact_read(r, "power", &s);
-	if (rc == 0 || !cp_root_live(r)) {
-		/* A recording without the fact was made where nobody could ask. */
-		h->pm = rc == 0 ? parse_fact(s) : 0;
-		free(s);
-		return 0;
-	}
-	env = getenv("DBUS_SYSTEM_BUS_ADDRESS");
-	sock = env ? cp_dbus_address_socket(env) : NULL;
+	(void)arg;
 	if (!sock)
 		sock = cp_strdup(DEFAULT_SOCKET);
-	if (cp_dbus_logind_pm(sock, BUS_TIMEOUT_MS, &h->pm) < 0) {
+	if (cp_dbus_logind_pm(sock, BUS_TIMEOUT_MS, &pm) < 0) {
 		/* libvirt logs this and reports no power management */
 		cp_verbose("power management unknown: %s", cp_last_error());
 		cp_clear_error();
 	}
 	free(sock);
 	for (unsigned i = 0; i < NCALLS; i++) {
-		if (h->pm & pm_calls[i].bit) {
+		if (pm & pm_calls[i].bit) {
 			if (fact.len)
 				cp_buf_putc(&fact, ' ');
 			cp_buf_puts(&fact, pm_calls[i].name);
 		}
 	}
 	cp_buf_putc(&fact, '\n');
-	cp_fact_write(r, "power", fact.s);
-	cp_buf_free(&fact);
+	*text = fact.s;
+	return 0;
+}
+
+int cp_probe_power(const struct cp_root *r, struct cp_host *h)
+{
+	char *s = NULL;
+
+	/* A recording without the fact was made where nobody could ask. */
+	h->pm = cp_fact(r, "power", power_live, NULL, &s) == 0 ? parse_fact(s) : 0;
+	free(s);
 	return 0;
 }

@@ -339,18 +339,21 @@ static bool apparmor_enabled(const struct cp_root *r)
 	       cp_exists(r, "/etc/apparmor.d/libvirt/TEMPLATE.lxc") == 1;
 }
 
+static int privileged_live(void *arg, char **text)
+{
+	(void)arg;
+	*text = cp_strdup(geteuid() == 0 ? "1\n" : "0\n");
+	return 0;
+}
+
 static int privileged(const struct cp_root *r, bool *priv)
 {
 	char *s;
-	int rc = cp_fact_read(r, "privileged", &s);
+	int rc = cp_fact(r, "privileged", privileged_live, NULL, &s);
 
-	if (rc == -ENOENT && cp_root_live(r)) {
-		*priv = geteuid() == 0;
-		cp_fact_write(r, "privileged", *priv ? "1\n" : "0\n");
-		return 0;
-	}
 	if (rc < 0)
-		return cp_fail(rc, "recorded tree has no readable " CP_FACTS_DIR "/privileged");
+		return cp_fail(rc, "cannot tell whether the host run is privileged (fact privileged): %s",
+			       strerror(-rc));
 	cp_rstrip(s);
 	*priv = strcmp(s, "1") == 0;
 	rc = *priv || strcmp(s, "0") == 0 ? 0 : cp_fail(-EINVAL, "recorded " CP_FACTS_DIR "/privileged is not 0 or 1");

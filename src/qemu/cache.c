@@ -20,6 +20,7 @@
 #include "host/arch.h"
 #include "host/cpuid.h"
 #include "qemu/cache.h"
+#include "qemu/resolve.h"
 #include "qemu/schema.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -536,7 +537,7 @@ static char *env_of(void)
 	struct cp_buf b = { 0 };
 
 	for (char **e = environ; e && *e; e++)
-		if (strncmp(*e, "CAPSPROBE_FAKE_", 15) == 0)
+		if (strncmp(*e, "CAPSPROBE_FAKE_", 15) == 0 || strncmp(*e, "CAPSPROBE_FACTS=", 16) == 0)
 			cp_strv_push(&v, cp_strdup(*e));
 	if (v.n)
 		qsort(v.v, v.n, sizeof(v.v[0]), cmp_str);
@@ -554,13 +555,9 @@ static char *kernel_of(void)
 	return uname(&u) == 0 ? cp_asprintf("%s %s", u.release, u.version) : cp_strdup("");
 }
 
-static char *kvm_of(const char *path)
+static char *kvm_of(const struct cp_root *r)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-
-	if (fd >= 0)
-		close(fd);
-	return cp_strdup(fd >= 0 ? "1" : "0");
+	return cp_strdup(cp_host_kvm_usable(r) ? "1" : "0");
 }
 
 /* The live host-wide fields (and the module listing of each binary
@@ -581,7 +578,7 @@ static char *memo_field(enum cp_ck f, const struct cp_root *r)
 		case CP_CK_KERNEL: memo[f] = kernel_of(); break;
 		case CP_CK_MICROCODE: memo[f] = microcode_of(r, "/proc/cpuinfo"); break;
 		case CP_CK_SIGNATURE: memo[f] = signature_of(r); break;
-		case CP_CK_KVM: memo[f] = kvm_of("/dev/kvm"); break;
+		case CP_CK_KVM: memo[f] = kvm_of(r); break;
 		default: memo[f] = cp_strdup(""); break;
 		}
 	}
@@ -644,7 +641,7 @@ int cp_cache_key_get(struct cp_cache *c, const char *binary, const struct cp_cac
 		out->f[CP_CK_KERNEL] = in->kernel ? cp_strdup(in->kernel) : kernel_of();
 		out->f[CP_CK_MICROCODE] = microcode_of(r, in->cpuinfo_path ? in->cpuinfo_path : "/proc/cpuinfo");
 		out->f[CP_CK_SIGNATURE] = in->signature ? cp_strdup(in->signature) : signature_of(r);
-		out->f[CP_CK_KVM] = kvm_of(in->kvm_path ? in->kvm_path : "/dev/kvm");
+		out->f[CP_CK_KVM] = kvm_of(r);
 	}
 	/* the environment may change between keys (tests do): never shared */
 	out->f[CP_CK_ENV] = env_of();

@@ -89,7 +89,6 @@ struct cp_cache_inputs {
 					 * binary's own directory; with module_dirs, either
 					 * set: these two lists only */
 	const struct timespec *clock;	/* CLOCK_REALTIME: when a memo's listing is taken */
-	const char *kvm_path;		/* "/dev/kvm" */
 	const char *cpuinfo_path;	/* "/proc/cpuinfo" */
 	const char *kernel;		/* uname */
 	const char *signature;		/* CPUID / MIDR */

@@ -20,6 +20,7 @@
 #include "qemu/rules.h"
 #include "qemu/swtpm.h"
 #include "util/err.h"
+#include "util/hostdev.h"
 #include "util/json.h"
 
 #define REPLAY_DIR CP_FACTS_DIR "/qemu"
@@ -209,19 +210,8 @@ int cp_qemu_resolve_machine(json_object *machines, const char *binary_arch,
 bool cp_host_kvm_usable(const struct cp_root *r)
 {
 	char *s = NULL;
-	bool ok;
-	int rc = cp_fact_read(r, "kvm", &s);
+	bool ok = cp_fact(r, "kvm", cp_hostdev_kvm_usable, NULL, &s) == 0 && s[0] == '1';
 
-	if (rc == -ENOENT && cp_root_live(r)) {
-		int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-		ok = fd >= 0;
-		if (fd >= 0)
-			close(fd);
-		cp_fact_write(r, "kvm", ok ? "1\n" : "0\n");
-		return ok;
-	}
-	ok = rc >= 0 && s[0] == '1';
 	free(s);
 	return ok;
 }

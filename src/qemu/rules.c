@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,6 +28,7 @@
 #include "schema.h"
 #include "swtpm.h"
 #include "util/err.h"
+#include "util/hostdev.h"
 #include "util/json.h"
 #include "x86_guestmap.h"
 
@@ -315,41 +315,19 @@ static bool is_pseries(const struct ctx *c)
 /* ------------------------------------------------------------------ */
 /* Host facts */
 
-#define KVM_CHECK_EXTENSION_IOCTL 0xAE03	/* _IO(KVMIO, 0x03) */
-#define KVM_CAP_NR_VCPUS 9
-#define KVM_CAP_MAX_VCPUS 66
-
-/* KVM's vCPU limit: KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS, else 4. */
+/* KVM's vCPU limit (the kvm-max-vcpus fact). */
 static int kvm_max_vcpus(const struct cp_root *r, unsigned *out)
 {
 	char *s = NULL;
 	uint64_t v;
-	int rc = cp_fact_read(r, "kvm-max-vcpus", &s);
+	int rc = cp_fact(r, "kvm-max-vcpus", cp_hostdev_kvm_max_vcpus, NULL, &s);
 
-	if (rc == -ENOENT && cp_root_live(r)) {
-		int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-		int n;
-		char num[32];
-
-		if (fd < 0)
-			return cp_fail(-errno, "/dev/kvm: %s", strerror(errno));
-		n = ioctl(fd, KVM_CHECK_EXTENSION_IOCTL, KVM_CAP_MAX_VCPUS);
-		if (n <= 0)
-			n = ioctl(fd, KVM_CHECK_EXTENSION_IOCTL, KVM_CAP_NR_VCPUS);
-		if (n <= 0)
-			n = 4;
-		close(fd);
-		snprintf(num, sizeof(num), "%d\n", n);
-		cp_fact_write(r, "kvm-max-vcpus", num);
-		*out = (unsigned)n;
-		return 0;
-	}
 	if (rc < 0)
-		return cp_fail(rc, "recorded tree has no readable " CP_FACTS_DIR "/kvm-max-vcpus");
+		return cp_fail(rc, "cannot learn KVM's vCPU limit from /dev/kvm: %s", strerror(-rc));
 	rc = cp_parse_u64(s, 10, true, &v);
 	free(s);
 	if (rc < 0 || v == 0 || v > UINT32_MAX)
-		return cp_fail(-EBADMSG, CP_FACTS_DIR "/kvm-max-vcpus: not a vCPU count");
+		return cp_fail(-EBADMSG, "KVM's vCPU limit (fact kvm-max-vcpus) is not a vCPU count");
 	*out = (unsigned)v;
 	return 0;
 }

@@ -516,18 +516,28 @@ static char *live_fact(struct cp_cache *c, bool refresh)
 	return fact;
 }
 
+struct live_arg {
+	struct cp_cache *cache;
+	bool refresh;
+};
+
+static int live_fact_fn(void *arg, char **text)
+{
+	struct live_arg *a = arg;
+
+	*text = live_fact(a->cache, a->refresh);
+	return 0;
+}
+
 int cp_swtpm_get(const struct cp_root *r, struct cp_cache *c, bool refresh, struct cp_swtpm *out)
 {
+	struct live_arg arg = { c, refresh };
 	char *s = NULL;
-	int rc = cp_fact_read(r, "swtpm", &s);
+	int rc = cp_fact(r, "swtpm", live_fact_fn, &arg, &s);
 
 	memset(out, 0, sizeof(*out));
-	if (rc == -ENOENT && cp_root_live(r)) {
-		s = live_fact(c, refresh);
-		cp_fact_write(r, "swtpm", s);
-	} else if (rc < 0) {
-		return cp_fail(rc, "recorded tree has no readable " CP_FACTS_DIR "/swtpm");
-	}
+	if (rc < 0)
+		return cp_fail(rc, "cannot read the recorded swtpm capabilities (fact swtpm): %s", strerror(-rc));
 	rc = cp_swtpm_parse(s, out);
 	free(s);
 	return rc;

@@ -31,6 +31,7 @@ struct cp_root {
 	char *record;		/* directory we copy into, or NULL */
 	struct deny *deny;	/* injected errors of a recorded tree */
 	size_t ndeny;
+	struct cp_root *stated;	/* $CAPSPROBE_FACTS as a flat tree, or NULL */
 };
 
 static const struct {
@@ -354,34 +355,55 @@ static int load_deny(struct cp_root *r)
 	return 0;
 }
 
+const char *cp_facts_stated(void)
+{
+	const char *dir = getenv("CAPSPROBE_FACTS");
+
+	return dir && *dir ? dir : NULL;
+}
+
+static int root_open_dir(struct cp_root *r, const char *dir, const char *what)
+{
+	struct stat st;
+	int rc;
+
+	r->fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r->fd < 0) {
+		rc = -errno;
+		return cp_fail(rc, "cannot open %s %s: %s", what, dir, strerror(-rc));
+	}
+	if (fstat(r->fd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cp_fail(-ENOTDIR, "%s %s is not a directory", what, dir);
+	return 0;
+}
+
 int cp_root_new(const char *sysroot, struct cp_root **out)
 {
 	struct cp_root *r = cp_calloc(1, sizeof(*r));
+	const char *stated = cp_facts_stated();
 	int rc;
 
 	r->fd = -1;
 	if (sysroot && strcmp(sysroot, "/") != 0) {
-		struct stat st;
-
-		r->fd = open(sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (r->fd < 0) {
-			rc = -errno;
-			free(r);
-			return cp_fail(rc, "cannot open sysroot %s: %s", sysroot, strerror(-rc));
-		}
-		if (fstat(r->fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			close(r->fd);
-			free(r);
-			return cp_fail(-ENOTDIR, "sysroot %s is not a directory", sysroot);
-		}
+		if ((rc = root_open_dir(r, sysroot, "sysroot")) < 0)
+			goto fail;
 		rc = load_deny(r);
 		if (rc < 0) {
-			cp_root_free(r);
-			return cp_fail(rc, "cannot read %s" CP_FACTS_DIR "/denied: %s", sysroot, strerror(-rc));
+			rc = cp_fail(rc, "cannot read %s" CP_FACTS_DIR "/denied: %s", sysroot, strerror(-rc));
+			goto fail;
 		}
+	}
+	if (stated) {
+		r->stated = cp_calloc(1, sizeof(*r->stated));
+		if ((rc = root_open_dir(r->stated, stated, "CAPSPROBE_FACTS directory")) < 0)
+			goto fail;
 	}
 	*out = r;
 	return 0;
+
+fail:
+	cp_root_free(r);
+	return rc;
 }
 
 /* git and tar-less copies drop empty directories, and an empty directory
@@ -433,6 +455,7 @@ void cp_root_free(struct cp_root *r)
 	}
 	if (r->fd >= 0)
 		close(r->fd);
+	cp_root_free(r->stated);
 	for (size_t i = 0; i < r->ndeny; i++)
 		free(r->deny[i].path);
 	free(r->deny);
@@ -693,13 +716,39 @@ int cp_is_dir(const struct cp_root *r, const char *fmt, ...)
 int cp_fact_read(const struct cp_root *r, const char *name, char **out)
 {
 	char *path;
-	int rc;
+	int rc = -ENOENT;
 
-	if (r->fd < 0)
-		return -ENOENT;
-	path = cp_asprintf(CP_FACTS_DIR "/%s", name);
-	rc = read_path(r, path, out, NULL);
-	free(path);
+	if (r->stated) {
+		path = cp_asprintf("/%s", name);
+		rc = read_path(r->stated, path, out, NULL);
+		free(path);
+		if (rc == 0)
+			cp_fact_write(r, name, *out);
+	}
+	if (rc == -ENOENT && r->fd >= 0) {
+		path = cp_asprintf(CP_FACTS_DIR "/%s", name);
+		rc = read_path(r, path, out, NULL);
+		free(path);
+	}
+	return rc;
+}
+
+int cp_fact(const struct cp_root *r, const char *name, cp_fact_live_fn *live, void *arg, char **text)
+{
+	int rc = cp_fact_read(r, name, text);
+
+	if (rc != -ENOENT || !cp_root_live(r))
+		return rc;
+	*text = NULL;
+	rc = live(arg, text);
+	if (rc == 0) {
+		cp_fact_write(r, name, *text);
+	} else {
+		char *path = cp_asprintf(CP_FACTS_DIR "/%s", name);
+
+		record_error(r, path, -rc);
+		free(path);
+	}
 	return rc;
 }
 

@@ -61,10 +61,29 @@ int cp_exists(const struct cp_root *r, const char *fmt, ...) CP_PRINTF(2, 3);
 /* 1 if it is a directory, 0 if missing or not a directory, -errno otherwise. */
 int cp_is_dir(const struct cp_root *r, const char *fmt, ...) CP_PRINTF(2, 3);
 
-/* Facts: name is a file name inside CP_FACTS_DIR.  Reading one from the
- * live root gives -ENOENT (the caller probes live instead); writing one is
- * a no-op unless the root records. */
+/* Facts: values that are not files (CPUID, MSRs, uname, KVM's answers,
+ * logind's, swtpm's).  A fact is known by a file name inside CP_FACTS_DIR,
+ * and its text is what a recorded tree holds there.  cp_fact() takes it
+ * from the first of:
+ *  1. the stated facts: $CAPSPROBE_FACTS/NAME, when that variable names a
+ *     directory.  They override the host, live or recorded, so a test (or an
+ *     operator asking "what if") states "KVM usable, 288 vCPUs" on any
+ *     machine and the code believes it;
+ *  2. a recorded tree's CP_FACTS_DIR/NAME;
+ *  3. on the live system only, live(arg, &text).  A recording root records
+ *     the text, or the failure (-ENOENT: nothing, so a replay misses it too).
+ * 0 with *text set, -ENOENT when the host (or recording) has no such fact,
+ * another -errno when it could not be learnt.  No message is formed: the
+ * caller knows what the fact is for.  Every live query of a host device
+ * (/dev/kvm, /dev/cpu/N/msr) runs as such a live() function (hostdev.h). */
+typedef int cp_fact_live_fn(void *arg, char **text);
+int cp_fact(const struct cp_root *r, const char *name, cp_fact_live_fn *live, void *arg, char **text);
+/* Only steps 1 and 2 (-ENOENT on the live system): for facts that are never
+ * probed one at a time (the recorded emulator search). */
 int cp_fact_read(const struct cp_root *r, const char *name, char **out);
+/* Record a fact (a no-op unless the root records). */
 void cp_fact_write(const struct cp_root *r, const char *name, const char *content);
+/* The directory of stated facts in force, or NULL. */
+const char *cp_facts_stated(void);
 
 #endif

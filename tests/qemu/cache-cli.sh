@@ -17,6 +17,8 @@
 [ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }
 export TMPDIR=$scratch/tmp
 mkdir -p "$TMPDIR"
+# the KVM recordings replayed below were made where KVM worked
+kvm_host || { echo "ERROR: cannot state the KVM facts"; exit 99; }
 bin=$scratch/bin
 emu=$bin/qemu-system-x86_64
 log=$scratch/starts
@@ -78,6 +80,19 @@ check "touched binary: --verbose names the changed key" grep -q "stale: .* chang
 check "touched binary: same output" cmp -s "$scratch/cold" "$scratch/touched"
 host after-touch
 check "touched binary: then a hit again" test "$new" -eq 0
+
+# KVM usable or not is part of the key (QEMU answers differently): an entry
+# probed without KVM is not reused once KVM works, and back
+printf '0\n' >"$CAPSPROBE_FACTS/kvm"
+host nokvm -v
+check "KVM gone: probed again ($new)" test "$new" -ge 1
+check "KVM gone: the kvm field is what changed" grep -q "stale: kvm changed" "$scratch/nokvm.err"
+printf '1\n' >"$CAPSPROBE_FACTS/kvm"
+host kvm-back -v
+check "KVM back: probed again ($new)" test "$new" -ge 1
+check "KVM back: the kvm field is what changed" grep -q "stale: kvm changed" "$scratch/kvm-back.err"
+host after-kvm
+check "KVM back: then a hit again" test "$new" -eq 0
 
 echo 'not really a module' >"$scratch/lib/qemu/hw-display-new.so"
 host module -v

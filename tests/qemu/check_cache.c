@@ -35,7 +35,7 @@ struct env {
 	char *root;
 	char *binary;
 	char *mods;
-	char *kvm;
+	char *facts;	/* stated facts (CAPSPROBE_FACTS): KVM usable or not */
 	char *cpuinfo;
 	char *cache;
 	const char *moddirs[2];
@@ -78,7 +78,7 @@ static void env_setup(struct env *e)
 	ck_assert_ptr_nonnull(mkdtemp(e->root));
 	e->binary = path_in(e, "qemu-system-x86_64");
 	e->mods = path_in(e, "mods");
-	e->kvm = path_in(e, "kvm");
+	e->facts = path_in(e, "facts");
 	e->cpuinfo = path_in(e, "cpuinfo");
 	e->cache = path_in(e, "cache");
 	write_file(e->binary, "#!/bin/false\n");
@@ -89,13 +89,19 @@ static void env_setup(struct env *e)
 		write_file(m, "module");
 		free(m);
 	}
-	write_file(e->kvm, "");
+	ck_assert_int_eq(mkdir(e->facts, 0755), 0);
+	{
+		char *k = path_in(e, "facts/kvm");
+
+		write_file(k, "1\n");
+		free(k);
+	}
+	setenv("CAPSPROBE_FACTS", e->facts, 1);
 	write_file(e->cpuinfo, "processor\t: 0\nmicrocode\t: 0xa0011d1\n\nprocessor\t: 1\n"
 		   "microcode\t: 0xa0011d1\n");
 	e->moddirs[0] = e->mods;
 	e->in = (struct cp_cache_inputs){
 		.module_dirs = e->moddirs,
-		.kvm_path = e->kvm,
 		.cpuinfo_path = e->cpuinfo,
 		.kernel = "6.1.0-21-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.90-1 (2024-05-03)",
 		.signature = "cpuid1.eax=0x00a00f11",
@@ -114,7 +120,8 @@ static void env_teardown(struct env *e)
 	free(e->root);
 	free(e->binary);
 	free(e->mods);
-	free(e->kvm);
+	unsetenv("CAPSPROBE_FACTS");
+	free(e->facts);
 	free(e->cpuinfo);
 	free(e->cache);
 }
@@ -465,7 +472,10 @@ static void signature_change(struct env *e)
 
 static void kvm_gone(struct env *e)
 {
-	ck_assert_int_eq(unlink(e->kvm), 0);
+	char *k = path_in(e, "facts/kvm");
+
+	write_file(k, "0\n");
+	free(k);
 }
 
 static void version_change(struct env *e)

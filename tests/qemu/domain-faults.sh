@@ -13,6 +13,8 @@ mkdir -p "$scratch/bin"
 cp "$FAKE_QEMU" "$fake"
 export TMPDIR=$scratch/tmp
 mkdir -p "$TMPDIR"
+# the KVM recordings replayed below were made where KVM worked
+kvm_host || { echo "ERROR: cannot state the KVM facts"; exit 99; }
 
 # fault NAME PATTERN [ARGS...]: CAPSPROBE_FAKE_FAULT=NAME fails cleanly
 fault() {

@@ -21,6 +21,8 @@
 [ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }
 export TMPDIR=$scratch/tmp
 mkdir -p "$TMPDIR"
+# the KVM recordings replayed below were made where KVM worked
+kvm_host || { echo "ERROR: cannot state the KVM facts"; exit 99; }
 bin=$scratch/bin
 mkdir -p "$bin"
 cp "$FAKE_QEMU" "$bin/qemu-system-x86_64"
