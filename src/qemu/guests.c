@@ -502,6 +502,11 @@ int cp_guests_probe(const struct cp_root *r, const char *host_arch, const struct
 			return rc;
 	} else {
 		cp_guest_search(host_arch, o->path_env, live_exists, NULL, &bins, &nbins);
+		cp_verbose("searched PATH=%s for QEMU system emulators: %zu found",
+			   o->path_env ? o->path_env : "(unset)", nbins);
+		/* an empty <guest> list looks like a broken probe: say why */
+		if (!nbins)
+			cp_warn("no QEMU emulator found (no qemu-system-* in PATH): the document lists no <guest>");
 	}
 	if (cp_root_recording(r) && !run.replay) {
 		char *fact = cp_guest_bins_format(bins, nbins);

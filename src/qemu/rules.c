@@ -323,7 +323,7 @@ static int kvm_max_vcpus(const struct cp_root *r, unsigned *out)
 	int rc = cp_fact(r, "kvm-max-vcpus", cp_hostdev_kvm_max_vcpus, NULL, &s);
 
 	if (rc < 0)
-		return cp_fail(rc, "cannot learn KVM's vCPU limit from /dev/kvm: %s", strerror(-rc));
+		return cp_fail(rc, "cannot learn KVM's vCPU limit (/dev/kvm, fact kvm-max-vcpus): %s", strerror(-rc));
 	rc = cp_parse_u64(s, 10, true, &v);
 	free(s);
 	if (rc < 0 || v == 0 || v > UINT32_MAX)

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Live domain tests: run the real QEMU (skipped, exit 77, without
 # /usr/bin/qemu-system-x86_64).  On the machine kind the golden expectations
-# were recorded on (same CPU model name, KVM usable) the documents must be
-# libvirt 11.3's byte for byte; elsewhere only their shape is checked.  Every
+# were recorded on (same CPU model name) the documents must be libvirt
+# 11.3's byte for byte: with KVM usable, libvirt's KVM documents; without,
+# libvirt's documents of the same machine with /dev/kvm gone; TCG ones
+# either way.  Elsewhere only their shape is checked.  Every
 # run must leave no QEMU process and no temporary file behind; bad requests
 # and bad emulators must give one clean error line.
 . "$(dirname "$0")/../lib.sh"
@@ -21,12 +23,14 @@ priv=$scratch/bin/qemu-system-x86_64
 
 model() { grep -m1 '^model name' "$1" 2>/dev/null; }
 same_host=
-if [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
-   [ "$(model /proc/cpuinfo)" = "$(model "$dom/host-x86_64-amd/proc/cpuinfo")" ]; then
+if [ "$(model /proc/cpuinfo)" = "$(model "$dom/host-x86_64-amd/proc/cpuinfo")" ]; then
 	same_host=1
 fi
+kvm=
+[ -r /dev/kvm ] && [ -w /dev/kvm ] && kvm=1
 
 # case NAME ARGS...: a successful probe, compared with libvirt's document
+# NAME.xml
 case_ok() {
 	local name=$1; shift
 	if ! capsprobe domain --emulator "$qemu" "$@" >"$scratch/$name.xml" 2>"$scratch/$name.err"; then
@@ -47,12 +51,15 @@ case_ok() {
 	fi
 }
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+if [ -n "$kvm" ]; then
 	case_ok x86_64-q35-kvm --machine q35 --virttype kvm
 	case_ok x86_64-pc-kvm --machine pc --virttype kvm
 	case_ok x86_64-default
 else
-	echo "SKIP: kvm cases (/dev/kvm unusable)"
+	# no KVM: the default virttype is qemu, and KVM is refused as libvirt does
+	case_ok x86_64-nokvm-default
+	case_ok x86_64-nokvm-q35 --machine q35
+	err_kvm=1
 fi
 case_ok x86_64-q35-qemu --machine q35 --virttype qemu
 case_ok x86_64-pc-qemu --machine pc --virttype qemu
@@ -88,6 +95,9 @@ if [ -x /usr/bin/qemu-system-i386 ]; then
 	err "i386 emulator, x86_64 guest" 2 "Emulator '/usr/bin/qemu-system-i386' does not support arch 'x86_64'" \
 		--emulator /usr/bin/qemu-system-i386 --arch x86_64
 fi
+[ -z "${err_kvm:-}" ] ||
+	err "kvm without /dev/kvm" 2 "the accel 'kvm' is not supported by '$qemu' on this host" \
+		--emulator "$qemu" --virttype kvm
 err "missing emulator" 2 "$scratch/none: no such file" --emulator "$scratch/none"
 err "directory as emulator" 2 "$scratch: is a directory" --emulator "$scratch"
 err "non-executable emulator" 2 "$scratch/noexec: is not executable" --emulator "$scratch/noexec"

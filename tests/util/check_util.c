@@ -316,6 +316,98 @@ START_TEST(path_record_roundtrip)
 }
 END_TEST
 
+/* A live probe that counts its calls and answers what it is told. */
+struct live_probe {
+	int calls;
+	int rc;
+	const char *text;
+};
+
+static int live_probe(void *arg, char **text)
+{
+	struct live_probe *p = arg;
+
+	p->calls++;
+	if (p->rc == 0)
+		*text = cp_strdup(p->text);
+	return p->rc;
+}
+
+START_TEST(facts_sources)
+{
+	char tree[] = "/tmp/cp-facts-tree-XXXXXX", stated[] = "/tmp/cp-facts-stated-XXXXXX";
+	char rec[] = "/tmp/cp-facts-rec-XXXXXX";
+	struct live_probe p = { 0, 0, "live\n" };
+	struct cp_root *r;
+	char *s;
+
+	ck_assert_ptr_nonnull(mkdtemp(tree));
+	ck_assert_ptr_nonnull(mkdtemp(stated));
+	ck_assert_ptr_nonnull(mkdtemp(rec));
+	unsetenv("CAPSPROBE_FACTS");
+
+	/* live: the probe answers, and a recording root records its answer */
+	ck_assert_int_eq(cp_root_new(NULL, &r), 0);
+	ck_assert_int_eq(cp_root_record_into(r, rec), 0);
+	ck_assert_int_eq(cp_fact(r, "a", live_probe, &p, &s), 0);
+	ck_assert_str_eq(s, "live\n");
+	free(s);
+	ck_assert_int_eq(p.calls, 1);
+	/* a live failure is recorded so that the replay fails alike; a
+	 * missing fact is simply absent */
+	p.rc = -EACCES;
+	ck_assert_int_eq(cp_fact(r, "b", live_probe, &p, &s), -EACCES);
+	p.rc = -ENOENT;
+	ck_assert_int_eq(cp_fact(r, "c", live_probe, &p, &s), -ENOENT);
+	cp_root_free(r);
+	ck_assert_int_eq(cp_root_new(rec, &r), 0);
+	p.calls = 0;
+	ck_assert_int_eq(cp_fact(r, "a", live_probe, &p, &s), 0);
+	ck_assert_str_eq(s, "live\n");
+	free(s);
+	ck_assert_int_eq(cp_fact(r, "b", live_probe, &p, &s), -EACCES);
+	ck_assert_int_eq(cp_fact(r, "c", live_probe, &p, &s), -ENOENT);
+	/* a recorded tree never asks the live host */
+	ck_assert_int_eq(p.calls, 0);
+	cp_root_free(r);
+
+	/* stated facts override the recorded tree and the live host */
+	strcpy(tmpl, tree);
+	put("capsprobe/kvm", "0\n");
+	put("capsprobe/pagesize", "4096\n");
+	strcpy(tmpl, stated);
+	put("kvm", "1\n");
+	setenv("CAPSPROBE_FACTS", stated, 1);
+	ck_assert_int_eq(cp_root_new(tree, &r), 0);
+	ck_assert_int_eq(cp_fact(r, "kvm", live_probe, &p, &s), 0);
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+	/* what is not stated comes from the tree */
+	ck_assert_int_eq(cp_fact(r, "pagesize", live_probe, &p, &s), 0);
+	ck_assert_str_eq(s, "4096\n");
+	free(s);
+	cp_root_free(r);
+	p = (struct live_probe){ 0, 0, "live\n" };
+	ck_assert_int_eq(cp_root_new(NULL, &r), 0);
+	ck_assert_int_eq(cp_fact(r, "kvm", live_probe, &p, &s), 0);
+	ck_assert_str_eq(s, "1\n");
+	free(s);
+	ck_assert_int_eq(p.calls, 0);
+	ck_assert_int_eq(cp_fact(r, "other", live_probe, &p, &s), 0);
+	ck_assert_str_eq(s, "live\n");
+	free(s);
+	ck_assert_int_eq(p.calls, 1);
+	cp_root_free(r);
+
+	/* a stated directory that is not there is an error, not ignored */
+	setenv("CAPSPROBE_FACTS", "/nonexistent/facts", 1);
+	ck_assert_int_lt(cp_root_new(NULL, &r), 0);
+	unsetenv("CAPSPROBE_FACTS");
+	ck_assert_int_eq(run("rm -rf '%s' '%s'", tree, stated), 0);
+	ck_assert_int_eq(run("rm -rf '%s'%s", rec, ""), 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -335,6 +427,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("path");
 	tcase_add_test(tc, path_sysroot);
 	tcase_add_test(tc, path_record_roundtrip);
+	tcase_add_test(tc, facts_sources);
 	suite_add_tcase(s, tc);
 	return s;
 }
