@@ -295,7 +295,8 @@ if [ -z "${CAPSPROBE_WRAPPER:-}" ] && [ "$(id -u)" -eq 0 ] && command -v setpriv
 	mkdir -p "$nb/home" "$nb/bin"
 	cp "$CAPSPROBE" "$nb/capsprobe"
 	cp "$FAKE_QEMU" "$nb/bin/qemu-system-x86_64"
-	cp "$CAPSPROBE_FAKE_REPLIES" "$nb/replies"
+	# both passes: a TCG document on a KVM host needs the TCG one too
+	cat "$CAPSPROBE_FAKE_REPLIES" "$FIXTURES/qemu/7.2.22-x86_64-tcg.replies" >"$nb/replies"
 	chmod 755 "$scratch" "$nb" "$nb/bin"
 	chown -R nobody "$nb/home"
 	as_nobody() {
@@ -309,11 +310,13 @@ if [ -z "${CAPSPROBE_WRAPPER:-}" ] && [ "$(id -u)" -eq 0 ] && command -v setpriv
 	for c in host emulators cache "domain --virttype qemu"; do
 		# shellcheck disable=SC2086
 		as_nobody $c >"$scratch/nb.out" 2>"$scratch/nb.err"
-		check "as nobody: $c: exit 0 ($(head -1 "$scratch/nb.err"))" test $? -eq 0
+		rc=$?
+		check "as nobody: $c: exit 0 ($(head -1 "$scratch/nb.err"))" test "$rc" -eq 0
 	done
 	as_nobody domain --virttype qemu --no-cache >"$scratch/nb-dom.xml" 2>/dev/null
 	as_root domain --virttype qemu --no-cache >"$scratch/root-dom.xml" 2>/dev/null
-	check "as nobody: the TCG domain document is root's" cmp -s "$scratch/nb-dom.xml" "$scratch/root-dom.xml"
+	check "as nobody: the TCG domain document is root's" \
+		eval 'test -s "$scratch/nb-dom.xml" && cmp -s "$scratch/nb-dom.xml" "$scratch/root-dom.xml"' 
 	as_nobody host --no-cache >"$scratch/nb-host.xml" 2>/dev/null
 	as_root host --no-cache >"$scratch/root-host.xml" 2>/dev/null
 	guests() { sed -n '/^  <guest>/,/^  <\/guest>/p' "$1" | grep -v "<domain type='kvm'"; }
