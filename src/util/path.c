@@ -172,6 +172,13 @@ static int open_in_root(int rootfd, const char *path, int flags)
 	return rc;
 }
 
+static bool portable_only;
+
+void cp_root_portable_resolver(bool on)
+{
+	portable_only = on;
+}
+
 /* Open path (absolute) inside the root without following links out of it. */
 static int root_open(const struct cp_root *r, const char *path, int flags)
 {
@@ -187,7 +194,7 @@ static int root_open(const struct cp_root *r, const char *path, int flags)
 		return fd < 0 ? -errno : fd;
 	}
 #if defined(CP_HAVE_OPENAT2) && defined(SYS_openat2)
-	{
+	if (!portable_only) {
 		struct open_how how = {
 			.flags = (uint64_t)(flags | O_CLOEXEC),
 			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,

@@ -44,6 +44,9 @@ int cp_root_record_into(struct cp_root *r, const char *dir);
  * that could not be made. */
 int cp_mkdir_p(const char *dir, mode_t mode);
 bool cp_root_live(const struct cp_root *r);
+/* Resolve recorded trees without openat2, as on kernels before 5.6 and
+ * under valgrind: how the tests cover the portable resolver here. */
+void cp_root_portable_resolver(bool on);
 bool cp_root_recording(const struct cp_root *r);
 
 /* Whole file, NUL-terminated, at most CP_READ_MAX bytes; only regular files. */

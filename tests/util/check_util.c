@@ -214,6 +214,7 @@ static void put(const char *rel, const char *content)
 	free(p);
 }
 
+/* _i: 0 with openat2 where the kernel has it, 1 the portable resolver */
 START_TEST(path_sysroot)
 {
 	struct cp_root *r;
@@ -222,6 +223,8 @@ START_TEST(path_sysroot)
 	int64_t i;
 	char *s;
 
+	cp_root_portable_resolver(_i == 1);
+	strcpy(tmpl, "/tmp/check_util.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpl));
 	put("sys/a/num", "17\n");
 	put("sys/a/neg", "-1\n");
@@ -233,6 +236,11 @@ START_TEST(path_sysroot)
 	put("sys/a/secret", "1\n");
 	s = cp_asprintf("%s/sys/a/escape", tmpl);
 	ck_assert_int_eq(symlink("/etc/passwd", s), 0);
+	free(s);
+	/* climbing: more ".." than the tree is deep, by link and by path */
+	put("etc/passwd", "the tree's own\n");
+	s = cp_asprintf("%s/sys/a/climb", tmpl);
+	ck_assert_int_eq(symlink("../../../../../../../../etc/passwd", s), 0);
 	free(s);
 
 	ck_assert_int_eq(cp_root_new(tmpl, &r), 0);
@@ -250,7 +258,16 @@ START_TEST(path_sysroot)
 	/* a directory is not a file */
 	ck_assert_int_eq(cp_read_str(r, &s, "/sys/d"), -EISDIR);
 	/* an absolute symlink resolves inside the root, not on the live host */
-	ck_assert_int_lt(cp_read_str(r, &s, "/sys/a/escape"), 0);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/a/escape"), 0);
+	ck_assert_str_eq(s, "the tree's own");
+	free(s);
+	/* ".." stops at the root */
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/a/climb"), 0);
+	ck_assert_str_eq(s, "the tree's own");
+	free(s);
+	ck_assert_int_eq(cp_read_str(r, &s, "/../../../../etc/passwd"), 0);
+	ck_assert_str_eq(s, "the tree's own");
+	free(s);
 	ck_assert_int_eq(cp_list(r, &names, "/sys/d"), 2);
 	ck_assert_str_eq(names.v[0], "index2");
 	ck_assert_str_eq(names.v[1], "index10");
@@ -262,6 +279,13 @@ START_TEST(path_sysroot)
 	ck_assert_int_eq(cp_is_dir(r, "/sys/a/num"), 0);
 	ck_assert_int_eq(cp_fact_read(r, "nothing", &s), -ENOENT);
 	cp_root_free(r);
+
+	/* magic links (/proc/PID/root, /proc/PID/fd/N) jump out of any root:
+	 * a tree that is procfs itself must not reach the host's files */
+	ck_assert_int_eq(cp_root_new("/proc", &r), 0);
+	ck_assert_int_lt(cp_read_str(r, &s, "/self/root/etc/hostname"), 0);
+	cp_root_free(r);
+	cp_root_portable_resolver(false);
 
 	ck_assert_int_lt(cp_root_new("/nonexistent/sysroot", &r), 0);
 	s = cp_asprintf("%s/sys/a/num", tmpl);
@@ -425,7 +449,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, xml_clean);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("path");
-	tcase_add_test(tc, path_sysroot);
+	tcase_add_loop_test(tc, path_sysroot, 0, 2);
 	tcase_add_test(tc, path_record_roundtrip);
 	tcase_add_test(tc, facts_sources);
 	suite_add_tcase(s, tc);
