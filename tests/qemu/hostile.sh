@@ -321,6 +321,23 @@ if [ -z "${CAPSPROBE_WRAPPER:-}" ] && [ "$(id -u)" -eq 0 ] && command -v setpriv
 	as_root host --no-cache >"$scratch/root-host.xml" 2>/dev/null
 	guests() { sed -n '/^  <guest>/,/^  <\/guest>/p' "$1" | grep -v "<domain type='kvm'"; }
 	check "as nobody: the guests are root's" cmp -s <(guests "$scratch/nb-host.xml") <(guests "$scratch/root-host.xml")
+	# a user's own cache directory: $XDG_CACHE_HOME/capsprobe when that is
+	# absolute, else ~/.cache/capsprobe (the XDG spec ignores relative ones)
+	mkdir -p "$nb/home/work"
+	chown nobody "$nb/home/work"
+	user_cache() { # XDG_CACHE_HOME
+		(cd "$nb/home/work" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			env -u CAPSPROBE_CACHE_DIR HOME="$nb/home" XDG_CACHE_HOME="$1" PATH="$nb/bin" \
+			CAPSPROBE_FAKE_REPLIES="$nb/replies" "$nb/capsprobe" emulators >/dev/null 2>&1)
+	}
+	user_cache "$nb/home/xdg"
+	check "as nobody: an absolute XDG_CACHE_HOME holds the cache" \
+		test -n "$(ls "$nb/home/xdg/capsprobe/"*.json 2>/dev/null)"
+	check "as nobody: the cache directory is the user's, 0700" \
+		test "$(stat -c '%U %a' "$nb/home/xdg/capsprobe")" = "nobody 700"
+	user_cache "rel/xdg"
+	check "as nobody: a relative XDG_CACHE_HOME is ignored: ~/.cache/capsprobe" \
+		test -n "$(ls "$nb/home/.cache/capsprobe/"*.json 2>/dev/null)" -a ! -e "$nb/home/work/rel"
 	diff <(guests "$scratch/nb-host.xml") <(guests "$scratch/root-host.xml") | head -5
 	# /dev/kvm present but unusable: only a real QEMU finds out (the
 	# fake's recorded answers say KVM works)
