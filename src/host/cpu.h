@@ -24,6 +24,9 @@ struct cp_x86_decoded {
 	struct cp_strv features;	/* extra features, map order */
 };
 /* -ENOENT (message set) when no model fits. */
+/* Intel signatures whose TSX libvirt distrusts: their hle and rtm are
+ * dropped, from the host CPU and from host-model alike. */
+bool cp_x86_tsx_erratum(unsigned family, unsigned model, unsigned stepping);
 int cp_x86_decode(const struct cp_cpuid_table *cpuid, const struct cp_msr_table *msr, struct cp_x86_decoded *out);
 void cp_x86_decoded_free(struct cp_x86_decoded *d);
 

@@ -94,7 +94,7 @@ static bool model_matches_signature(const struct cp_x86_model *m, unsigned famil
 	return false;
 }
 
-static bool is_tsx_erratum(unsigned family, unsigned model, unsigned stepping)
+bool cp_x86_tsx_erratum(unsigned family, unsigned model, unsigned stepping)
 {
 	return family == 6 && ((model == 63 && stepping < 4) || model == 60 || model == 69 || model == 70);
 }
@@ -116,7 +116,7 @@ int cp_x86_decode(const struct cp_cpuid_table *cpuid, const struct cp_msr_table 
 
 	/* Intel parts with broken TSX report hle/rtm; libvirt drops them. */
 	if (vendor >= 0 && strcmp(cp_x86_vendors[vendor].name, "Intel") == 0 &&
-	    is_tsx_erratum(out->family, out->model_id, out->stepping)) {
+	    cp_x86_tsx_erratum(out->family, out->model_id, out->stepping)) {
 		static const char *const tsx[] = { "hle", "rtm" };
 
 		for (size_t k = 0; k < 2; k++) {

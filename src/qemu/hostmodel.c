@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/cpu.h"
 #include "host/x86_cpumap.h"
 #include "hostmodel.h"
 #include "util/err.h"
@@ -189,8 +190,9 @@ static int host_from_expansion(const struct cp_hm_input *in, struct host_cpu *h)
 
 	/* Intel parts whose TSX libvirt distrusts lose hle and rtm. */
 	if (h->vendor >= 0 && strcmp(cp_x86_vendors[h->vendor].name, "Intel") == 0 &&
-	    h->family == 6 && (h->model == 60 || h->model == 69 || h->model == 70 ||
-			       (h->model == 63 && h->stepping < 4))) {
+	    h->family >= 0 && h->model >= 0 &&
+	    cp_x86_tsx_erratum((unsigned)h->family, (unsigned)h->model,
+			       h->stepping < 0 ? 0 : (unsigned)h->stepping)) {
 		int f;
 
 		if ((f = cp_x86_feature_find("hle")) >= 0)

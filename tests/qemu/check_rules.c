@@ -761,6 +761,25 @@ START_TEST(test_host_model)
 	hm_free(&hm);
 	free(props);
 
+	/* Intel's TSX erratum: Haswell-EP before stepping 4 (and models 60,
+	 * 69, 70) lose hle and rtm; stepping 4 keeps them. */
+	props = props_of("kvm64", "GenuineIntel", 6, 63, ",\"stepping\":2,\"hle\":true,\"rtm\":true");
+	host_model(props, NULL, "[{\"name\":\"kvm64\"}]", true, &hm);
+	ck_assert_uint_eq(hm.nfeatures, 0);
+	hm_free(&hm);
+	free(props);
+	props = props_of("kvm64", "GenuineIntel", 6, 63, ",\"stepping\":4,\"hle\":true,\"rtm\":true");
+	host_model(props, NULL, "[{\"name\":\"kvm64\"}]", true, &hm);
+	ck_assert_uint_eq(hm.nfeatures, 2);
+	ck_assert(strcmp(hm.features[0].name, "hle") == 0 || strcmp(hm.features[1].name, "hle") == 0);
+	hm_free(&hm);
+	free(props);
+	props = props_of("kvm64", "GenuineIntel", 6, 70, ",\"stepping\":9,\"hle\":true,\"rtm\":true");
+	host_model(props, NULL, "[{\"name\":\"kvm64\"}]", true, &hm);
+	ck_assert_uint_eq(hm.nfeatures, 0);
+	hm_free(&hm);
+	free(props);
+
 	/* No expansion props: not supported. */
 	host_model("null", NULL, "[]", true, &hm);
 	ck_assert_int_eq(hm.supported, CP_DC_NO);
