@@ -59,8 +59,10 @@ for cmd in host domain; do
 		fi
 		# job control: a background job of a script would ignore SIGINT
 		set -m
+		# (and SIGINT back to its default: a suite started in the background
+		# of a non-interactive shell inherits it ignored, and so would we)
 		CAPSPROBE_FAKE_FAULT=hang CAPSPROBE_FAKE_LINGER=1 CAPSPROBE_FAKE_DUMP=$dumps PATH=$bin \
-			"$CAPSPROBE" "${args[@]}" >"$scratch/sig.out" 2>"$scratch/sig.err" &
+			env --default-signal=INT,TERM,HUP "$CAPSPROBE" "${args[@]}" >"$scratch/sig.out" 2>"$scratch/sig.err" &
 		pid=$!
 		set +m
 		wait_for_file "$dumps" || bad "$cmd $sig: the emulator never started"
