@@ -56,6 +56,21 @@ START_TEST(cpulist_rejects)
 		ck_assert_msg(cp_cpuset_parse_list(bad[i], &s) < 0, "'%s' accepted", bad[i]);
 		ck_assert_ptr_null(s.bits);
 	}
+	/* the limit itself is a CPU id; one past it is -ERANGE, alone or as a
+	 * range's end */
+	{
+		struct cp_cpuset s = { 0 };
+		char *at = cp_asprintf("%u", CP_CPU_MAX), *past = cp_asprintf("%u", CP_CPU_MAX + 1);
+		char *range = cp_asprintf("0-%u", CP_CPU_MAX + 1);
+
+		ck_assert_int_eq(cp_cpuset_parse_list(at, &s), 0);
+		cp_cpuset_free(&s);
+		ck_assert_int_eq(cp_cpuset_parse_list(past, &s), -ERANGE);
+		ck_assert_int_eq(cp_cpuset_parse_list(range, &s), -ERANGE);
+		free(at);
+		free(past);
+		free(range);
+	}
 }
 END_TEST
 
