@@ -1,6 +1,6 @@
 #!/bin/bash
 # The command line: help, version, usage errors and their exit statuses.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 99
 
 run() { # expected-status, args...
 	local want=$1; shift

@@ -3,7 +3,7 @@
 # COMPREPLY for commands, options, values, emulators in PATH and an
 # emulator's machine types (a fake emulator, through the private cache);
 # its option lists and arch names agree with --help and src/host/arch.c.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 99
 [ -d "${scratch:-}" ] || { echo "ERROR: no scratch directory"; exit 99; }
 
 srcdir=$(cd "$FIXTURES/../.." && pwd)
@@ -64,8 +64,11 @@ if [ -x "${FAKE_QEMU:-}" ]; then
 	capsprobe emulators --machines "$bin/qemu-system-x86_64" -v >"$scratch/m2" 2>"$scratch/m2.err"
 	# (under valgrind the completion's own 10 s probe limit can expire, and
 	# then nothing is cached: the cache itself is tested in cache-cli.sh)
-	[ -n "${CAPSPROBE_WRAPPER:-}" ] ||
+	if [ -n "${CAPSPROBE_WRAPPER:-}" ]; then
+		skip "--machines: from the cache the second time (under a wrapper)"
+	else
 		check "--machines: from the cache the second time" grep -q "answers from the cache" "$scratch/m2.err"
+	fi
 	check "--machines: the same list" test "$(sort "$scratch/m1")" = "$(sort "$scratch/m2")"
 	complete_line domain --emulator "$bin/qemu-system-x86_64" --machine pc-q35-7 >"$scratch/m3"
 	check "--machine: prefix" test "$(grep -c . "$scratch/m3")" -ge 2 -a "$(grep -vc '^pc-q35-7' "$scratch/m3")" -eq 0
@@ -73,7 +76,7 @@ if [ -x "${FAKE_QEMU:-}" ]; then
 	check "--machine: from --arch (qemu-system-<arch> in PATH)" has q35 domain --arch x86_64 --machine ""
 	PATH=$oldpath
 else
-	echo "SKIP: emulator and machine completion (no fake-qemu)"
+	skip "emulator and machine completion (no fake-qemu)"
 fi
 capsprobe emulators --machines "$scratch/none" >/dev/null 2>"$scratch/err"
 check "--machines of a missing file: exit 2, one error line" \

@@ -13,7 +13,12 @@
  *   CAPSPROBE_FAKE_HUGE_MB=N      size of the huge message (default 65)
  *   CAPSPROBE_FAKE_DUMP=DIR       write DIR/<pid> at start: what we were
  *                                 given (environment, open descriptors, the
- *                                 QMP socket directory's mode and owner)
+ *                                 QMP socket directory's mode and owner);
+ *                                 and, for tests to wait on instead of
+ *                                 sleeping, DIR/<pid>.stalled once a hang or
+ *                                 no-greeting fault has the client waiting
+ *                                 for good, DIR/<pid>.lingering once we stay
+ *                                 alive after QMP EOF
  *   CAPSPROBE_FAKE_LINGER=1       stay alive after QMP EOF, as QEMU 7.2 does
  */
 #include "config.h"
@@ -92,12 +97,31 @@ static void load_replies(const char *path, const char *accel)
 
 /* ---- talking ---- */
 
+/* DIR/<pid>.<what> in the dump directory: a handshake a test waits for
+ * (made aside, then renamed, so it appears whole). */
+static void mark(const char *what)
+{
+	const char *dir = getenv("CAPSPROBE_FAKE_DUMP");
+	char tmp[PATH_MAX], dst[PATH_MAX];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/.%d.%s", dir, (int)getpid(), what);
+	snprintf(dst, sizeof(dst), "%s/%d.%s", dir, (int)getpid(), what);
+	f = fopen(tmp, "w");
+	if (!f || fclose(f) != 0 || rename(tmp, dst) < 0)
+		die("cannot write the mark in %s", dir);
+}
+
 /* QEMU 7.2 stays alive when its QMP peer goes away; by default we do not. */
 static _Noreturn void linger_or_exit(void)
 {
-	if (getenv("CAPSPROBE_FAKE_LINGER"))
+	if (getenv("CAPSPROBE_FAKE_LINGER")) {
+		mark("lingering");
 		for (;;)
 			pause();
+	}
 	exit(0);
 }
 
@@ -150,8 +174,14 @@ static void handle(json_object *req)
 {
 	json_object *msgs, *r;
 
-	if (is_fault("hang"))
+	if (is_fault("hang")) {
+		static bool marked;
+
+		if (!marked)
+			mark("stalled");	/* this request is never answered */
+		marked = true;
 		return;
+	}
 	if (is_fault("garbage")) {
 		send_raw("}{ this is not JSON\r\n", 21);
 		return;
@@ -312,6 +342,8 @@ int main(int argc, char **argv)
 
 	if (!is_fault("no-greeting"))
 		send_obj(cp_replay_greeting(replay));
+	else
+		mark("stalled");	/* connected; the client waits for a greeting */
 	if (is_fault("crash")) {
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);

@@ -1,13 +1,20 @@
 # Shared helpers for the script tests (sourced).  Each script counts its own
-# checks and ends with "N passed, N failed"; exit 0 only when none failed.
+# checks and ends with "N passed, N failed, N skipped"; exit 0 only when none
+# failed.  A part that cannot run here is `skip REASON` (counted, and its
+# "SKIP: REASON" line listed by scripts/test-summary), never a silent pass;
+# a whole script that cannot run exits 77 after one "SKIP: REASON" line.
+# Scripts source this with `|| exit 99`: going on without it would make
+# every "$scratch/..." a path under / (fake emulators written into /bin).
 : "${CAPSPROBE:=$(pwd)/capsprobe}"
 : "${FIXTURES:=$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures}"
 # CAPSPROBE_WRAPPER runs the binary under a tool (scripts/check-valgrind).
 capsprobe() { ${CAPSPROBE_WRAPPER:-} "$CAPSPROBE" "$@"; }
 pass=0
 fail=0
+skipped=0
 ok() { pass=$((pass + 1)); echo "PASS: $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
 check() { # description, command...
 	local what=$1; shift
 	if "$@"; then ok "$what"; else bad "$what"; fi
@@ -16,10 +23,13 @@ check() { # description, command...
 # has PATTERN, read from /proc (always there; pgrep is not on a minimal
 # Debian, and a check that cannot look must not pass)
 live() {
-	local d cmd state
+	local d cmd state args IFS=" "
 	[ -r /proc/self/cmdline ] || { echo "ERROR: no /proc to look for processes in" >&2; echo unknown; return; }
 	for d in /proc/[0-9]*; do
-		cmd=$(tr '\0' ' ' 2>/dev/null <"$d/cmdline") || continue
+		# (builtins only: a process forked per entry makes one look take
+		# seconds on a loaded machine)
+		mapfile -d '' -t args 2>/dev/null <"$d/cmdline" || continue
+		cmd="${args[*]}"
 		case $cmd in *"$1"*) ;; *) continue ;; esac
 		read -r state 2>/dev/null <"$d/stat" || continue
 		state=${state##*) }	# the name in (...) may hold spaces
@@ -49,7 +59,7 @@ kvm_host() {
 	export CAPSPROBE_FACTS=$scratch/facts
 }
 finish() {
-	echo "$pass passed, $fail failed"
+	echo "$pass passed, $fail failed, $skipped skipped"
 	[ "$fail" -eq 0 ]
 }
 # Never go on without a scratch directory: every path below is "$scratch/..."

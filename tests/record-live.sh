@@ -2,7 +2,7 @@
 # `capsprobe record DIR` with the real QEMU (skipped, exit 77, without
 # qemu-system-x86_64 in PATH): the recording of this host and that emulator
 # replays `host` and `domain` byte for byte.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 99
 [ -d "${scratch:-}" ] || { echo "ERROR: no scratch directory"; exit 99; }
 
 qemu=$(command -v qemu-system-x86_64) || { echo "SKIP: no qemu-system-x86_64 in PATH"; exit 77; }

@@ -4,7 +4,7 @@
 # the whole emulator PATH): record, then replay `host` and many `domain`
 # requests from a moved copy of DIR, with the fake emulators gone, and
 # compare each with the live output (documents, errors and exit statuses).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 99
 [ -d "${scratch:-}" ] || { echo "ERROR: no scratch directory"; exit 99; }
 
 [ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }

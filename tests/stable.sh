@@ -3,7 +3,7 @@
 # untouched; the volatile values are gone; a replayed machine list (QEMU's
 # hash order) comes out sorted after libvirt's preferred machine; domain
 # documents keep libvirt's (already sorted) CPU model order.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 99
 [ -d "${scratch:-}" ] || { echo "ERROR: no scratch directory"; exit 99; }
 
 # 1. the live host twice (with whatever emulators PATH has; the second run

@@ -504,13 +504,17 @@ out:
 	return rc;
 }
 
-/* Unix mode: wait for our child (and nobody else) to connect. */
+/* Unix mode: wait for our child (and nobody else) to connect.  Its output
+ * may end (EOF) a moment before it can be seen to have exited, so its end
+ * wakes us too: the pidfd, else a short poll once the output is closed. */
 static int accept_child(struct cp_proc *p, int lfd, int64_t deadline_ms)
 {
 	for (;;) {
-		struct pollfd pfd[2] = {
+		/* poll ignores the entries whose fd is -1 */
+		struct pollfd pfd[3] = {
 			{ .fd = lfd, .events = POLLIN },
 			{ .fd = p->out_fd, .events = POLLIN },
+			{ .fd = p->pidfd, .events = POLLIN },
 		};
 		int64_t left = deadline_ms - cp_clock_ms();
 		struct ucred cred;
@@ -520,7 +524,9 @@ static int accept_child(struct cp_proc *p, int lfd, int64_t deadline_ms)
 		if (left <= 0)
 			return cp_fail(-ETIMEDOUT, "timed out waiting for %s to connect to its QMP socket",
 				       p->binary);
-		if (poll(pfd, p->out_fd >= 0 ? 2 : 1, (int)left) < 0 && errno != EINTR)
+		if (p->out_fd < 0 && p->pidfd < 0 && left > 20)
+			left = 20;
+		if (poll(pfd, 3, (int)left) < 0 && errno != EINTR)
 			return cp_fail(-errno, "poll: %s", strerror(errno));
 		if (pfd[1].revents)
 			cp_proc_drain(p);

@@ -7,7 +7,7 @@
 # <name>.xml byte for byte: the host fixture's expected <host> followed by
 # libvirt 11.3's own <guest> sections for those emulators.  Also --emulator
 # under --sysroot, and broken recordings.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib.sh" || exit 99
 
 # tree NAME DIR: the overlaid sysroot of fixture NAME in DIR
 tree() {

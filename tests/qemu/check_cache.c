@@ -24,6 +24,7 @@
 #include "util/path.h"
 #include "util/str.h"
 #include "handmade.h"
+#include "check_skip.h"
 
 static inline const char *fixture_dir(void);	/* check_main.h */
 
@@ -1542,7 +1543,7 @@ START_TEST(foreign_owner)
 	char *link, *theirs;
 
 	if (geteuid() != 0)
-		return;		/* needs chown to another user */
+		SKIP_TEST("needs root, to chown to another user");
 	env_setup(&e);
 	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
 	cp_cache_close(c);

@@ -4,7 +4,7 @@
 # process left behind.  Also the version gate and the replay of a recorded
 # conversation through a fake emulator process (the same files --sysroot
 # replays in-process).
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib.sh" || exit 99
 
 [ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }
 # a private copy, so that leftovers can be told from other tests' emulators

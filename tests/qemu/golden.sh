@@ -4,7 +4,7 @@
 # and a recorded host tree, and must print libvirt 11.3's own document for
 # that request byte for byte.  Expectations are libvirt's: there is no
 # CAPSPROBE_REGEN here.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib.sh" || exit 99
 
 dom=$FIXTURES/domain
 n=0

@@ -16,7 +16,7 @@
 #   output but what needs privilege.
 # The emulator is tests/fake-qemu (CAPSPROBE_FAKE_DUMP says what it got,
 # CAPSPROBE_FAKE_LINGER keeps it alive after QMP EOF as QEMU 7.2 does).
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib.sh" || exit 99
 
 [ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }
 export TMPDIR=$scratch/tmp
@@ -32,11 +32,17 @@ dumps=$scratch/dumps
 mkdir -p "$dumps"
 tab=$(printf '\t')
 
-wait_for_file() { # DIR: until a file appears (10 s at most)
-	local i
-	for i in $(seq 200); do
-		[ -n "$(ls "$1" 2>/dev/null)" ] && return 0
-		sleep 0.05
+# wait_stalled: until an emulator says (CAPSPROBE_FAKE_DUMP's handshake)
+# that capsprobe waits on it for an answer that never comes, its pid then in
+# $stalled; a minute at most, far more than a start takes on a loaded machine
+wait_stalled() {
+	local i f
+	stalled=
+	for i in $(seq 600); do
+		for f in "$dumps"/*.stalled; do
+			[ -e "$f" ] && { f=${f##*/}; stalled=${f%.stalled}; return 0; }
+		done
+		sleep 0.1
 	done
 	return 1
 }
@@ -46,9 +52,9 @@ PATH=$bin capsprobe host --no-cache >"$scratch/ref.xml" 2>"$scratch/ref.err"
 check "reference run: exit 0, quiet" test $? -eq 0 -a ! -s "$scratch/ref.err"
 
 # ---- signals mid-probe ----
-# The emulator hangs after its greeting; capsprobe is killed while it waits
-# for an answer.  (capsprobe runs directly, not under CAPSPROBE_WRAPPER, so
-# that the signal reaches it.)
+# The emulator hangs after its greeting; capsprobe is killed once it waits
+# for an answer (the emulator says so).  (capsprobe runs directly, not under
+# CAPSPROBE_WRAPPER, so that the signal reaches it.)
 for cmd in host domain; do
 	for sig in INT TERM KILL; do
 		rm -rf "${dumps:?}"/* "$scratch/sc"
@@ -65,12 +71,10 @@ for cmd in host domain; do
 			env --default-signal=INT,TERM,HUP "$CAPSPROBE" "${args[@]}" >"$scratch/sig.out" 2>"$scratch/sig.err" &
 		pid=$!
 		set +m
-		wait_for_file "$dumps" || bad "$cmd $sig: the emulator never started"
-		sleep 0.1
+		check "$cmd $sig: capsprobe waits on the emulator" wait_stalled
 		kill -"$sig" "$pid"
 		{ wait "$pid"; } 2>/dev/null
 		rc=$?
-		sleep 0.3
 		check "$cmd, SIG$sig mid-probe: died of it (exit $rc)" test "$rc" -eq $((128 + $(kill -l "$sig")))
 		check "$cmd, SIG$sig: no emulator left" none_left "$bin/"
 		check "$cmd, SIG$sig: no temporary file left" test -z "$(ls -A "$TMPDIR")"
@@ -92,9 +96,12 @@ for cmd in host domain; do
 	CAPSPROBE_FAKE_FAULT=hang CAPSPROBE_FAKE_DUMP=$dumps PATH=$bin \
 		capsprobe "${args[@]}" >"$scratch/k.out" 2>"$scratch/k.err" &
 	pid=$!
-	wait_for_file "$dumps"
-	sleep 0.1
-	kill -KILL "$(ls "$dumps" | head -1)"
+	if wait_stalled; then
+		kill -KILL "$stalled"
+	else
+		bad "$cmd: the emulator never had capsprobe waiting"
+		kill -KILL "$pid"
+	fi
 	wait "$pid"
 	rc=$?
 	check "$cmd, emulator SIGKILLed mid-conversation: exit 2 ($(head -1 "$scratch/k.err"))" test "$rc" -eq 2
@@ -125,7 +132,7 @@ echo \$? >'$scratch/ro.rc'
 EOF
 	unshare -m sh "$scratch/mounts.sh"
 	if [ $? -eq 99 ]; then
-		echo "SKIP: cannot mount here"
+		skip "full and read-only file systems (cannot mount here)"
 	else
 		check "full disk: exit 0" test "$(cat "$scratch/full.rc")" -eq 0
 		check "full disk: the same document" cmp -s "$scratch/ref.xml" "$scratch/full.xml"
@@ -140,7 +147,7 @@ EOF
 			test "$(wc -l <"$scratch/ro.err")" -eq 1 -a -n "$(grep '^warning: .*Read-only file system' "$scratch/ro.err")"
 	fi
 else
-	echo "SKIP: full and read-only file systems (need root and unshare)"
+	skip "full and read-only file systems (need root and unshare)"
 fi
 
 # ---- odd emulator paths ----
@@ -225,11 +232,13 @@ check "descriptor not JSON: one warning naming it ($(cat "$scratch/fw1.err"))" \
 	test "$(wc -l <"$scratch/fw1.err")" -eq 1 -a -n "$(grep "^warning: skipping firmware descriptor /usr/share/qemu/firmware/10-not-json.json:1:" "$scratch/fw1.err")"
 rm "$fw/10-not-json.json"
 for i in $(seq -w 1 5000); do : >"$fw/90-flood-$i.json"; done
+# (the work is bounded by count: check_faults' firmware_flood shows that only
+# 256 files are read; here timeout only guards against a hang)
 start=$(date +%s%N)
-capsprobe "${dom[@]}" >"$scratch/fw2.xml" 2>"$scratch/fw2.err"
+timeout 300 ${CAPSPROBE_WRAPPER:-} "$CAPSPROBE" "${dom[@]}" >"$scratch/fw2.xml" 2>"$scratch/fw2.err"
 rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
-check "5007 descriptor files: exit 0 in bounded time ($ms ms)" test "$rc" -eq 0 -a "$ms" -lt 20000
+check "5007 descriptor files: exit 0 ($ms ms)" test "$rc" -eq 0
 check "5007 descriptor files: the first 256 by name, with one warning" \
 	test "$(cat "$scratch/fw2.err")" = \
 	"warning: 5007 firmware descriptor files; only the first 256 by name are considered"
@@ -241,13 +250,15 @@ cp -r "$FIXTURES/host/$(ls "$FIXTURES/host" | grep -v '\.xml$' | head -1)" "$t"
 rm -f "$t/proc/cpuinfo" "$t/proc/meminfo"
 ln -s /dev/zero "$t/proc/cpuinfo"
 truncate -s 16G "$t/proc/meminfo"
+# (reads stop at a cap: check_faults' sysroot_escapes_and_endless_files
+# shows EFBIG; here timeout only guards against a hang)
 start=$(date +%s%N)
-timeout 30 "$CAPSPROBE" host --no-guests --sysroot "$t" >"$scratch/zero.xml" 2>"$scratch/zero.err"
+timeout 300 "$CAPSPROBE" host --no-guests --sysroot "$t" >"$scratch/zero.xml" 2>"$scratch/zero.err"
 rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
 check "/dev/zero symlink and a 16 GiB file in a tree: a clean outcome in $ms ms (exit $rc)" \
 	eval '{ [ $rc -eq 0 ] && xmllint --noout "$scratch/zero.xml"; } || { [ $rc -eq 2 ] && [ ! -s "$scratch/zero.xml" ] && [ "$(wc -l <"$scratch/zero.err")" -eq 1 ]; }'
-check "  bounded (< 10 s)" test "$ms" -lt 10000
+check "  ended by itself, not by the 300 s guard" test "$rc" -ne 124
 
 # ---- what the emulator is given ----
 rm -rf "${dumps:?}"/*
@@ -285,7 +296,7 @@ if strace=$(command -v strace); then
 	check "  and did write there" test -n "$(ls "$home/cache"/*.json 2>/dev/null)"
 	check "  nothing else in HOME" test "$(cd "$home" && find . -mindepth 1 -not -path './cache/*')" = ./cache
 else
-	echo "SKIP: strace not installed"
+	skip "writes nowhere but the cache (strace not installed)"
 fi
 
 # ---- as nobody ----
@@ -364,7 +375,7 @@ if [ -z "${CAPSPROBE_WRAPPER:-}" ] && [ "$(id -u)" -eq 0 ] && command -v setpriv
 		check "  --virttype kvm: exit 2, one error ($(cat "$scratch/nb-kvm.err"))" \
 			test $rc -eq 2 -a "$(wc -l <"$scratch/nb-kvm.err")" -eq 1 -a ! -s "$scratch/nb-kvm.xml"
 	else
-		echo "SKIP: /dev/kvm absent or usable by nobody, or no $qemu"
+		skip "/dev/kvm unusable by nobody (/dev/kvm absent or usable by nobody, or no $qemu)"
 	fi
 	# a cache directory that is a symlink owned by somebody else
 	mkdir -p "$scratch/target"
@@ -378,7 +389,7 @@ if [ -z "${CAPSPROBE_WRAPPER:-}" ] && [ "$(id -u)" -eq 0 ] && command -v setpriv
 		test "$(wc -l <"$scratch/fl.err")" -eq 1 -a -n "$(grep "not using the cache" "$scratch/fl.err")"
 	check "  nothing written through it" test -z "$(ls -A "$scratch/target")"
 else
-	echo "SKIP: nobody runs (need root and setpriv)"
+	skip "as nobody (need root and setpriv, and no wrapper)"
 fi
 
 check "no emulator process left behind" none_left "$scratch/"

@@ -7,7 +7,7 @@
 # either way.  Elsewhere only their shape is checked.  Every
 # run must leave no QEMU process and no temporary file behind; bad requests
 # and bad emulators must give one clean error line.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib.sh" || exit 99
 
 qemu=/usr/bin/qemu-system-x86_64
 [ -x "$qemu" ] || { echo "SKIP: no $qemu"; exit 77; }
@@ -56,6 +56,7 @@ if [ -n "$kvm" ]; then
 	case_ok x86_64-pc-kvm --machine pc --virttype kvm
 	case_ok x86_64-default
 else
+	skip "kvm cases (/dev/kvm unusable)"
 	# no KVM: the default virttype is qemu, and KVM is refused as libvirt does
 	case_ok x86_64-nokvm-default
 	case_ok x86_64-nokvm-q35 --machine q35
@@ -90,10 +91,14 @@ err "arch of another family" 2 "architecture from emulator 'x86_64' doesn't matc
 if [ -x /usr/bin/qemu-system-aarch64 ]; then
 	err "kvm on aarch64" 2 "the accel 'kvm' is not supported by '/usr/bin/qemu-system-aarch64' on this host" \
 		--emulator /usr/bin/qemu-system-aarch64 --virttype kvm
+else
+	skip "kvm on aarch64 (no /usr/bin/qemu-system-aarch64)"
 fi
 if [ -x /usr/bin/qemu-system-i386 ]; then
 	err "i386 emulator, x86_64 guest" 2 "Emulator '/usr/bin/qemu-system-i386' does not support arch 'x86_64'" \
 		--emulator /usr/bin/qemu-system-i386 --arch x86_64
+else
+	skip "i386 emulator, x86_64 guest (no /usr/bin/qemu-system-i386)"
 fi
 [ -z "${err_kvm:-}" ] ||
 	err "kvm without /dev/kvm" 2 "the accel 'kvm' is not supported by '$qemu' on this host" \
@@ -106,8 +111,11 @@ err "/bin/true as emulator" 2 "/bin/true: not a QEMU (it exited with status 0 wi
 err "bad timeout" 1 "invalid --timeout 'x' (seconds, > 0) (see 'capsprobe domain --help')" --timeout x
 # no qemu-system-x86_64 in PATH (and no /usr/libexec/qemu-kvm on Debian)
 empty_path() { env PATH="$scratch" "$CAPSPROBE" "$@"; }
-[ -x /usr/libexec/qemu-kvm ] ||
+if [ -x /usr/libexec/qemu-kvm ]; then
+	skip "no emulator in PATH (/usr/libexec/qemu-kvm is found anyway)"
+else
 	runner=empty_path err "no emulator in PATH" 2 "unable to find any emulator to serve 'x86_64' architecture" --arch x86_64
+fi
 
 # runs that end in every way, with the private name
 # (uncached: each must start QEMU)
@@ -115,10 +123,17 @@ capsprobe domain --no-cache --emulator "$priv" --machine q35 --virttype qemu >/d
 capsprobe domain --no-cache --emulator "$priv" --machine foo >/dev/null 2>&1
 capsprobe domain --no-cache --emulator "$priv" --timeout 0.05 >/dev/null 2>&1
 # (directly, not through the capsprobe function: the signal must reach it)
+# SIGTERMed once its QEMU runs (seen in /proc; a minute at most)
 "$CAPSPROBE" domain --no-cache --emulator "$priv" --virttype qemu >/dev/null 2>&1 &
-sleep 0.05
+seen=
+for i in $(seq 600); do
+	[ -n "$(live "$priv -S")" ] && { seen=1; break; }
+	kill -0 $! 2>/dev/null || break
+	sleep 0.1
+done
 kill -TERM $! 2>/dev/null
 wait $!
+check "SIGTERM while QEMU ran" test -n "$seen"
 check "no QEMU process left behind" none_left "$scratch/bin/"
 check "no temporary file left behind" test -z "$(ls -A "$TMPDIR")"
 finish
