@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,8 @@ static const char exit_help[] =
 	"  0  the document (or list) was printed\n"
 	"  1  usage error (unknown command or option, bad argument)\n"
 	"  2  probe failure, or (host) every emulator failed to probe; nothing\n"
-	"     is printed on standard output\n";
+	"     is printed on standard output.  Also: the output could not be\n"
+	"     written (a full disk, a file size limit)\n";
 
 static int usage_error(const char *cmd, const char *fmt, ...) CP_PRINTF(2, 3);
 
@@ -153,6 +155,20 @@ static int emit(char *doc)
 		return EXIT_PROBE;
 	}
 	return EXIT_OK;
+}
+
+/* What went to standard output through stdio (help, version, the record
+ * summary) must have arrived whole: a failed write is an error, as for a
+ * document. */
+static int finish_output(int status)
+{
+	int err = fflush(stdout) == 0 ? (ferror(stdout) ? EIO : 0) : errno;
+
+	if (err) {
+		fprintf(stderr, "error: cannot write output: %s\n", strerror(err));
+		return EXIT_PROBE;
+	}
+	return status;
 }
 
 static void command_help(const struct command *c)
@@ -283,7 +299,7 @@ static int common_opt(struct cli *cl, int c, char **argv)
 	case 'S': opt_stable = true; break;
 	case 'D': cp_set_debug(1); break;
 	case 'v': cp_set_verbose(1); break;
-	case 'h': command_help(find_command(cl->cmd)); return cli_done(cl, EXIT_OK);
+	case 'h': command_help(find_command(cl->cmd)); return cli_done(cl, finish_output(EXIT_OK));
 	case ':': return cli_done(cl, usage_error(cl->cmd, "option '%s' needs an argument", argv[optind - 1]));
 	default: return cli_done(cl, usage_error(cl->cmd, "unknown option '%s'", argv[optind - 1]));
 	}
@@ -631,11 +647,7 @@ static int run_record(int argc, char **argv)
 		return print_error(rc, EXIT_PROBE);
 	printf("recorded the host, %u emulator(s) and %u domain request(s) in %s\n",
 	       st.full, st.requests, o.dir);
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "error: cannot write output: %s\n", strerror(errno));
-		return EXIT_PROBE;
-	}
-	return EXIT_OK;
+	return finish_output(EXIT_OK);
 }
 
 /* `cache [list]` and `cache clear`. */
@@ -735,7 +747,9 @@ static const struct command commands[] = {
 		"QEMU's answers are cached (never the document): an entry is used only\n"
 		"while the emulator binary, QEMU's module directories, the kernel, the\n"
 		"CPU microcode and signature, /dev/kvm and capsprobe are unchanged.\n"
-		"--sysroot and --record bypass the cache.\n",
+		"--sysroot and --record bypass the cache.  --record DIR: a directory of\n"
+		"yours no one else can write (made when missing); links in it are not\n"
+		"followed.\n",
 		run_host,
 		NULL,
 	},
@@ -767,14 +781,16 @@ static const struct command commands[] = {
 		"                        from the cache\n",
 		"QEMU's answers are cached as for 'capsprobe host'; firmware descriptors\n"
 		"and host facts are read afresh every run.  --sysroot, --record and\n"
-		"--record-qmp bypass the cache.\n",
+		"--record-qmp bypass the cache.  Their DIR: a directory of yours no one\n"
+		"else can write (made when missing); links in it are not followed.\n",
 		run_domain,
 		NULL,
 	},
 	{
 		"record",
 		"Record the host and every emulator into DIR, for a replay elsewhere.",
-		"      DIR               the recording (must not exist, or be empty)\n"
+		"      DIR               the recording: must not exist, or be an empty\n"
+		"                        directory of yours no one else can write\n"
 		"      --emulator PATH   only these emulators (repeatable), as for host\n"
 		"      --timeout SECONDS limit for each emulator's probes (default 30)\n"
 		DEBUG_USAGE
@@ -849,19 +865,33 @@ static void main_help(void)
 	       "  -V, --version  show the version\n\n%s", exit_help);
 }
 
+/* Nothing to do: the write past the limit fails with EFBIG instead. */
+static void on_xfsz(int sig)
+{
+	(void)sig;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
+	/* A write past the file size limit (ulimit -f) would kill us with
+	 * SIGXFSZ: caught, it fails with EFBIG and is handled as a full disk
+	 * (the cache and recordings warn, a document is an error).  Caught
+	 * rather than ignored, so that the programs we start get the default
+	 * action back at exec. */
+	struct sigaction sa = { .sa_handler = on_xfsz, .sa_flags = SA_RESTART };
 
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGXFSZ, &sa, NULL);
 	if (argc < 2)
 		return usage_error(NULL, "no command given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		main_help();
-		return EXIT_OK;
+		return finish_output(EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("capsprobe %s\n", PACKAGE_VERSION);
-		return EXIT_OK;
+		return finish_output(EXIT_OK);
 	}
 	if (argv[1][0] == '-')
 		return usage_error(NULL, "unknown option '%s'", argv[1]);

@@ -290,7 +290,8 @@ struct job {
 	bool given;			/* an --emulator no arch name found */
 	struct cp_replay *rp1, *rp2;	/* under --sysroot */
 	bool expect_kvm;
-	char *record_dir;
+	char *record_dir;		/* recording its conversation: the name, */
+	int record_fd;			/* and the descriptor */
 	int rc;
 	char *msg;			/* failure message */
 	bool cached;			/* the probe came from the cache */
@@ -322,6 +323,7 @@ static int probe_binary(const struct run *run, struct job *j)
 		.deadline_ms = cp_clock_ms() + timeout,	/* each probe its own */
 		.light = true,
 		.record_dir = j->record_dir,
+		.record_fd = j->record_fd,
 		.expect_kvm = j->expect_kvm,
 		.replay1 = j->rp1,
 		.replay2 = j->rp2,
@@ -426,8 +428,11 @@ static void prepare_job(const struct cp_root *r, struct run *run, struct job *j,
 		j->rc = cp_qemu_load_replays(r, j->binary, kvm_fact, &j->rp1, &j->rp2, &j->expect_kvm);
 	} else if (run->o->record) {
 		/* the layout a replay reads: DIR/capsprobe/qemu/<binary>/ */
-		j->record_dir = cp_asprintf("%s%s%s", run->o->record, REPLAY_DIR, j->binary);
-		j->rc = cp_mkdir_p(j->record_dir, 0755);
+		char *rel = cp_asprintf("%s%s", REPLAY_DIR, j->binary);
+
+		j->record_dir = cp_asprintf("%s%s", run->o->record, rel);
+		j->rc = cp_root_record_subdir(r, rel, &j->record_fd);
+		free(rel);
 	}
 	if (j->rc < 0)
 		j->msg = job_reason(j, cp_last_error());
@@ -438,6 +443,8 @@ static void job_free(struct job *j)
 	free(j->binary);
 	cp_replay_free(j->rp1);
 	cp_replay_free(j->rp2);
+	if (j->record_dir && j->record_fd >= 0)
+		close(j->record_fd);
 	free(j->record_dir);
 	free(j->msg);
 	cp_qemu_probe_free(&j->probe);

@@ -38,7 +38,8 @@ struct cp_guests_opts {
 	const char *path_env;		/* PATH for the search (NULL: resolve.c's default) */
 	int64_t timeout_ms;		/* each probe; 0: CP_GUEST_TIMEOUT_MS */
 	unsigned jobs;			/* probes at once; 0: the CPUs we may run on */
-	const char *record;		/* NULL, or the --record DIR (live only) */
+	const char *record;		/* NULL, or the --record DIR (live only) the
+					 * root records into: conversations too */
 	struct cp_cache *cache;		/* NULL: no probe cache (see probe_binary) */
 	bool refresh;			/* probe (and store) even when an entry is valid */
 };

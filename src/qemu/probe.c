@@ -6,10 +6,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +22,7 @@
 #include "qemu/session.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/path.h"
 
 #define MIN_VERSION 6002000	/* libvirt 11.3 refuses anything older */
 
@@ -62,7 +66,12 @@ struct run {
 	bool cancel2;			/* pass 2 is not needed (or pass 1 failed) */
 	int rc2;
 	char err2[1024];
-	char *rec_tmp[2];
+	char *rec_tmp[2];	/* recording: the passes' temporary names, */
+	FILE *rec[2];		/* their files, */
+	struct rec_out {	/* and what is below each FILE */
+		int fd;
+		int err;	/* the first write error (stdio forgets which) */
+	} rec_out[2];
 };
 
 /* ---- reading earlier answers ---- */
@@ -430,7 +439,7 @@ static int open_pass(struct run *run, int n, struct cp_qemu **s)
 		.binary = req->binary,
 		.accel = n == 1 ? "kvm:tcg" : "tcg",
 		.deadline_ms = req->deadline_ms,
-		.record_path = run->rec_tmp[n - 1],
+		.record = run->rec[n - 1],
 		.chan = CP_QEMU_CHAN_FD,
 		.replay = n == 1 ? req->replay1 : req->replay2,
 	};
@@ -523,45 +532,101 @@ static void *pass2_thread(void *arg)
 
 /* ---- recording ---- */
 
-static int rec_open(struct run *run, int n)
+static ssize_t rec_out_write(void *cookie, const char *buf, size_t len)
 {
-	char *path = cp_asprintf("%s/.capsprobe-pass%d-XXXXXX", run->req->record_dir, n);
-	int fd = mkstemp(path);
+	struct rec_out *o = cookie;
+	int rc = cp_write_all(o->fd, buf, len);
 
-	if (fd < 0) {
-		int e = errno;
-
-		free(path);
-		return cp_fail(-e, "cannot create a recording in %s: %s", run->req->record_dir, strerror(e));
+	if (rc < 0) {
+		if (!o->err)
+			o->err = -rc;
+		errno = -rc;
+		return 0;
 	}
-	/* a recording is meant to be shared (and committed as a fixture) */
-	fchmod(fd, 0644);
-	close(fd);
-	run->rec_tmp[n - 1] = path;
-	return 0;
+	return (ssize_t)len;
 }
 
-/* Give the finished recordings their names; drop unfinished ones. */
+static int rec_out_close(void *cookie)
+{
+	struct rec_out *o = cookie;
+	int rc = close(o->fd);
+
+	o->fd = -1;
+	return rc;
+}
+
+static int rec_open(struct run *run, int n)
+{
+	static const cookie_io_functions_t rec_io = { .write = rec_out_write, .close = rec_out_close };
+	const struct cp_probe_req *req = run->req;
+
+	for (int tries = 0; tries < 100; tries++) {
+		char *name;
+		uint64_t r;
+		int fd;
+
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+			r = ((uint64_t)getpid() << 20) ^ (uint64_t)cp_clock_ms() ^ ((uint64_t)tries << 40);
+		name = cp_asprintf(".capsprobe-pass%d-%012" PRIx64, n, r & (uint64_t)0xffffffffffff);
+		/* a new file, in the directory we opened (see util/path.h) */
+		fd = openat(req->record_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno == EEXIST) {
+			free(name);
+			continue;
+		}
+		run->rec_out[n - 1] = (struct rec_out){ .fd = fd };
+		if (fd < 0 || !(run->rec[n - 1] = fopencookie(&run->rec_out[n - 1], "w", rec_io))) {
+			int e = errno;
+
+			if (fd >= 0) {
+				close(fd);
+				unlinkat(req->record_fd, name, 0);
+			}
+			free(name);
+			return cp_fail(-e, "cannot create a recording in %s: %s", req->record_dir, strerror(e));
+		}
+		/* a recording is meant to be shared (and committed as a fixture) */
+		fchmod(fd, 0644);
+		run->rec_tmp[n - 1] = name;
+		return 0;
+	}
+	return cp_fail(-EEXIST, "cannot create a recording in %s: %s", req->record_dir, strerror(EEXIST));
+}
+
+/* Give the finished recordings their names; drop unfinished ones and ones
+ * that could not be written whole (a full disk, a file size limit). */
 static int rec_finish(struct run *run, bool ok)
 {
 	const struct cp_qemu_probe *p = run->out;
-	int rc = 0;
+	int dfd = run->req->record_fd, rc = 0;
 
 	for (int n = 1; n <= 2; n++) {
 		const struct cp_qemu_pass *ps = n == 1 ? &p->pass1 : &p->pass2;
 		char *tmp = run->rec_tmp[n - 1], *dst;
+		FILE *f = run->rec[n - 1];
+		int werr = 0;
 
 		if (!tmp)
 			continue;
-		if (!ok || !ps->ran) {
-			unlink(tmp);
+		if (fflush(f) != 0 || ferror(f))
+			werr = run->rec_out[n - 1].err ? run->rec_out[n - 1].err : EIO;
+		if (fclose(f) != 0 && !werr)
+			werr = errno;
+		run->rec[n - 1] = NULL;
+		if (werr && ok && ps->ran && rc == 0)
+			rc = cp_fail(-werr, "cannot write the recording of %s in %s: %s", run->req->binary,
+				     run->req->record_dir, strerror(werr));
+		if (!ok || !ps->ran || werr) {
+			unlinkat(dfd, tmp, 0);
 		} else {
-			dst = cp_asprintf("%s/%u.%u.%u-%s%s.replies", run->req->record_dir,
+			dst = cp_asprintf("%u.%u.%u-%s%s.replies",
 					  p->version / 1000000, p->version / 1000 % 1000, p->version % 1000,
 					  p->arch, n == 2 ? "-tcg" : ps->kvm ? "-kvm" : "");
-			if (rename(tmp, dst) < 0 && rc == 0) {
-				rc = cp_fail(-errno, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
-				unlink(tmp);
+			/* renameat replaces a link of that name, never follows it */
+			if (renameat(dfd, tmp, dfd, dst) < 0 && rc == 0) {
+				rc = cp_fail(-errno, "cannot rename %s/%s to %s: %s", run->req->record_dir, tmp, dst,
+					     strerror(errno));
+				unlinkat(dfd, tmp, 0);
 			}
 			free(dst);
 		}

@@ -80,7 +80,11 @@ struct cp_probe_req {
 	int64_t deadline_ms;	/* absolute, cp_clock_ms() units */
 	bool need_tcg;		/* TCG data needed (virttype qemu) */
 	bool light;		/* only VERSION, TARGET, KVM, TYPES, MACHINES (for <guest>) */
-	const char *record_dir;	/* NULL, or write <dir>/<version>-<arch>[-<variant>].replies */
+	/* NULL, or write <dir>/<version>-<arch>[-<variant>].replies, through
+	 * record_fd, dir's descriptor from cp_record_dir_open() or
+	 * cp_root_record_subdir() (record_dir names it in messages) */
+	const char *record_dir;
+	int record_fd;
 	/* Start pass 2 together with pass 1 (when need_tcg): KVM is expected
 	 * to work for this binary.  If it turns out not to, pass 2 is dropped;
 	 * if KVM works although not expected, pass 2 runs after pass 1. */

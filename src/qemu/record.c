@@ -5,14 +5,12 @@
  * host files the rules read land in DIR too. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host/arch.h"
@@ -31,36 +29,13 @@
 
 #define REPLAY_DIR CP_FACTS_DIR "/qemu"
 
-/* A recording merged into an older one could replay neither. */
-static int check_dir(const char *dir)
-{
-	struct stat st;
-	struct dirent *e;
-	DIR *d;
-
-	if (!*dir)
-		return cp_fail(-EINVAL, "no directory given");
-	if (stat(dir, &st) < 0)
-		return errno == ENOENT ? 0 : cp_fail(-errno, "%s: %s", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return cp_fail(-ENOTDIR, "%s exists and is not a directory", dir);
-	if (!(d = opendir(dir)))
-		return cp_fail(-errno, "%s: %s", dir, strerror(errno));
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			break;
-	closedir(d);
-	if (e)
-		return cp_fail(-EEXIST, "%s exists and is not empty", dir);
-	return 0;
-}
-
 /* ---- the full probes, on a small pool ---- */
 
 struct full {
 	char *binary;
 	bool expect_kvm;
-	char *dir;
+	char *dir;		/* its conversations' directory: the name, */
+	int fd;			/* and the descriptor */
 	int rc;
 	char *msg;
 	struct cp_qemu_probe p;
@@ -94,6 +69,7 @@ static void *worker(void *arg)
 				.binary = f->binary,
 				.deadline_ms = cp_clock_ms() + pl->timeout_ms,
 				.record_dir = f->dir,
+				.record_fd = f->fd,
 				.expect_kvm = f->expect_kvm,
 			};
 
@@ -223,7 +199,7 @@ static unsigned record_requests(const struct cp_root *root, const struct cp_qemu
 
 /* ---- the whole recording ---- */
 
-static int replay_host(const struct cp_record_opts *o, char **doc)
+static int replay_host(const struct cp_record_opts *o, int dirfd, char **doc)
 {
 	struct cp_guests_opts go = {
 		.emulators = o->emulators, .nemulators = o->nemulators,
@@ -235,7 +211,8 @@ static int replay_host(const struct cp_record_opts *o, char **doc)
 	int rc;
 
 	*doc = NULL;
-	if ((rc = cp_root_new(o->dir, &r)) < 0)
+	/* what was written, wherever the path points now */
+	if ((rc = cp_root_new_at(dirfd, o->dir, &r)) < 0)
 		return rc;
 	rc = cp_host_probe(r, &h);
 	if (rc == 0)
@@ -260,14 +237,17 @@ int cp_record(const struct cp_record_opts *o, struct cp_record_stats *st)
 	struct cp_root *root = NULL;
 	struct swtpm_once sw = { 0 };
 	char *live = NULL, *replayed = NULL;
-	int rc;
+	int rc, top;
 
 	memset(st, 0, sizeof(*st));
-	if ((rc = check_dir(o->dir)) < 0 || (rc = cp_mkdir_p(o->dir, 0755)) < 0)
+	/* empty: a recording merged into an older one could replay neither */
+	if ((rc = cp_record_dir_open(o->dir, true, &top)) < 0)
 		return rc;
-	if ((rc = cp_root_new(NULL, &root)) < 0)
+	if ((rc = cp_root_new(NULL, &root)) < 0) {
+		close(top);
 		return rc;
-	if ((rc = cp_root_record_into(root, o->dir)) < 0)
+	}
+	if ((rc = cp_root_record_at(root, top, o->dir)) < 0)
 		goto out;
 	sw.root = root;
 
@@ -296,9 +276,14 @@ int cp_record(const struct cp_record_opts *o, struct cp_record_stats *st)
 		memset(f, 0, sizeof(*f));
 		f->binary = cp_strdup(h.guests[i].emulator);
 		f->expect_kvm = h.guests[i].kvm;
-		f->dir = cp_asprintf("%s%s%s", o->dir, REPLAY_DIR, f->binary);
-		if ((f->rc = cp_mkdir_p(f->dir, 0755)) < 0)
-			f->msg = cp_strdup(cp_last_error());
+		{
+			char *rel = cp_asprintf("%s%s", REPLAY_DIR, f->binary);
+
+			f->dir = cp_asprintf("%s%s", o->dir, rel);
+			if ((f->rc = cp_root_record_subdir(root, rel, &f->fd)) < 0)
+				f->msg = cp_strdup(cp_last_error());
+			free(rel);
+		}
 	}
 	st->emulators = (unsigned)pl.n;
 	if (pl.n) {
@@ -325,7 +310,7 @@ int cp_record(const struct cp_record_opts *o, struct cp_record_stats *st)
 	root = NULL;
 
 	/* 4. the recording must reproduce the live host document */
-	if ((rc = replay_host(o, &replayed)) < 0) {
+	if ((rc = replay_host(o, top, &replayed)) < 0) {
 		char msg[1024];
 
 		snprintf(msg, sizeof(msg), "%s", cp_last_error());
@@ -337,6 +322,8 @@ out:
 	for (size_t i = 0; i < pl.n; i++) {
 		free(pl.v[i].binary);
 		free(pl.v[i].dir);
+		if (pl.v[i].fd >= 0)
+			close(pl.v[i].fd);
 		free(pl.v[i].msg);
 		if (pl.v[i].rc == 0)
 			cp_qemu_probe_free(&pl.v[i].p);
@@ -346,5 +333,6 @@ out:
 	free(replayed);
 	cp_host_free(&h);
 	cp_root_free(root);
+	close(top);
 	return rc;
 }

@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 struct cp_record_opts {
-	const char *dir;		/* must not exist, or be empty */
+	const char *dir;		/* must not exist, or be empty and ours (util/path.h) */
 	const char *const *emulators;	/* --emulator paths; none: the search */
 	size_t nemulators;
 	const char *path_env;		/* PATH for the search */

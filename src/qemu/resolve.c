@@ -378,7 +378,7 @@ int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 	char *bin = NULL, *machine = NULL, *recdir = NULL;
 	bool live = !a->sysroot, kvm_fact, kvm = false, probed = false;
 	struct where w;
-	int rc;
+	int rc, recfd = -1;
 
 	memset(&p, 0, sizeof(p));
 	if ((rc = cp_domain_check_args(a)) < 0)
@@ -426,18 +426,28 @@ int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 		req.replay1 = rp1;
 		req.replay2 = rp2;
 	}
-	if (a->record_qmp)
+	if (a->record_qmp) {
+		if ((rc = cp_record_dir_open(a->record_qmp, false, &recfd)) < 0)
+			goto out;
 		req.record_dir = a->record_qmp;
+		req.record_fd = recfd;
+	}
 	if (a->record) {
 		/* the layout replay reads: DIR/capsprobe/qemu/<binary>/ */
+		char *rel;
+
 		if (bin[0] != '/') {
 			rc = cp_fail(-EINVAL, "--record needs an absolute emulator path, not %s", bin);
 			goto out;
 		}
-		recdir = cp_asprintf("%s%s%s", a->record, REPLAY_DIR, bin);
-		if ((rc = cp_mkdir_p(recdir, 0755)) < 0)
+		rel = cp_asprintf("%s%s", REPLAY_DIR, bin);
+		recdir = cp_asprintf("%s%s", a->record, rel);
+		rc = cp_root_record_subdir(root, rel, &recfd);
+		free(rel);
+		if (rc < 0)
 			goto out;
 		req.record_dir = recdir;
+		req.record_fd = recfd;
 	}
 
 	{
@@ -482,6 +492,8 @@ out:
 	cp_replay_free(rp2);
 	free(machine);
 	free(recdir);
+	if (recfd >= 0)
+		close(recfd);
 	free(bin);
 	cp_root_free(root);
 	return rc;

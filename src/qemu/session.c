@@ -17,7 +17,7 @@ struct cp_qemu {
 	struct cp_replay_peer *replay;	/* a recording played by a thread */
 	char *name;
 	struct cp_qmp *qmp;
-	FILE *rec;
+	FILE *rec;			/* borrowed */
 	bool greeted;
 };
 
@@ -75,14 +75,10 @@ int cp_qemu_open_ex(const struct cp_qemu_opts *o, struct cp_qemu **out)
 	}
 	if (rc < 0)
 		goto fail;
-	if (o->record_path) {
-		s->rec = fopen(o->record_path, "ae");
-		if (!s->rec) {
-			rc = cp_fail(-errno, "cannot open %s: %s", o->record_path, strerror(errno));
-			goto fail;
-		}
+	/* write errors show when the owner closes it */
+	s->rec = o->record;
+	if (s->rec)
 		fprintf(s->rec, "# session accel=%s binary=%s\n", o->accel, o->binary);
-	}
 	peer.name = s->name;
 	peer.ctx = s;
 	s->qmp = cp_qmp_new(fd, &peer, o->limits);
@@ -104,11 +100,11 @@ fail:
 }
 
 int cp_qemu_open(const char *binary, const char *accel, int64_t deadline_ms,
-		 const char *record_path, struct cp_qemu **out)
+		 FILE *record, struct cp_qemu **out)
 {
 	struct cp_qemu_opts o = {
 		.binary = binary, .accel = accel, .deadline_ms = deadline_ms,
-		.record_path = record_path, .chan = CP_QEMU_CHAN_FD,
+		.record = record, .chan = CP_QEMU_CHAN_FD,
 	};
 
 	return cp_qemu_open_ex(&o, out);
@@ -140,8 +136,6 @@ void cp_qemu_close(struct cp_qemu *s)
 	if (!s)
 		return;
 	cp_qmp_free(s->qmp);
-	if (s->rec)
-		fclose(s->rec);
 	cp_replay_stop(s->replay);
 	cp_proc_stop(s->proc);
 	free(s->name);

@@ -6,6 +6,7 @@
 #define CP_QEMU_SESSION_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "qemu/process.h"
@@ -18,7 +19,7 @@ struct cp_qemu_opts {
 	const char *binary;		/* path of the emulator (no PATH search) */
 	const char *accel;		/* "kvm", "tcg", "kvm:tcg" */
 	int64_t deadline_ms;		/* absolute, cp_clock_ms() units */
-	const char *record_path;	/* NULL, or append the conversation here */
+	FILE *record;			/* NULL, or write the conversation here (borrowed) */
 	enum cp_qemu_chan chan;		/* default CP_QEMU_CHAN_FD */
 	const struct cp_qmp_limits *limits;	/* NULL: defaults */
 	/* non-NULL: start no process; a thread plays this recording (its
@@ -29,7 +30,7 @@ struct cp_qemu_opts {
 
 int cp_qemu_open_ex(const struct cp_qemu_opts *o, struct cp_qemu **out);
 int cp_qemu_open(const char *binary, const char *accel, int64_t deadline_ms,
-		 const char *record_path, struct cp_qemu **out);
+		 FILE *record, struct cp_qemu **out);
 
 /* See cp_qmp_command(): 0 and *ret (caller owns; NULL ok), -EREMOTEIO with
  * *err filled when QEMU answered an error, other -errno when fatal. */

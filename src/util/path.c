@@ -26,9 +26,11 @@ struct deny {
 	int err;
 };
 
+struct recording;
+
 struct cp_root {
 	int fd;			/* -1 for the live system */
-	char *record;		/* directory we copy into, or NULL */
+	struct recording *rec;	/* what we copy into, or NULL */
 	struct deny *deny;	/* injected errors of a recorded tree */
 	size_t ndeny;
 	struct cp_root *stated;	/* $CAPSPROBE_FACTS as a flat tree, or NULL */
@@ -234,18 +236,185 @@ int cp_mkdir_p(const char *dir, mode_t mode)
 	return rc;
 }
 
-/* dst already holds exactly data: a file read again (capsprobe record
- * builds a thousand domain requests over the same files) is not rewritten,
- * since truncating and rewriting makes ext4 flush it on close. */
-static bool recorded_already(const char *dst, const char *data, size_t len)
+/* ---- recording ----
+ *
+ * A recording is written only through descriptors: the top directory is
+ * opened once (made by us, or checked to be ours), and every directory and
+ * file below it is made with mkdirat/openat from the descriptor of its
+ * parent, never following a link.  Every directory on the way must be ours
+ * and writable by nobody else, so nobody else can plant a link or swap a
+ * directory under us; a path given to the recording is never resolved again.
+ */
+
+struct recording {
+	int fd;			/* the top directory (O_PATH) */
+	char *name;		/* as given, for messages */
+	char *last;		/* the directory written to last (relative), and */
+	int last_fd;		/* its descriptor: reads come in runs of one directory */
+};
+
+int cp_write_all(int fd, const void *data, size_t len)
 {
-	int fd = open(dst, O_RDONLY | O_CLOEXEC);
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ENOSPC;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Only we may change what is in it: a real directory of the effective user
+ * that neither group nor others can write.  -ENOTDIR or -EPERM otherwise. */
+static int own_dir(int fd, struct stat *st)
+{
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (!S_ISDIR(st->st_mode))
+		return -ENOTDIR;
+	if (st->st_uid != geteuid() || (st->st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return 0;
+}
+
+/* Why a write into the recording failed, for its warning. */
+static const char *rec_reason(int rc)
+{
+	switch (rc) {
+	case -EPERM:
+		return "a directory on the way is another user's or writable by others";
+	case -ELOOP:
+	case -ENOTDIR:
+		return "something that is not a directory (a link?) is on the way";
+	default:
+		return strerror(-rc);
+	}
+}
+
+/* path relative to the recording's top: no empty or "." components, ".."
+ * taken away textually and never above the top (every directory in a
+ * recording is a real one, so this is what the kernel would do). */
+static char *rec_norm(const char *path)
+{
+	char *work = cp_strdup(path), *save = NULL, *out = cp_malloc(strlen(path) + 1);
+	size_t len = 0;
+
+	for (char *c = strtok_r(work, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--;
+			continue;
+		}
+		if (len)
+			out[len++] = '/';
+		memcpy(out + len, c, strlen(c));
+		len += strlen(c);
+	}
+	out[len] = '\0';
+	free(work);
+	return out;
+}
+
+/* A descriptor of rel (normalized) under top, each directory on the way
+ * made when create, opened without following links and checked to be ours. */
+static int rec_walk(int top, const char *rel, bool create)
+{
+	char *work = cp_strdup(rel), *save = NULL;
+	int dfd = fcntl(top, F_DUPFD_CLOEXEC, 0), rc = 0;
+
+	if (dfd < 0)
+		rc = -errno;
+	for (char *c = strtok_r(work, "/", &save); c && rc == 0; c = strtok_r(NULL, "/", &save)) {
+		struct stat st;
+		int fd;
+
+		if (create && mkdirat(dfd, c, 0755) < 0 && errno != EEXIST) {
+			rc = -errno;
+			break;
+		}
+		fd = openat(dfd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			break;
+		}
+		close(dfd);
+		dfd = fd;
+		rc = own_dir(dfd, &st);
+	}
+	free(work);
+	if (rc < 0) {
+		if (dfd >= 0)
+			close(dfd);
+		return rc;
+	}
+	return dfd;
+}
+
+/* The descriptor of directory rel in the recording, made as needed;
+ * borrowed until the next call. */
+static int rec_dir(struct recording *rec, const char *rel)
+{
+	int fd;
+
+	if (rec->last && strcmp(rec->last, rel) == 0)
+		return rec->last_fd;
+	fd = rec_walk(rec->fd, rel, true);
+	if (fd < 0)
+		return fd;
+	if (rec->last)
+		close(rec->last_fd);
+	free(rec->last);
+	rec->last = cp_strdup(rel);
+	rec->last_fd = fd;
+	return fd;
+}
+
+/* Split path into the descriptor of its directory in the recording (made
+ * as needed, borrowed) and its last name: *rel holds both, *base points
+ * into it. */
+static int rec_parent(struct recording *rec, const char *path, char **rel, const char **base)
+{
+	char *slash;
+	int fd;
+
+	*rel = rec_norm(path);
+	if (!**rel)
+		return -EISDIR;
+	slash = strrchr(*rel, '/');
+	if (!slash) {
+		*base = *rel;
+		return rec_dir(rec, "");
+	}
+	*slash = '\0';
+	*base = slash + 1;
+	fd = rec_dir(rec, *rel);
+	*slash = '/';
+	return fd;
+}
+
+/* name in dfd already holds exactly data: a file read again (capsprobe
+ * record builds a thousand domain requests over the same files) is not
+ * rewritten, since rewriting makes ext4 flush it on close. */
+static bool recorded_already(int dfd, const char *name, const char *data, size_t len)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat st;
 	bool same = false;
 
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+	    (size_t)st.st_size == len) {
 		char *buf = cp_malloc(len + 1);
 
 		same = read(fd, buf, len + 1) == (ssize_t)len && memcmp(buf, data, len) == 0;
@@ -255,82 +424,218 @@ static bool recorded_already(const char *dst, const char *data, size_t len)
 	return same;
 }
 
+/* A new file name in dfd holding data: whatever had that name (an old
+ * file, a link) is removed first, never written through.  A file that
+ * cannot be written whole is removed: missing, not wrong. */
+static int rec_write(int dfd, const char *name, const char *data, size_t len)
+{
+	int fd, rc;
+
+	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	rc = cp_write_all(fd, data, len);
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		unlinkat(dfd, name, 0);
+	return rc;
+}
+
 /* Recording: mirror what was read.  Failures to record are reported once
  * per file as warnings; they never change what the probe sees. */
 static void record_file(const struct cp_root *r, const char *path, const char *data, size_t len)
 {
-	char *dst, *parent;
-	FILE *f;
+	const char *base;
+	char *rel;
+	int dfd;
 
-	if (!r->record)
+	if (!r->rec)
 		return;
-	dst = cp_asprintf("%s%s", r->record, path);
-	if (recorded_already(dst, data, len)) {
-		free(dst);
-		return;
-	}
-	parent = cp_strndup(dst, (size_t)(strrchr(dst, '/') - dst));
-	cp_mkdir_p(parent, 0755);
-	free(parent);
-	f = fopen(dst, "we");
-	if (!f || fwrite(data, 1, len, f) != len)
-		cp_warn("cannot record %s: %s", dst, strerror(errno));
-	if (f)
-		fclose(f);
-	free(dst);
+	dfd = rec_parent(r->rec, path, &rel, &base);
+	if (dfd >= 0 && !recorded_already(dfd, base, data, len))
+		dfd = rec_write(dfd, base, data, len);
+	if (dfd < 0)
+		cp_warn("cannot record %s in %s: %s", path, r->rec->name, rec_reason(dfd));
+	free(rel);
 }
 
 static void record_dir(const struct cp_root *r, const char *path)
 {
-	char *dst;
+	char *rel;
+	int fd;
 
-	if (!r->record)
+	if (!r->rec)
 		return;
-	dst = cp_asprintf("%s%s", r->record, path);
-	cp_mkdir_p(dst, 0755);
-	free(dst);
+	rel = rec_norm(path);
+	fd = rec_dir(r->rec, rel);
+	if (fd < 0)
+		cp_warn("cannot record %s in %s: %s", path, r->rec->name, rec_reason(fd));
+	free(rel);
 }
 
+/* An entry of a listing (or an existence check): a directory, or an empty
+ * file where nothing was recorded yet. */
 static void record_entry(const struct cp_root *r, const char *dir, const char *name, bool is_dir)
 {
-	char *p;
+	const char *base;
+	char *path, *rel;
+	int dfd;
 
-	if (!r->record)
+	if (!r->rec)
 		return;
-	p = cp_asprintf("%s%s/%s", r->record, dir, name);
-	if (is_dir) {
-		cp_mkdir_p(p, 0755);
-	} else if (access(p, F_OK) < 0) {
-		char *parent = cp_asprintf("%s%s", r->record, dir);
-		int fd;
+	path = cp_asprintf("%s/%s", dir, name);
+	dfd = rec_parent(r->rec, path, &rel, &base);
+	if (dfd >= 0) {
+		if (is_dir) {
+			if (mkdirat(dfd, base, 0755) < 0 && errno != EEXIST)
+				dfd = -errno;
+		} else {
+			int fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 
-		/* an existence check may be the first thing read below parent */
-		cp_mkdir_p(parent, 0755);
-		free(parent);
-		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-		if (fd >= 0)
-			close(fd);
+			if (fd >= 0)
+				close(fd);
+			else if (errno != EEXIST)
+				dfd = -errno;
+		}
 	}
-	free(p);
+	if (dfd < 0 && dfd != -EISDIR)
+		cp_warn("cannot record %s in %s: %s", path, r->rec->name, rec_reason(dfd));
+	free(rel);
+	free(path);
 }
 
 static void record_error(const struct cp_root *r, const char *path, int err)
 {
-	char *dst;
-	FILE *f;
+	struct stat st;
+	char *line;
+	int dfd, fd, rc;
 
-	if (!r->record || err == ENOENT)
+	if (!r->rec || err == ENOENT)
 		return;
-	dst = cp_asprintf("%s" CP_FACTS_DIR, r->record);
-	cp_mkdir_p(dst, 0755);
-	free(dst);
-	dst = cp_asprintf("%s" CP_FACTS_DIR "/denied", r->record);
-	f = fopen(dst, "ae");
-	if (f) {
-		fprintf(f, "%s %s\n", errname(err), path);
-		fclose(f);
+	dfd = rec_dir(r->rec, CP_FACTS_DIR + 1);
+	fd = dfd < 0 ? dfd : openat(dfd, "denied", O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		cp_warn("cannot record %s in %s: %s", CP_FACTS_DIR "/denied", r->rec->name,
+			rec_reason(dfd < 0 ? dfd : -errno));
+		return;
 	}
-	free(dst);
+	/* appended to, so it must be a file of ours no other name reaches */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid()) {
+		cp_warn("cannot record %s in %s: not a file of ours", CP_FACTS_DIR "/denied", r->rec->name);
+		close(fd);
+		return;
+	}
+	line = cp_asprintf("%s %s\n", errname(err), path);
+	rc = cp_write_all(fd, line, strlen(line));
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		cp_warn("cannot record %s in %s: %s", CP_FACTS_DIR "/denied", r->rec->name, strerror(-rc));
+	free(line);
+}
+
+int cp_record_dir_open(const char *dir, bool empty, int *out)
+{
+	char *copy, *base, *parent, *slash;
+	struct stat st;
+	int pfd, fd = -1, rc = 0;
+	size_t len;
+
+	*out = -1;
+	if (!*dir)
+		return cp_fail(-EINVAL, "no directory given");
+	copy = cp_strdup(dir);
+	for (len = strlen(copy); len > 1 && copy[len - 1] == '/'; len--)
+		copy[len - 1] = '\0';
+	if (strcmp(copy, "/") == 0) {
+		free(copy);
+		return cp_fail(-EINVAL, "cannot record into /");
+	}
+	slash = strrchr(copy, '/');
+	if (slash) {
+		*slash = '\0';
+		base = slash + 1;
+		parent = slash == copy ? "/" : copy;
+	} else {
+		base = copy;
+		parent = ".";
+	}
+	pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0 && errno == ENOENT && cp_mkdir_p(parent, 0755) == 0)
+		pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0) {
+		rc = cp_fail(-errno, "cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST) {
+		rc = cp_fail(-errno, "cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	fd = openat(pfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			rc = cp_fail(-ELOOP, "%s is a symbolic link: record into the directory itself", dir);
+		else if (e == ENOTDIR)
+			rc = cp_fail(-ENOTDIR, "%s exists and is not a directory", dir);
+		else
+			rc = cp_fail(-e, "cannot open %s: %s", dir, strerror(e));
+		goto out;
+	}
+	rc = own_dir(fd, &st);
+	if (rc == -EPERM && st.st_uid != geteuid()) {
+		rc = cp_fail(rc, "%s is owned by another user (uid %u): record into a new directory or one of your own",
+			     dir, (unsigned)st.st_uid);
+	} else if (rc == -EPERM) {
+		rc = cp_fail(rc, "%s is writable by other users (mode %04o): record into a new directory or one of your own",
+			     dir, (unsigned)(st.st_mode & 07777));
+	} else if (rc < 0) {
+		rc = cp_fail(rc, "cannot open %s: %s", dir, strerror(-rc));
+	} else if (empty) {
+		/* a recording merged into an older one could replay neither;
+		 * nobody else can add to it once we looked */
+		int lfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d = lfd < 0 ? NULL : fdopendir(lfd);
+		struct dirent *e;
+
+		if (!d) {
+			rc = cp_fail(-errno, "cannot read %s: %s", dir, strerror(errno));
+			if (lfd >= 0)
+				close(lfd);
+			goto out;
+		}
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				break;
+		closedir(d);
+		if (e)
+			rc = cp_fail(-EEXIST, "%s exists and is not empty", dir);
+	}
+out:
+	if (pfd >= 0)
+		close(pfd);
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	else
+		*out = fd;
+	free(copy);
+	return rc;
+}
+
+int cp_root_record_subdir(const struct cp_root *r, const char *path, int *out)
+{
+	char *rel = rec_norm(path);
+	int fd = rec_walk(r->rec->fd, rel, true);
+
+	free(rel);
+	*out = fd;
+	if (fd < 0)
+		return cp_fail(fd, "cannot create %s%s: %s", r->rec->name, path, rec_reason(fd));
+	return 0;
 }
 
 static int load_deny(struct cp_root *r)
@@ -369,61 +674,94 @@ const char *cp_facts_stated(void)
 	return dir && *dir ? dir : NULL;
 }
 
-static int root_open_dir(struct cp_root *r, const char *dir, const char *what)
+/* The stated facts, when there are any, as a flat tree beside r. */
+static int attach_stated(struct cp_root *r)
 {
+	const char *dir = cp_facts_stated();
+	int fd;
+
+	if (!dir)
+		return 0;
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return cp_fail(-errno, "cannot open the CAPSPROBE_FACTS directory %s: %s", dir, strerror(errno));
+	r->stated = cp_calloc(1, sizeof(*r->stated));
+	r->stated->fd = fd;
+	return 0;
+}
+
+/* r reads the tree at fd (taken over); name is for messages. */
+static int root_at(int fd, const char *name, struct cp_root **out)
+{
+	struct cp_root *r = cp_calloc(1, sizeof(*r));
 	struct stat st;
 	int rc;
 
-	r->fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (r->fd < 0) {
-		rc = -errno;
-		return cp_fail(rc, "cannot open %s %s: %s", what, dir, strerror(-rc));
+	r->fd = fd;
+	if (fstat(r->fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		cp_root_free(r);
+		return cp_fail(-ENOTDIR, "sysroot %s is not a directory", name);
 	}
-	if (fstat(r->fd, &st) < 0 || !S_ISDIR(st.st_mode))
-		return cp_fail(-ENOTDIR, "%s %s is not a directory", what, dir);
+	rc = load_deny(r);
+	if (rc < 0) {
+		cp_root_free(r);
+		return cp_fail(rc, "cannot read %s" CP_FACTS_DIR "/denied: %s", name, strerror(-rc));
+	}
+	if ((rc = attach_stated(r)) < 0) {
+		cp_root_free(r);
+		return rc;
+	}
+	*out = r;
 	return 0;
 }
 
 int cp_root_new(const char *sysroot, struct cp_root **out)
 {
-	struct cp_root *r = cp_calloc(1, sizeof(*r));
-	const char *stated = cp_facts_stated();
-	int rc;
+	int fd, rc;
 
-	r->fd = -1;
-	if (sysroot && strcmp(sysroot, "/") != 0) {
-		if ((rc = root_open_dir(r, sysroot, "sysroot")) < 0)
-			goto fail;
-		rc = load_deny(r);
-		if (rc < 0) {
-			rc = cp_fail(rc, "cannot read %s" CP_FACTS_DIR "/denied: %s", sysroot, strerror(-rc));
-			goto fail;
+	if (!sysroot || strcmp(sysroot, "/") == 0) {
+		struct cp_root *r = cp_calloc(1, sizeof(*r));
+
+		r->fd = -1;
+		if ((rc = attach_stated(r)) < 0) {
+			cp_root_free(r);
+			return rc;
 		}
+		*out = r;
+		return 0;
 	}
-	if (stated) {
-		r->stated = cp_calloc(1, sizeof(*r->stated));
-		if ((rc = root_open_dir(r->stated, stated, "CAPSPROBE_FACTS directory")) < 0)
-			goto fail;
+	fd = open(sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		return cp_fail(rc, "cannot open sysroot %s: %s", sysroot, strerror(-rc));
 	}
-	*out = r;
-	return 0;
+	return root_at(fd, sysroot, out);
+}
 
-fail:
-	cp_root_free(r);
-	return rc;
+int cp_root_new_at(int dirfd, const char *name, struct cp_root **out)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return cp_fail(-errno, "cannot open sysroot %s: %s", name, strerror(errno));
+	return root_at(fd, name, out);
 }
 
 /* git and tar-less copies drop empty directories, and an empty directory
  * (an empty iommu_groups, a listed-only node entry) is a fact: mark each
- * one so a recorded tree survives being committed.  Listings hide it. */
+ * one so a recorded tree survives being committed.  Listings hide it.
+ * Only directories of ours are walked and marked (see own_dir). */
 static void mark_empty_dirs(int dfd, int depth)
 {
 	struct dirent *de;
 	bool empty = true;
+	struct stat st;
 	DIR *d;
 
-	if (depth > 64)
+	if (depth > 64 || own_dir(dfd, &st) < 0) {
+		close(dfd);
 		return;
+	}
 	d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);
@@ -442,7 +780,7 @@ static void mark_empty_dirs(int dfd, int depth)
 			mark_empty_dirs(sub, depth + 1);
 	}
 	if (empty) {
-		int fd = openat(dirfd(d), CP_EMPTY_MARK, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		int fd = openat(dirfd(d), CP_EMPTY_MARK, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 
 		if (fd >= 0)
 			close(fd);
@@ -450,15 +788,28 @@ static void mark_empty_dirs(int dfd, int depth)
 	closedir(d);
 }
 
+static void rec_free(struct recording *rec)
+{
+	if (!rec)
+		return;
+	if (rec->last)
+		close(rec->last_fd);
+	close(rec->fd);
+	free(rec->last);
+	free(rec->name);
+	free(rec);
+}
+
 void cp_root_free(struct cp_root *r)
 {
 	if (!r)
 		return;
-	if (r->record) {
-		int fd = open(r->record, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->rec) {
+		int fd = openat(r->rec->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (fd >= 0)
 			mark_empty_dirs(fd, 0);
+		rec_free(r->rec);
 	}
 	if (r->fd >= 0)
 		close(r->fd);
@@ -466,22 +817,33 @@ void cp_root_free(struct cp_root *r)
 	for (size_t i = 0; i < r->ndeny; i++)
 		free(r->deny[i].path);
 	free(r->deny);
-	free(r->record);
 	free(r);
+}
+
+int cp_root_record_at(struct cp_root *r, int dirfd, const char *dir)
+{
+	struct recording *rec;
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return cp_fail(-errno, "cannot open %s: %s", dir, strerror(errno));
+	rec = cp_calloc(1, sizeof(*rec));
+	rec->fd = fd;
+	rec->name = cp_strdup(dir);
+	rec_free(r->rec);
+	r->rec = rec;
+	return 0;
 }
 
 int cp_root_record_into(struct cp_root *r, const char *dir)
 {
-	char *d = cp_strdup(dir);
-	int rc = cp_mkdir_p(d, 0755);
+	int fd, rc = cp_record_dir_open(dir, false, &fd);
 
-	if (rc < 0) {
-		free(d);
-		return cp_fail(rc, "cannot create %s: %s", dir, strerror(-rc));
-	}
-	free(r->record);
-	r->record = d;
-	return 0;
+	if (rc < 0)
+		return rc;
+	rc = cp_root_record_at(r, fd, dir);
+	close(fd);
+	return rc;
 }
 
 bool cp_root_live(const struct cp_root *r)
@@ -491,7 +853,7 @@ bool cp_root_live(const struct cp_root *r)
 
 bool cp_root_recording(const struct cp_root *r)
 {
-	return r->record != NULL;
+	return r->rec != NULL;
 }
 
 static int read_path(const struct cp_root *r, const char *path, char **out, size_t *lenp)
@@ -647,7 +1009,7 @@ int cp_list(const struct cp_root *r, struct cp_strv *names, const char *fmt, ...
 			break;
 		}
 		is_dir = de->d_type == DT_DIR;
-		if (r->record && (de->d_type == DT_LNK || de->d_type == DT_UNKNOWN))
+		if (r->rec && (de->d_type == DT_LNK || de->d_type == DT_UNKNOWN))
 			is_dir = fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 		record_entry(r, path, de->d_name, is_dir);
 		cp_strv_push(names, cp_strdup(de->d_name));
@@ -688,7 +1050,7 @@ int cp_exists(const struct cp_root *r, const char *fmt, ...)
 
 	FORMAT_PATH(path, fmt);
 	rc = stat_path(r, path, &st);
-	if (rc == 0 && r->record) {
+	if (rc == 0 && r->rec) {
 		size_t cut = strlen(path);
 		char *dir;
 
@@ -763,7 +1125,7 @@ void cp_fact_write(const struct cp_root *r, const char *name, const char *conten
 {
 	char *path;
 
-	if (!r->record)
+	if (!r->rec)
 		return;
 	path = cp_asprintf(CP_FACTS_DIR "/%s", name);
 	record_file(r, path, content, strlen(content));

@@ -37,11 +37,38 @@ struct cp_root;
 /* sysroot NULL or "/" means the live system. */
 int cp_root_new(const char *sysroot, struct cp_root **out);
 void cp_root_free(struct cp_root *r);
-/* Copy everything read through r into dir (created if needed). */
+/* A root reading the tree at dirfd (duplicated): a recording just made. */
+int cp_root_new_at(int dirfd, const char *name, struct cp_root **out);
+
+/* Recordings are written only through descriptors, never by path:
+ *
+ * cp_record_dir_open() opens dir for writing a recording into: made (0755,
+ * its missing parents too) when missing, else it must be a directory, not
+ * a symbolic link to one, owned by the effective user and writable by
+ * neither group nor others (nobody else can then plant a link in it or
+ * swap what is in it), and, with empty, hold nothing.  Anything else is
+ * refused with the message.  *fd is an O_PATH descriptor of it; whatever
+ * happens to the path afterwards, writes go where *fd points.
+ *
+ * Below it every directory is made with mkdirat and opened with O_NOFOLLOW
+ * from its parent's descriptor, and must be the user's alone too; a file
+ * is written as a new file (what had its name, even a link, is removed
+ * first).  A file that cannot be recorded so is a warning. */
+int cp_record_dir_open(const char *dir, bool empty, int *fd);
+/* Copy everything read through r into dir: cp_record_dir_open(dir, false)
+ * and cp_root_record_at(). */
 int cp_root_record_into(struct cp_root *r, const char *dir);
-/* mkdir -p, each directory it creates with mode: the one way recordings
- * and the cache make their directories.  The message names the directory
- * that could not be made. */
+/* Copy everything read through r into the directory dirfd (duplicated)
+ * opened by cp_record_dir_open(); dir names it in messages. */
+int cp_root_record_at(struct cp_root *r, int dirfd, const char *dir);
+/* The directory path (absolute, inside the recording) made in r's
+ * recording the same way, *fd an O_PATH descriptor of it (the caller's). */
+int cp_root_record_subdir(const struct cp_root *r, const char *path, int *fd);
+/* write() all of data, retrying short writes: 0 or -errno. */
+int cp_write_all(int fd, const void *data, size_t len);
+/* mkdir -p, each directory it creates with mode (the cache's directory,
+ * the parents of a recording's).  The message names the directory that
+ * could not be made. */
 int cp_mkdir_p(const char *dir, mode_t mode);
 bool cp_root_live(const struct cp_root *r);
 /* Resolve recorded trees without openat2, as on kernels before 5.6 and

@@ -597,11 +597,11 @@ static void assert_clean(int allowed)
 }
 
 static int open_fake(enum cp_qemu_chan chan, const char *accel, int timeout_ms,
-		     const struct cp_qmp_limits *lim, const char *record, struct cp_qemu **s)
+		     const struct cp_qmp_limits *lim, FILE *record, struct cp_qemu **s)
 {
 	struct cp_qemu_opts o = {
 		.binary = fake(), .accel = accel, .deadline_ms = cp_clock_ms() + timeout_ms,
-		.record_path = record, .chan = chan, .limits = lim,
+		.record = record, .chan = chan, .limits = lim,
 	};
 
 	return cp_qemu_open_ex(&o, s);
@@ -878,12 +878,13 @@ static json_object *script(struct cp_qemu *s)
 
 START_TEST(replay_and_rerecord)
 {
-	const char *rec = tmp_file("rerecorded.replies");
-	char path[128];
+	char rec[128], path[128];
 	struct cp_qemu *s;
 	json_object *a, *b, *v;
-	FILE *f;
+	FILE *f, *recf;
 
+	/* tmp_file's buffer is shared: keep copies */
+	snprintf(rec, sizeof(rec), "%s", tmp_file("rerecorded.replies"));
 	snprintf(path, sizeof(path), "%s", tmp_file("hand.replies"));
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -892,12 +893,15 @@ START_TEST(replay_and_rerecord)
 	setenv("CAPSPROBE_FAKE_REPLIES", path, 1);
 
 	/* accel picks the session; the greeting comes from the file */
-	ck_assert_int_eq(open_fake(CP_QEMU_CHAN_FD, "tcg", LONG_MS, NULL, rec, &s), 0);
+	recf = fopen(rec, "w");
+	ck_assert_ptr_nonnull(recf);
+	ck_assert_int_eq(open_fake(CP_QEMU_CHAN_FD, "tcg", LONG_MS, NULL, recf, &s), 0);
 	v = json_object_object_get(json_object_object_get(cp_qemu_greeting(s), "QMP"), "version");
 	v = json_object_object_get(v, "package");
 	ck_assert_str_eq(json_object_get_string(v), "t");
 	a = script(s);
 	cp_qemu_close(s);
+	ck_assert_int_eq(fclose(recf), 0);
 	ck_assert_str_eq(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
 			 "[{\"enabled\":false,\"present\":true},[{\"name\":\"first\"}],\"DeviceNotFound\","
 			 "[{\"name\":\"second\"}],[{\"name\":\"second\"}],\"CommandNotFound\"]");
@@ -965,14 +969,18 @@ START_TEST(real_qemu_record_replay)
 	if (access(REAL_QEMU, X_OK) != 0)
 		SKIP_TEST("no " REAL_QEMU);
 	for (int chan = CP_QEMU_CHAN_FD; chan <= CP_QEMU_CHAN_UNIX; chan++) {
+		FILE *recf = chan == CP_QEMU_CHAN_FD ? fopen(rec, "w") : NULL;
 		struct cp_qemu_opts o = {
 			.binary = REAL_QEMU, .accel = "tcg", .deadline_ms = cp_clock_ms() + LONG_MS,
-			.record_path = chan == CP_QEMU_CHAN_FD ? rec : NULL, .chan = chan,
+			.record = recf, .chan = chan,
 		};
 
+		ck_assert(chan != CP_QEMU_CHAN_FD || recf);
 		ck_assert_msg(cp_qemu_open_ex(&o, &s) == 0, "%s", cp_last_error());
 		a = real_script(s);
 		cp_qemu_close(s);
+		if (recf)
+			ck_assert_int_eq(fclose(recf), 0);
 		assert_clean(chan == CP_QEMU_CHAN_FD ? 1 : 0);
 		v = json_object_array_get_idx(a, 0);
 		ck_assert_int_ge(json_object_get_int(json_object_object_get(
