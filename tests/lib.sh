@@ -21,13 +21,12 @@ check() { # description, command...
 }
 # live PATTERN: pids of running (not zombie) processes whose command line
 # has PATTERN, read from /proc (always there; pgrep is not on a minimal
-# Debian, and a check that cannot look must not pass)
+# Debian, and a check that cannot look must not pass).  Builtins only: a
+# fork per process made one look take a minute on a loaded machine.
 live() {
 	local d cmd state args IFS=" "
 	[ -r /proc/self/cmdline ] || { echo "ERROR: no /proc to look for processes in" >&2; echo unknown; return; }
 	for d in /proc/[0-9]*; do
-		# (builtins only: a process forked per entry makes one look take
-		# seconds on a loaded machine)
 		mapfile -d '' -t args 2>/dev/null <"$d/cmdline" || continue
 		cmd="${args[*]}"
 		case $cmd in *"$1"*) ;; *) continue ;; esac

@@ -34,10 +34,16 @@
  * cp_proc_stop, or the signal handler) is the only one to kill, reap or
  * unlink.  The owner reaps only after taking the pid, so the handler never
  * signals a pid that could have been recycled.
+ *
+ * Each program runs in a process group of its own, led by a guard process
+ * (see guard_main): the group id is the guard's pid, so it cannot be reused
+ * before the guard is reaped, and killing -guard reaches whatever the
+ * program started (a wrapper script's QEMU, swtpm_setup's children).
  */
 struct live_slot {
 	atomic_int used;
 	atomic_int pid;
+	atomic_int guard;	/* leads the program's process group */
 	atomic_int files;	/* dir/sock below are set and still exist */
 	char dir[108];
 	char sock[108];
@@ -51,6 +57,8 @@ static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 struct cp_proc {
 	char *binary;
 	pid_t pid;
+	pid_t guard;		/* also the process group id; 0: none */
+	int life_w;		/* the guard lives while this is open */
 	int slot;
 	int qmp_fd;
 	int out_fd;
@@ -88,6 +96,13 @@ void cp_proc_kill_all(void)
 
 		if (!atomic_load(&s->used))
 			continue;
+		/* the whole group while its leader is unreaped (the id is ours) */
+		pid = atomic_exchange(&s->guard, 0);
+		if (pid > 0) {
+			kill(-pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
 		pid = atomic_exchange(&s->pid, 0);
 		if (pid > 0) {
 			kill(pid, SIGKILL);
@@ -388,38 +403,14 @@ static void free_strv(char **v)
 	free(v);
 }
 
-/* Between fork and exec only async-signal-safe calls: other threads may have
- * held locks at fork time.  Exec errors go back on err_w as an errno. */
-static _Noreturn void child_exec(const char *bin, char *const argv[], char *const env[], pid_t parent,
-				 int devnull, int out_w, int chan_fd, int err_w)
+/* Close every descriptor from first up, but keep (-1: none).  Async-signal
+ * safe; the fallback loop is for kernels without close_range (< 5.9). */
+static void close_from(int first, int keep)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	int first = chan_fd >= 0 ? CHAN_FD + 1 : 3, e;
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
-	/* QEMU 7.2 neither exits on QMP EOF nor has -run-with exit-with-parent:
-	 * the kernel kills it if we die without cleaning up (SIGKILL, a crash).
-	 * The signal follows the *thread* that forked: a child is stopped by
-	 * the thread that started it (cp_proc_stop), so that is no loss. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(127);	/* the parent is already gone */
-	/* keep the error pipe clear of the numbers about to be filled */
-	if (err_w <= CHAN_FD)
-		err_w = fcntl(err_w, F_DUPFD_CLOEXEC, CHAN_FD + 1);
-	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
-		goto fail;
-	if (chan_fd == CHAN_FD) {
-		if (fcntl(CHAN_FD, F_SETFD, 0) < 0)
-			goto fail;
-	} else if (chan_fd >= 0 && dup2(chan_fd, CHAN_FD) < 0) {
-		goto fail;
-	}
-	/* ours are all O_CLOEXEC; this also catches libraries' descriptors */
 #ifdef SYS_close_range
-	if ((err_w > first && syscall(SYS_close_range, (unsigned)first, (unsigned)err_w - 1, 0) < 0) ||
-	    syscall(SYS_close_range, (unsigned)err_w + 1, ~0u, 0) < 0)
+	if ((keep <= first || syscall(SYS_close_range, (unsigned)first, (unsigned)keep - 1, 0) == 0) &&
+	    syscall(SYS_close_range, (unsigned)(keep >= first ? keep + 1 : first), ~0u, 0) == 0)
+		return;
 #endif
 	{
 		struct rlimit rl;
@@ -428,9 +419,70 @@ static _Noreturn void child_exec(const char *bin, char *const argv[], char *cons
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
 			max = (int)rl.rlim_cur;
 		for (int fd = first; fd < max; fd++)
-			if (fd != err_w)
+			if (fd != keep)
 				close(fd);
 	}
+}
+
+/*
+ * The guard: forked (never exec'd) just before the program, it leads the
+ * program's process group and holds the read end of a pipe whose write end
+ * only capsprobe holds (O_CLOEXEC, so no program inherits it).  However
+ * capsprobe ends, SIGKILL included, the pipe closes, read() returns and the
+ * guard kills the whole group, itself with it.  This holds where
+ * PR_SET_PDEATHSIG does not: the kernel drops that signal when a set-uid or
+ * file-capability program is exec'd, and it never reaches a grandchild.
+ * Every signal but SIGKILL stays blocked (as at fork), so a SIGTERM to the
+ * group on a normal stop leaves the guard to the SIGKILL that follows.
+ * Async-signal-safe calls only: other threads may have held locks.
+ */
+static _Noreturn void guard_main(int life_r)
+{
+	char c;
+
+	/* hold nothing of ours, or another guard or a pipe reader would wait */
+	close_from(0, life_r);
+	setpgid(0, 0);
+	prctl(PR_SET_NAME, "capsprobe-guard");	/* for ps; at most 15 bytes */
+	while (read(life_r, &c, 1) < 0 && errno == EINTR)
+		;
+	kill(0, SIGKILL);
+	_exit(0);
+}
+
+/* Between fork and exec only async-signal-safe calls: other threads may have
+ * held locks at fork time.  Exec errors go back on err_w as an errno. */
+static _Noreturn void child_exec(const char *bin, char *const argv[], char *const env[], pid_t parent,
+				 pid_t pgid, int devnull, int out_w, int err2, int chan_fd, int err_w)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int first = chan_fd >= 0 ? CHAN_FD + 1 : 3, e;
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	/* Until exec, the kernel kills us if capsprobe dies (the guard covers
+	 * the time after: a set-uid exec drops this signal).  It follows the
+	 * *thread* that forked: a child is stopped by the thread that started
+	 * it (cp_proc_stop), so that is no loss. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);	/* the parent is already gone */
+	/* the guard's group (the parent sets it too: whoever is first) */
+	if (setpgid(0, pgid) < 0)
+		goto fail;
+	/* keep the error pipe clear of the numbers about to be filled */
+	if (err_w <= CHAN_FD)
+		err_w = fcntl(err_w, F_DUPFD_CLOEXEC, CHAN_FD + 1);
+	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err2, 2) < 0)
+		goto fail;
+	if (chan_fd == CHAN_FD) {
+		if (fcntl(CHAN_FD, F_SETFD, 0) < 0)
+			goto fail;
+	} else if (chan_fd >= 0 && dup2(chan_fd, CHAN_FD) < 0) {
+		goto fail;
+	}
+	/* ours are all O_CLOEXEC; this also catches libraries' descriptors */
+	close_from(first, err_w);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(bin, argv, env);
@@ -441,16 +493,14 @@ fail:
 	_exit(127);
 }
 
-static int spawn(struct cp_proc *p, const char *accel, const char *chardev, int chan_fd, int out_w)
+/* Start argv (argv[0] is p->binary) with stdin on /dev/null, stdout on
+ * out_w, stderr on err2 and chan_fd (-1: none) as CHAN_FD, in a process
+ * group led by a new guard; both pids land in p's registry slot. */
+static int spawn(struct cp_proc *p, char *const argv[], char *const env[], int out_w, int err2, int chan_fd)
 {
-	char *machine = cp_asprintf("none,accel=%s", accel);
-	char *const argv[] = {
-		p->binary, "-S", "-no-user-config", "-nodefaults", "-nographic",
-		"-machine", machine, "-chardev", (char *)chardev,
-		"-mon", "chardev=qmp,mode=control", NULL,
-	};
-	char **env = make_env();
-	int devnull, errp[2] = { -1, -1 }, rc = 0, e = 0;
+	struct live_slot *s = &live[p->slot];
+	int devnull, errp[2] = { -1, -1 }, life[2] = { -1, -1 }, rc = 0, e = 0;
+	const char *what = "fork";
 	pid_t parent = getpid();
 	sigset_t all, old;
 	ssize_t n;
@@ -460,31 +510,58 @@ static int spawn(struct cp_proc *p, const char *accel, const char *chardev, int 
 		rc = cp_fail(-errno, "cannot open /dev/null: %s", strerror(errno));
 		goto out;
 	}
-	if (pipe2(errp, O_CLOEXEC) < 0) {
+	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(life, O_CLOEXEC) < 0) {
 		rc = cp_fail(-errno, "pipe: %s", strerror(errno));
 		goto out;
 	}
-	/* fork, not posix_spawn: the child must ask for PR_SET_PDEATHSIG.
-	 * All signals stay blocked until the pid is in the registry (here) and
-	 * the child's handlers are reset (there); a handler on another thread
-	 * waits for us meanwhile (see on_fatal_signal). */
+	life[0] = fd_high(life[0]);
+	p->life_w = fd_high(life[1]);
+	life[1] = -1;
+	if (life[0] < 0 || p->life_w < 0) {
+		rc = cp_fail(-EMFILE, "cannot run %s: out of file descriptors", p->binary);
+		goto out;
+	}
+	/* fork, not posix_spawn: the child must ask for PR_SET_PDEATHSIG and
+	 * join the guard's group.  All signals stay blocked until the pids are
+	 * in the registry (here) and the child's handlers are reset (there); a
+	 * handler on another thread waits for us meanwhile (see
+	 * on_fatal_signal).  The guard keeps them blocked for good. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	atomic_fetch_add(&spawning, 1);
-	p->pid = fork();
-	if (p->pid == 0)
-		child_exec(p->binary, argv, env, parent, devnull, out_w, chan_fd, errp[1]);
-	if (p->pid > 0)
-		atomic_store(&live[p->slot].pid, p->pid);
-	else
+	p->guard = fork();
+	if (p->guard == 0)
+		guard_main(life[0]);
+	if (p->guard > 0) {
+		atomic_store(&s->guard, p->guard);
+		/* the group exists before the child joins it */
+		if (setpgid(p->guard, p->guard) < 0) {
+			rc = errno;
+			what = "setpgid";
+		}
+	} else {
 		rc = errno;
+		p->guard = 0;
+	}
+	if (!rc) {
+		p->pid = fork();
+		if (p->pid == 0)
+			child_exec(p->binary, argv, env, parent, p->guard, devnull, out_w, err2, chan_fd,
+				   errp[1]);
+		if (p->pid > 0) {
+			setpgid(p->pid, p->guard);	/* fails once it exec'd: done there */
+			atomic_store(&s->pid, p->pid);
+		} else {
+			rc = errno;
+			p->pid = 0;
+		}
+	}
 	atomic_fetch_sub(&spawning, 1);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close_fd(&errp[1]);
-	if (p->pid < 0) {
-		p->pid = 0;
-		rc = cp_fail(-rc, "cannot run %s: fork: %s", p->binary, strerror(rc));
-		goto out;
+	if (rc) {
+		rc = cp_fail(-rc, "cannot run %s: %s: %s", p->binary, what, strerror(rc));
+		goto out;	/* cp_proc_stop reaps what was started */
 	}
 	/* EOF once exec worked; an errno if it did not */
 	while ((n = read(errp[0], &e, sizeof(e))) < 0 && errno == EINTR)
@@ -497,8 +574,33 @@ static int spawn(struct cp_proc *p, const char *accel, const char *chardev, int 
 out:
 	close_fd(&errp[0]);
 	close_fd(&errp[1]);
+	close_fd(&life[0]);
 	if (devnull >= 0)
 		close(devnull);
+	return rc;
+}
+
+static struct cp_proc *proc_new(const char *binary, int slot)
+{
+	struct cp_proc *p = cp_calloc(1, sizeof(*p));
+
+	p->binary = cp_strdup(binary);
+	p->slot = slot;
+	p->qmp_fd = p->out_fd = p->pidfd = p->life_w = -1;
+	return p;
+}
+
+static int spawn_qemu(struct cp_proc *p, const char *accel, const char *chardev, int chan_fd, int out_w)
+{
+	char *machine = cp_asprintf("none,accel=%s", accel);
+	char *const argv[] = {
+		p->binary, "-S", "-no-user-config", "-nodefaults", "-nographic",
+		"-machine", machine, "-chardev", (char *)chardev,
+		"-mon", "chardev=qmp,mode=control", NULL,
+	};
+	char **env = make_env();
+	int rc = spawn(p, argv, env, out_w, out_w, chan_fd);
+
 	free(machine);
 	free_strv(env);
 	return rc;
@@ -541,7 +643,9 @@ static int accept_child(struct cp_proc *p, int lfd, int64_t deadline_ms)
 				continue;
 			return cp_fail(-errno, "accept: %s", strerror(errno));
 		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == p->pid)
+		/* the program, or what it started (a wrapper script's QEMU) */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+		    (cred.pid == p->pid || (cred.pid > 0 && getpgid(cred.pid) == p->guard)))
 			return fd_high(fd);
 		close(fd);	/* a stranger: the directory is 0700, but be sure */
 	}
@@ -599,10 +703,7 @@ int cp_proc_start(const char *binary, const char *accel, enum cp_qemu_chan chan,
 	rc = slot_claim();
 	if (rc < 0)
 		return rc;
-	p = cp_calloc(1, sizeof(*p));
-	p->binary = cp_strdup(binary);
-	p->slot = rc;
-	p->qmp_fd = p->out_fd = p->pidfd = -1;
+	p = proc_new(binary, rc);
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		rc = cp_fail(-errno, "pipe: %s", strerror(errno));
@@ -621,7 +722,7 @@ int cp_proc_start(const char *binary, const char *accel, enum cp_qemu_chan chan,
 		sv[0] = fd_high(sv[0]);
 		sv[1] = fd_high(sv[1]);
 		chardev = cp_asprintf("socket,id=qmp,fd=%d", CHAN_FD);
-		rc = spawn(p, accel, chardev, sv[1], pipefd[1]);
+		rc = spawn_qemu(p, accel, chardev, sv[1], pipefd[1]);
 		close_fd(&sv[1]);
 		close_fd(&pipefd[1]);
 		if (rc < 0)
@@ -636,7 +737,7 @@ int cp_proc_start(const char *binary, const char *accel, enum cp_qemu_chan chan,
 		if (rc < 0)
 			goto fail;
 		chardev = cp_asprintf("socket,id=qmp,path=%s", s->sock);
-		rc = spawn(p, accel, chardev, -1, pipefd[1]);
+		rc = spawn_qemu(p, accel, chardev, -1, pipefd[1]);
 		close_fd(&pipefd[1]);
 		if (rc < 0)
 			goto fail;
@@ -657,6 +758,105 @@ fail:
 	close_fd(&lfd);
 	free(chardev);
 	cp_proc_stop(p);
+	return rc;
+}
+
+/* ---- run a helper program for its output ---- */
+
+/* Read what the non-blocking fd has into out; -EMSGSIZE past max. */
+static int read_some(int *fd, struct cp_buf *out, size_t max)
+{
+	char buf[4096];
+
+	while (*fd >= 0) {
+		ssize_t n = read(*fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return 0;	/* EAGAIN */
+		if (n == 0) {
+			close_fd(fd);
+			return 0;
+		}
+		if (out->len + (size_t)n > max)
+			return -EMSGSIZE;
+		cp_buf_add(out, buf, (size_t)n);
+	}
+	return 0;
+}
+
+int cp_proc_capture(char *const argv[], int64_t deadline_ms, size_t max, char **text)
+{
+	int64_t start = cp_clock_ms();
+	struct cp_buf out = { 0 };
+	struct cp_proc *p;
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, rc, st;
+
+	*text = NULL;
+	if ((rc = cp_proc_check_binary(argv[0])) < 0)
+		return rc;
+	if ((rc = slot_claim()) < 0)
+		return rc;
+	p = proc_new(argv[0], rc);
+	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		rc = cp_fail(-errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		outp[i] = fd_high(outp[i]);
+		errp[i] = fd_high(errp[i]);
+	}
+	p->out_fd = errp[0];	/* stderr: the tail for messages */
+	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(outp[0], F_SETFL, O_NONBLOCK);
+	rc = spawn(p, argv, environ, outp[1], errp[1], -1);
+	close_fd(&outp[1]);
+	close_fd(&errp[1]);
+	if (rc < 0)
+		goto out;
+	for (;;) {
+		struct pollfd pfd[3] = {
+			{ .fd = outp[0], .events = POLLIN },
+			{ .fd = p->out_fd, .events = POLLIN },
+			{ .fd = p->pidfd, .events = POLLIN },
+		};
+		int64_t left;
+		bool done = cp_proc_exited(p, 0, NULL);
+
+		/* once the program has ended, what it wrote is in the pipe: do
+		 * not wait for an end of file that a child of it may hold back */
+		if (read_some(&outp[0], &out, max) < 0) {
+			rc = cp_fail(-EMSGSIZE, "%s printed more than %zu bytes", p->binary, max);
+			goto out;
+		}
+		cp_proc_drain(p);
+		if (done)
+			break;
+		left = deadline_ms - cp_clock_ms();
+		if (left <= 0) {
+			rc = cp_fail(-ETIMEDOUT, "%s timed out after %.1f s", p->binary,
+				     (double)(deadline_ms > start ? deadline_ms - start : 0) / 1000);
+			goto out;
+		}
+		/* without a pidfd, look for the end every 10 ms */
+		if (poll(pfd, 3, (int)(p->pidfd >= 0 || left < 10 ? left : 10)) < 0 && errno != EINTR) {
+			rc = cp_fail(-errno, "poll: %s", strerror(errno));
+			goto out;
+		}
+	}
+	cp_proc_exited(p, 0, &st);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		rc = cp_fail(-EIO, "%s %s", p->binary, cp_proc_describe_end(p, 0));
+		goto out;
+	}
+	*text = cp_buf_steal(&out);
+out:
+	cp_buf_free(&out);
+	close_fd(&outp[0]);
+	close_fd(&outp[1]);
+	close_fd(&errp[1]);
+	cp_proc_stop(p);	/* the group too: a child holding the pipe */
 	return rc;
 }
 
@@ -689,16 +889,25 @@ void cp_proc_stop(struct cp_proc *p)
 	if (!p)
 		return;
 	s = &live[p->slot];
-	if (p->pid > 0 && !cp_proc_exited(p, 0, NULL)) {
-		kill(p->pid, SIGTERM);
-		if (!cp_proc_exited(p, GRACE_MS, NULL))
-			kill(p->pid, SIGKILL);
+	if (p->guard > 0) {
+		/* the group, not just the program: a wrapper script dies of
+		 * SIGTERM and leaves its QEMU running (the guard ignores it) */
+		if (p->pid > 0 && !cp_proc_exited(p, 0, NULL)) {
+			kill(-p->guard, SIGTERM);
+			cp_proc_exited(p, GRACE_MS, NULL);
+		}
+		/* whatever is left: the program, what it started, the guard */
+		kill(-p->guard, SIGKILL);
+		if (atomic_exchange(&s->guard, 0) == p->guard)
+			while (waitpid(p->guard, NULL, 0) < 0 && errno == EINTR)
+				;
 	}
 	if (p->pid > 0 && atomic_exchange(&s->pid, 0) == p->pid) {
 		while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR)
 			;
 		p->reaped = true;
 	}
+	close_fd(&p->life_w);
 	close_fd(&p->qmp_fd);
 	close_fd(&p->pidfd);
 	close_fd(&p->out_fd);

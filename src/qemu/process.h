@@ -2,9 +2,13 @@
  * clean environment, stdin on /dev/null, stdout+stderr captured (last 4 KiB)
  * and a private QMP channel.  Every live child is in a process-wide registry
  * so SIGINT/SIGTERM/SIGHUP kill and reap it and remove its files before the
- * signal is re-raised; a child also gets SIGKILL from the kernel if
- * capsprobe dies any other way (PR_SET_PDEATHSIG), so a child must be
- * stopped by the thread that started it.  No descriptor but 0-2 and the
+ * signal is re-raised.  Each child runs in a process group of its own, led
+ * by a small guard process forked from capsprobe that kills the whole group
+ * as soon as capsprobe is gone, however it died (SIGKILL too, and for a
+ * set-uid or file-capability emulator, which the kernel's parent-death
+ * signal does not reach); stopping a child kills its group, so nothing it
+ * started (a wrapper script's QEMU) outlives it.  A child must be stopped
+ * by the thread that started it.  No descriptor but 0-2 and the
  * QMP channel reaches QEMU.  Several children may run at once (one struct each).
  * The environment is LC_ALL=C, PATH and HOME (as libvirt), plus any
  * CAPSPROBE_FAKE_* variables, which only steer tests/fake-qemu. */
@@ -49,6 +53,15 @@ int cp_proc_check_path_text(const char *path);
 int cp_proc_start(const char *binary, const char *accel, enum cp_qemu_chan chan,
 		  int64_t deadline_ms, struct cp_proc **out);
 
+/* Run argv[0] (no shell) with capsprobe's environment, stdin on /dev/null,
+ * in its own guarded process group as above, and collect its standard
+ * output (at most max bytes) until it exits or deadline_ms passes; then
+ * kill what is left of its group (children holding the pipe included).
+ * 0 and *text (allocated) when it exited with status 0; else a cp_fail
+ * message "BIN timed out after N s", "BIN exited with status N: <stderr>",
+ * "BIN was killed by signal N (...)", "BIN printed more than N bytes". */
+int cp_proc_capture(char *const argv[], int64_t deadline_ms, size_t max, char **text);
+
 /* Our end of the QMP channel (owned by the process struct). */
 int cp_proc_qmp_fd(const struct cp_proc *p);
 /* The captured-output pipe, to poll while waiting (-1 once at EOF). */
@@ -70,18 +83,20 @@ const char *cp_proc_describe_end(struct cp_proc *p, int wait_ms);
 /* The captured output (trimmed, last line(s) up to CP_PROC_TAIL), "" if none. */
 const char *cp_proc_tail(struct cp_proc *p);
 
-/* SIGTERM, SIGKILL after a short grace, reap, remove files, free.  NULL ok. */
+/* SIGTERM to the child's process group, SIGKILL to what is left of it
+ * after a short grace, reap, remove files, free.  NULL ok. */
 void cp_proc_stop(struct cp_proc *p);
 
-/* Kill and reap every registered child and remove their files; async-signal
- * safe (used by the signal handlers; callable at exit). */
+/* Kill every registered child with its process group, reap it and its
+ * guard and remove their files; async-signal safe (used by the signal
+ * handlers; callable at exit). */
 void cp_proc_kill_all(void);
 /* Catch SIGINT, SIGTERM and SIGHUP where their action is the default (a
  * program's own handler or SIG_IGN is left alone): kill every child, then
  * die of the signal.  Done once automatically before the first spawn; call
  * it again after changing dispositions (e.g. in a forked child). */
 void cp_proc_install_handlers(void);
-/* Number of registered live children (tests). */
+/* Number of registered live children (tests; guards not counted). */
 int cp_proc_live_count(void);
 
 #endif

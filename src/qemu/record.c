@@ -115,6 +115,7 @@ static bool strv_has(const struct cp_strv *sv, const char *s)
  * memory for every request. */
 struct swtpm_once {
 	const struct cp_root *root;
+	int64_t timeout_ms;
 	bool done;
 	int rc;
 	char msg[512];
@@ -127,7 +128,7 @@ static int swtpm_once(void *ctx, struct cp_swtpm *out)
 
 	if (!s->done) {
 		s->done = true;
-		s->rc = cp_swtpm_get(s->root, NULL, false, &s->sw);
+		s->rc = cp_swtpm_get(s->root, NULL, false, cp_clock_ms() + s->timeout_ms, &s->sw);
 		snprintf(s->msg, sizeof(s->msg), "%s", s->rc < 0 ? cp_last_error() : "");
 	}
 	*out = s->sw;
@@ -250,6 +251,7 @@ int cp_record(const struct cp_record_opts *o, struct cp_record_stats *st)
 	if ((rc = cp_root_record_at(root, top, o->dir)) < 0)
 		goto out;
 	sw.root = root;
+	sw.timeout_ms = timeout;
 
 	/* 1. the host and its <guest> probes, as `host --record` */
 	cp_verbose("recording the host into %s", o->dir);

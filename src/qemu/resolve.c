@@ -359,13 +359,14 @@ struct swtpm_src {
 	const struct cp_root *root;
 	struct cp_cache *cache;
 	bool refresh;
+	int64_t deadline_ms;	/* the whole probe's */
 };
 
 static int get_swtpm(void *ctx, struct cp_swtpm *out)
 {
 	const struct swtpm_src *s = ctx;
 
-	return cp_swtpm_get(s->root, s->cache, s->refresh, out);
+	return cp_swtpm_get(s->root, s->cache, s->refresh, s->deadline_ms, out);
 }
 
 int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
@@ -477,7 +478,8 @@ int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 		goto out;
 	}
 	{
-		struct swtpm_src sw = { .root = root, .cache = live ? a->cache : NULL, .refresh = a->refresh };
+		struct swtpm_src sw = { .root = root, .cache = live ? a->cache : NULL, .refresh = a->refresh,
+					.deadline_ms = req.deadline_ms };
 		struct cp_dc_request dreq = {
 			.arch = arch, .machine = machine, .kvm = kvm,
 			.swtpm = get_swtpm, .swtpm_ctx = &sw,

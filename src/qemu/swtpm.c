@@ -6,21 +6,17 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <link.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "qemu/process.h"
 #include "qemu/swtpm.h"
 #include "util/err.h"
 #include "util/str.h"
 
-#define SWTPM_TIMEOUT_MS 3000
 #define SWTPM_OUTPUT_MAX (64 * 1024)
 /* ELF pieces we read are small; anything larger is not a real binary. */
 #define ELF_MAX_PHDRS 256
@@ -114,95 +110,23 @@ static bool find_tools(const char *path_env, char *paths[T_COUNT])
 	return true;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Run argv[0] with argv (no shell), stdout captured up to a bound, within a
- * time limit.  NULL when it fails, times out or says too much. */
-static char *run_capture(char *const argv[])
-{
-	int pfd[2], status;
-	pid_t pid;
-	struct cp_buf out = { 0 };
-	int64_t deadline = now_ms() + SWTPM_TIMEOUT_MS;
-	bool ok = true;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return NULL;
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-
-		if (devnull >= 0) {
-			dup2(devnull, 0);
-			dup2(devnull, 2);
-		}
-		dup2(pfd[1], 1);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd pl = { .fd = pfd[0], .events = POLLIN };
-		int64_t left = deadline - now_ms();
-		char buf[4096];
-		ssize_t n;
-
-		if (left <= 0) {
-			ok = false;
-			break;
-		}
-		if (poll(&pl, 1, (int)left) < 0) {
-			if (errno == EINTR)
-				continue;
-			ok = false;
-			break;
-		}
-		n = read(pfd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out.len + (size_t)n > SWTPM_OUTPUT_MAX) {
-			ok = false;
-			break;
-		}
-		cp_buf_add(&out, buf, (size_t)n);
-	}
-	close(pfd[0]);
-	if (!ok)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		cp_buf_free(&out);
-		return NULL;
-	}
-	return cp_buf_steal(&out);
-}
-
 /* The fact text from `swtpm_setup --print-capabilities`: its JSON object
- * in one line, or "{}" (anything else counts as no versions). */
-static char *capabilities(const char *setup)
+ * in one line; NULL (message formed) when it failed, timed out or printed
+ * something else. */
+static char *capabilities(const char *setup, int64_t deadline_ms)
 {
 	char *argv[] = { (char *)setup, (char *)"--print-capabilities", NULL };
-	char *out = run_capture(argv), *text;
-	json_object *j = out ? json_tokener_parse(out) : NULL;
+	char *out = NULL, *text;
+	json_object *j;
 
+	if (cp_proc_capture(argv, deadline_ms, SWTPM_OUTPUT_MAX, &out) < 0)
+		return NULL;
+	j = json_tokener_parse(out);
 	free(out);
 	if (!json_object_is_type(j, json_type_object)) {
 		json_object_put(j);
-		return cp_strdup("{}\n");
+		cp_fail(-EBADMSG, "%s printed no JSON object", setup);
+		return NULL;
 	}
 	text = cp_asprintf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 	json_object_put(j);
@@ -487,8 +411,21 @@ static void store_fact(struct cp_cache *c, json_object *key, const char *setup, 
 	json_object_put(doc);
 }
 
-/* The live fact: nothing runs unless all three tools are there. */
-static char *live_fact(struct cp_cache *c, bool refresh)
+/* One warning line, whatever the tool printed. */
+static void warn_failed(void)
+{
+	char *m = cp_strdup(cp_last_error());
+
+	for (char *q = m; *q; q++)
+		if ((unsigned char)*q < ' ' || *q == 0x7f)
+			*q = ' ';
+	cp_warn("no TPM versions: swtpm_setup --print-capabilities failed: %s", m);
+	free(m);
+}
+
+/* The live fact: nothing runs unless all three tools are there.  A failed
+ * run is said and never cached: the next run asks again. */
+static char *live_fact(struct cp_cache *c, bool refresh, int64_t deadline_ms)
 {
 	char *paths[T_COUNT], *fact = NULL;
 	json_object *key = NULL;
@@ -506,9 +443,14 @@ static char *live_fact(struct cp_cache *c, bool refresh)
 	} else {
 		cp_verbose("swtpm: running %s --print-capabilities%s", paths[T_SETUP],
 			   !c ? " (cache not used)" : refresh ? " (--refresh)" : "");
-		fact = capabilities(paths[T_SETUP]);
-		if (key)
+		fact = capabilities(paths[T_SETUP], deadline_ms);
+		if (!fact) {
+			warn_failed();
+			cp_clear_error();
+			fact = cp_strdup("{}\n");
+		} else if (key) {
 			store_fact(c, key, paths[T_SETUP], fact);
+		}
 	}
 	json_object_put(key);
 	for (int i = 0; i < T_COUNT; i++)
@@ -519,19 +461,21 @@ static char *live_fact(struct cp_cache *c, bool refresh)
 struct live_arg {
 	struct cp_cache *cache;
 	bool refresh;
+	int64_t deadline_ms;
 };
 
 static int live_fact_fn(void *arg, char **text)
 {
 	struct live_arg *a = arg;
 
-	*text = live_fact(a->cache, a->refresh);
+	*text = live_fact(a->cache, a->refresh, a->deadline_ms);
 	return 0;
 }
 
-int cp_swtpm_get(const struct cp_root *r, struct cp_cache *c, bool refresh, struct cp_swtpm *out)
+int cp_swtpm_get(const struct cp_root *r, struct cp_cache *c, bool refresh, int64_t deadline_ms,
+		 struct cp_swtpm *out)
 {
-	struct live_arg arg = { c, refresh };
+	struct live_arg arg = { c, refresh, deadline_ms };
 	char *s = NULL;
 	int rc = cp_fact(r, "swtpm", live_fact_fn, &arg, &s);
 

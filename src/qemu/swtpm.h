@@ -3,7 +3,9 @@
  * versions `swtpm_setup --print-capabilities` lists.
  *
  * The answer is a host fact ("swtpm" in a recorded tree: "none" when a tool
- * is missing, else the capabilities JSON, "{}" when it could not be had).
+ * is missing, else the capabilities JSON, "{}" when it could not be had:
+ * swtpm_setup failed, timed out or printed no JSON object; that is one
+ * warning and is never cached).
  * Live, it is kept in the probe cache (entry CP_CACHE_SWTPM) keyed on the
  * identity (path, device, inode, size, mtime, ctime) of the three tools,
  * of the libtpms libraries swtpm loads and of the loader cache, and on
@@ -12,6 +14,7 @@
 #define CP_QEMU_SWTPM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "qemu/cache.h"
 #include "util/path.h"
@@ -26,9 +29,11 @@ int cp_swtpm_parse(const char *text, struct cp_swtpm *out);
 
 /* swtpm of the host r.  A recorded tree gives its fact (-ENOENT, message
  * formed, when it has none).  Live: from the cache c (NULL: no cache) when
- * its entry is valid and refresh is false, else found and run now and
- * stored in c; recorded when r records. */
-int cp_swtpm_get(const struct cp_root *r, struct cp_cache *c, bool refresh, struct cp_swtpm *out);
+ * its entry is valid and refresh is false, else found and run now (until
+ * deadline_ms, a cp_clock_ms() value; its process group is killed after)
+ * and stored in c when it worked; recorded when r records. */
+int cp_swtpm_get(const struct cp_root *r, struct cp_cache *c, bool refresh, int64_t deadline_ms,
+		 struct cp_swtpm *out);
 
 /* ---- pieces (tests) ---- */
 

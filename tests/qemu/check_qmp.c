@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -948,6 +949,201 @@ START_TEST(replay_and_rerecord)
 }
 END_TEST
 
+/* ---- process groups: what a program starts goes with it ---- */
+
+/* pid has ended (gone, or a zombie no one reaped yet), within 10 s. */
+static bool ended(pid_t pid)
+{
+	for (int i = 0; i < 1000; i++) {
+		char path[64], buf[512], *p;
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			return true;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (!p || p[1] != ' ' || p[2] == 'Z')
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* A script that runs the fake emulator without exec, as some distribution
+ * wrappers do; the fake stays after QMP EOF (CAPSPROBE_FAKE_LINGER) and
+ * writes DIR/<pid> when it starts. */
+static const char *wrapper(const char *dumpdir)
+{
+	static char path[128];
+	char *real = realpath(fake(), NULL);
+	FILE *f;
+
+	ck_assert_ptr_nonnull(real);
+	snprintf(path, sizeof(path), "%s", tmp_file("wrapper"));
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\n'%s' \"$@\"\nexit $?\n", real);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	free(real);
+	setenv("CAPSPROBE_FAKE_LINGER", "1", 1);
+	setenv("CAPSPROBE_FAKE_DUMP", dumpdir, 1);
+	return path;
+}
+
+/* The pid of the one fake that wrote into dir. */
+static pid_t dumped_pid(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	pid_t pid = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			ck_assert_int_eq(pid, 0);
+			pid = atoi(e->d_name);
+		}
+	closedir(d);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+static void empty_dir(const char *dir)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -f %s/*", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A wrapper script's QEMU dies with the wrapper when the session closes;
+ * in unix mode the QEMU under the wrapper may connect. */
+START_TEST(wrapper_stopped_with_its_qemu)
+{
+	char dumps[] = "/tmp/check_qmp_dumps.XXXXXX";
+	const char *w;
+
+	ck_assert_ptr_nonnull(mkdtemp(dumps));
+	w = wrapper(dumps);
+	for (int chan = CP_QEMU_CHAN_FD; chan <= CP_QEMU_CHAN_UNIX; chan++) {
+		struct cp_qemu_opts o = {
+			.binary = w, .accel = "tcg", .deadline_ms = cp_clock_ms() + 20000, .chan = chan,
+		};
+		struct cp_qemu *s;
+		pid_t inner;
+
+		empty_dir(dumps);
+		ck_assert_msg(cp_qemu_open_ex(&o, &s) == 0, "chan %d: %s", chan, cp_last_error());
+		inner = dumped_pid(dumps);
+		/* the control: QEMU is not the process we started */
+		ck_assert_int_ne(inner, cp_qemu_pid(s));
+		ck_assert_int_eq(kill(inner, 0), 0);
+		cp_qemu_close(s);
+		ck_assert_msg(ended(inner), "chan %d: the wrapper's QEMU %d outlived the session", chan,
+			      (int)inner);
+		assert_clean(1);	/* the wrapper script */
+	}
+	unsetenv("CAPSPROBE_FAKE_LINGER");
+	unsetenv("CAPSPROBE_FAKE_DUMP");
+	empty_dir(dumps);
+	rmdir(dumps);
+}
+END_TEST
+
+/* SIGKILL of the process that started it: the guard kills the group, so
+ * even a QEMU that the kernel's parent-death signal does not reach (a
+ * wrapper's child here) dies. */
+START_TEST(sigkill_takes_the_group)
+{
+	char dumps[] = "/tmp/check_qmp_dumps.XXXXXX";
+	const char *w;
+	int pfd[2], st;
+	pid_t child, emu = 0, inner;
+
+	ck_assert_ptr_nonnull(mkdtemp(dumps));
+	w = wrapper(dumps);
+	ck_assert_int_eq(pipe(pfd), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		struct cp_qemu *s;
+
+		close(pfd[0]);
+		if (cp_qemu_open(w, "tcg", cp_clock_ms() + 20000, NULL, &s) < 0)
+			_exit(1);
+		emu = cp_qemu_pid(s);
+		if (write(pfd[1], &emu, sizeof(emu)) != sizeof(emu))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	ck_assert_int_eq(read(pfd[0], &emu, sizeof(emu)), sizeof(emu));
+	close(pfd[0]);
+	inner = dumped_pid(dumps);
+	ck_assert_int_ne(inner, emu);
+	ck_assert_int_eq(kill(inner, 0), 0);
+	kill(child, SIGKILL);
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_msg(ended(inner), "the wrapper's QEMU %d outlived SIGKILL of its starter", (int)inner);
+	ck_assert_msg(ended(emu), "the wrapper %d outlived SIGKILL of its starter", (int)emu);
+	unsetenv("CAPSPROBE_FAKE_LINGER");
+	unsetenv("CAPSPROBE_FAKE_DUMP");
+	empty_dir(dumps);
+	rmdir(dumps);
+	assert_clean(1);
+}
+END_TEST
+
+/* A helper run for its output: status, limits, and its children. */
+START_TEST(capture)
+{
+	char *out = (char *)1;
+	char *const ok[] = { "/bin/sh", "-c", "echo hello; echo noise >&2", NULL };
+	char *const fails[] = { "/bin/sh", "-c", "echo half; echo 'no such thing' >&2; exit 3", NULL };
+	char *const hangs[] = { "/bin/sh", "-c", "sleep 60", NULL };
+	/* exits at once; its child keeps the output pipe open */
+	char *const holds[] = { "/bin/sh", "-c", "sleep 60 & echo $!", NULL };
+	char *const floods[] = { "/bin/sh", "-c", "while :; do echo xxxxxxxxxxxxxxx; done", NULL };
+	char *const missing[] = { "/nonexistent/swtpm_setup", NULL };
+	pid_t held;
+
+	ck_assert_int_eq(cp_proc_capture(ok, cp_clock_ms() + 20000, 100, &out), 0);
+	ck_assert_str_eq(out, "hello\n");
+	free(out);
+	assert_clean(0);
+
+	ck_assert_int_lt(cp_proc_capture(fails, cp_clock_ms() + 20000, 100, &out), 0);
+	ck_assert_ptr_null(out);
+	assert_msg("/bin/sh exited with status 3: no such thing");
+	assert_clean(0);
+
+	ck_assert_int_eq(cp_proc_capture(hangs, cp_clock_ms() + 300, 100, &out), -ETIMEDOUT);
+	assert_msg("/bin/sh timed out after 0.3 s");
+	assert_clean(0);
+
+	ck_assert_int_eq(cp_proc_capture(holds, cp_clock_ms() + 20000, 100, &out), 0);
+	held = atoi(out);
+	free(out);
+	ck_assert_int_gt(held, 0);
+	ck_assert_msg(ended(held), "the helper's child %d outlived it", (int)held);
+	assert_clean(0);
+
+	ck_assert_int_eq(cp_proc_capture(floods, cp_clock_ms() + 20000, 1000, &out), -EMSGSIZE);
+	assert_msg("/bin/sh printed more than 1000 bytes");
+	assert_clean(0);
+
+	ck_assert_int_eq(cp_proc_capture(missing, cp_clock_ms() + 20000, 100, &out), -ENOENT);
+	assert_clean(0);
+}
+END_TEST
+
 #define REAL_QEMU "/usr/bin/qemu-system-x86_64"
 
 static json_object *real_script(struct cp_qemu *s)
@@ -1037,6 +1233,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tp, several_at_once);
 	tcase_add_test(tp, threads);
 	tcase_add_test(tp, signal_cleanup);
+	tcase_add_test(tp, wrapper_stopped_with_its_qemu);
+	tcase_add_test(tp, sigkill_takes_the_group);
+	tcase_add_test(tp, capture);
 	tcase_add_test(tp, replay_and_rerecord);
 	tcase_add_test(tp, real_qemu_record_replay);
 	tcase_set_timeout(tp, 60);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "qemu/cache.h"
+#include "qemu/process.h"
 #include "qemu/swtpm.h"
 #include "util/path.h"
 #include "util/str.h"
@@ -101,7 +102,7 @@ static struct cp_swtpm get(const struct env *e, struct cp_cache *c, bool refresh
 {
 	struct cp_swtpm sw;
 
-	ck_assert_int_eq(cp_swtpm_get(e->live, c, refresh, &sw), 0);
+	ck_assert_int_eq(cp_swtpm_get(e->live, c, refresh, cp_clock_ms() + 30000, &sw), 0);
 	return sw;
 }
 
@@ -236,18 +237,34 @@ START_TEST(cache_hits_and_misses)
 }
 END_TEST
 
+/* A failed run gives no versions and is not cached: the next asks again. */
 START_TEST(failing_setup)
 {
+	static const char *const bodies[] = {
+		"echo '{\"features\":[\"tpm-2.0\"]}'\nexit 1\n",
+		"echo 'not json'\n",
+		"kill -9 $$\n",
+	};
 	struct env e;
 	struct cp_swtpm sw;
+	struct stat st;
+	char *entry;
 
 	setup_env(&e);
-	tool(&e, "swtpm_setup", "#!/bin/sh\necho '{\"features\":[\"tpm-2.0\"]}'\nexit 1\n");
-	sw = get(&e, e.cache, false);
-	ck_assert(sw.usable && !sw.tpm20);
-	tool(&e, "swtpm_setup", "#!/bin/sh\necho 'not json'\n");
-	sw = get(&e, e.cache, false);
-	ck_assert(sw.usable && !sw.tpm20);
+	entry = cp_asprintf("%s/%s", e.cachedir, CP_CACHE_SWTPM);
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		char *body = cp_asprintf("#!/bin/sh\necho run >>'%s'\n%s", e.log, bodies[i]);
+
+		tool(&e, "swtpm_setup", body);
+		free(body);
+		for (int k = 1; k <= 2; k++) {
+			sw = get(&e, e.cache, false);
+			ck_assert(sw.usable && !sw.tpm20);
+			ck_assert_int_eq(runs(&e), (int)i * 2 + k);
+			ck_assert_int_ne(stat(entry, &st), 0);
+		}
+	}
+	free(entry);
 	teardown_env(&e);
 }
 END_TEST
@@ -266,14 +283,14 @@ START_TEST(recorded_tree)
 	ck_assert_int_eq(mkdir(facts, 0755), 0);
 	ck_assert_int_eq(cp_root_new(f, &r), 0);
 	/* no fact: an error, and nothing runs */
-	ck_assert_int_eq(cp_swtpm_get(r, e.cache, false, &sw), -ENOENT);
+	ck_assert_int_eq(cp_swtpm_get(r, e.cache, false, cp_clock_ms() + 30000, &sw), -ENOENT);
 	free(f);
 	f = cp_asprintf("%s/swtpm", facts);
 	write_file(f, "{\"features\":[\"tpm-1.2\"]}\n", 0644);
-	ck_assert_int_eq(cp_swtpm_get(r, e.cache, false, &sw), 0);
+	ck_assert_int_eq(cp_swtpm_get(r, e.cache, false, cp_clock_ms() + 30000, &sw), 0);
 	ck_assert(sw.usable && sw.tpm12 && !sw.tpm20);
 	write_file(f, "none\n", 0644);
-	ck_assert_int_eq(cp_swtpm_get(r, e.cache, false, &sw), 0);
+	ck_assert_int_eq(cp_swtpm_get(r, e.cache, false, cp_clock_ms() + 30000, &sw), 0);
 	ck_assert(!sw.usable);
 	ck_assert_int_eq(runs(&e), 0);
 	cp_root_free(r);
@@ -295,7 +312,7 @@ START_TEST(recording)
 	setup_env(&e);
 	rec = cp_asprintf("%s/rec", e.dir);
 	ck_assert_int_eq(cp_root_record_into(e.live, rec), 0);
-	ck_assert_int_eq(cp_swtpm_get(e.live, NULL, false, &sw), 0);
+	ck_assert_int_eq(cp_swtpm_get(e.live, NULL, false, cp_clock_ms() + 30000, &sw), 0);
 	f = cp_asprintf("%s/capsprobe/swtpm", rec);
 	ck_assert_int_eq(cp_root_new(NULL, &r), 0);
 	ck_assert_int_eq(cp_read(r, &text, &len, "%s", f), 0);
