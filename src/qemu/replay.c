@@ -9,8 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "qemu/qmp.h"
 #include "qemu/replay.h"
 #include "util/err.h"
+#include "util/jsonmem.h"
 
 #define REPLAY_DEPTH 256	/* deeper than anything QEMU sends */
 
@@ -32,6 +34,7 @@ struct cp_replay {
 	struct session *s;
 	size_t n;
 	struct session *cur;
+	uint64_t mem;		/* charged to the JSON budget (util/jsonmem.h) */
 };
 
 /* ---- loading ---- */
@@ -78,6 +81,36 @@ static int add_object(struct cp_replay *r, json_object *o, const char *accel, co
 	return 0;
 }
 
+/* Price a line before json-c parses it, with the caps a QMP client puts
+ * on what QEMU sends (a replay hands each message to one), and charge it
+ * to the budget until cp_replay_free(). */
+static int charge_line(struct cp_replay *r, struct cp_json_scan *sc, uint64_t *done, const char *p,
+		       const char *eol, const char *what)
+{
+	uint64_t cur;
+
+	while (p < eol) {
+		p += cp_json_scan(sc, p, (size_t)(eol - p));
+		if (cp_json_scan_cost(sc) > CP_QMP_MAX_MSG_COST)
+			return cp_fail(-EMSGSIZE, "%s: a recorded message would take more than %llu MiB "
+				       "of memory once parsed", what, CP_MIB(CP_QMP_MAX_MSG_COST));
+		if (sc->done) {
+			*done += cp_json_scan_cost(sc);
+			cp_json_scan_init(sc);
+		}
+	}
+	cur = *done + cp_json_scan_cost(sc);
+	if (cur > CP_QMP_MAX_TOTAL_COST)
+		return cp_fail(-EMSGSIZE, "%s: the recorded conversation would take more than %llu MiB "
+			       "of memory once parsed", what, CP_MIB(CP_QMP_MAX_TOTAL_COST));
+	if (cp_json_budget_take(cur - r->mem) < 0)
+		return cp_fail(-ENOBUFS, "%s: the recorded conversation does not fit in the %llu MiB of "
+			       "memory capsprobe allows for all QMP answers and cached probes at once",
+			       what, CP_MIB(cp_json_budget_limit()));
+	r->mem = cur;
+	return 0;
+}
+
 int cp_replay_load(const char *text, size_t len, const char *what, struct cp_replay **out)
 {
 	struct cp_replay *r = cp_calloc(1, sizeof(*r));
@@ -85,15 +118,20 @@ int cp_replay_load(const char *text, size_t len, const char *what, struct cp_rep
 	const char *p = text, *end = text + len;
 	char accel[64] = "";
 	bool pending = false;	/* part of a message was read */
+	struct cp_json_scan sc;
+	uint64_t done = 0;	/* cost of the messages priced whole */
 	int rc = 0;
 
 	*out = NULL;
 	if (!tok)
 		cp_oom();
+	cp_json_scan_init(&sc);
 	while (p < end && rc == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl + 1 : end;
 
+		if (*p != '#' && (rc = charge_line(r, &sc, &done, p, eol, what)) < 0)
+			break;
 		if (*p == '#') {
 			if (strncmp(p, "# session ", 10) == 0) {
 				const char *a = strstr(p, " accel=");
@@ -154,6 +192,7 @@ void cp_replay_free(struct cp_replay *r)
 		json_object_put(r->s[i].greeting);
 	}
 	free(r->s);
+	cp_json_budget_give(r->mem);
 	free(r);
 }
 

@@ -18,6 +18,7 @@
 
 #include "qemu/swtpm.h"
 #include "util/err.h"
+#include "util/jsonmem.h"
 #include "util/str.h"
 
 #define SWTPM_TIMEOUT_MS 3000
@@ -41,10 +42,26 @@ static const char *const std_libdirs[] = {
 
 /* ---- the fact ---- */
 
+/* swtpm's capabilities JSON (a line of it) are a few hundred bytes;
+ * priced before parsing (util/jsonmem.h), anything dearer is not JSON. */
+#define SWTPM_MAX_COST ((uint64_t)16 << 20)
+
+/* s as JSON, or NULL; *cost is charged until the caller gives it back. */
+static json_object *parse_priced(const char *s, uint64_t *cost)
+{
+	size_t len = strlen(s);
+	int why;
+
+	while (len && strchr(" \t\r\n", s[len - 1]))
+		len--;
+	return cp_json_parse_priced(s, len, 64, SWTPM_MAX_COST, cost, &why);
+}
+
 int cp_swtpm_parse(const char *text, struct cp_swtpm *out)
 {
 	char *s = cp_strdup(text);
 	json_object *caps, *features;
+	uint64_t cost;
 
 	memset(out, 0, sizeof(*out));
 	cp_rstrip(s);
@@ -53,10 +70,11 @@ int cp_swtpm_parse(const char *text, struct cp_swtpm *out)
 		return 0;
 	}
 	out->usable = true;
-	caps = json_tokener_parse(s);
+	caps = parse_priced(s, &cost);
 	free(s);
 	if (!json_object_is_type(caps, json_type_object)) {
 		json_object_put(caps);
+		cp_json_budget_give(cost);
 		cp_warn(CP_FACTS_DIR "/swtpm: not JSON; no TPM versions");
 		return 0;
 	}
@@ -75,6 +93,7 @@ int cp_swtpm_parse(const char *text, struct cp_swtpm *out)
 		}
 	}
 	json_object_put(caps);
+	cp_json_budget_give(cost);
 	return 0;
 }
 
@@ -197,15 +216,18 @@ static char *capabilities(const char *setup)
 {
 	char *argv[] = { (char *)setup, (char *)"--print-capabilities", NULL };
 	char *out = run_capture(argv), *text;
-	json_object *j = out ? json_tokener_parse(out) : NULL;
+	uint64_t cost = 0;
+	json_object *j = out ? parse_priced(out, &cost) : NULL;
 
 	free(out);
 	if (!json_object_is_type(j, json_type_object)) {
 		json_object_put(j);
+		cp_json_budget_give(cost);
 		return cp_strdup("{}\n");
 	}
 	text = cp_asprintf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 	json_object_put(j);
+	cp_json_budget_give(cost);
 	return text;
 }
 
@@ -475,7 +497,8 @@ static char *cached_fact(struct cp_cache *c, json_object *key)
 
 static void store_fact(struct cp_cache *c, json_object *key, const char *setup, const char *fact)
 {
-	json_object *doc = json_object_new_object(), *caps = json_tokener_parse(fact), *v;
+	uint64_t cost;
+	json_object *doc = json_object_new_object(), *caps = parse_priced(fact, &cost), *v;
 
 	json_object_object_add(doc, "program", json_object_new_string(setup));
 	if (json_object_object_get_ex(caps, "version", &v) && json_object_is_type(v, json_type_string))
@@ -485,6 +508,7 @@ static void store_fact(struct cp_cache *c, json_object *key, const char *setup, 
 	cp_cache_store_small(c, CP_CACHE_SWTPM, doc);	/* warns on failure; never fatal */
 	json_object_put(caps);
 	json_object_put(doc);
+	cp_json_budget_give(cost);
 }
 
 /* The live fact: nothing runs unless all three tools are there. */
