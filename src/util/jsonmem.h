@@ -33,8 +33,9 @@
 #define CP_JSON_COST_DEPTH 8u		/* per value, per enclosing container */
 
 /* All the JSON the process holds or is parsing at once, in cost units
- * (bytes).  With capsprobe's own memory (about 10 MiB) and what the rules
- * derive from the answers, this keeps a whole run under 1 GiB. */
+ * (bytes).  json-c takes at most 3/4 of the price (empty objects; real
+ * answers about 2/5); with capsprobe's own memory (about 15 MiB) and what
+ * the rules derive from the answers, a whole run stays under 1 GiB. */
 #define CP_JSON_BUDGET ((uint64_t)768 << 20)
 
 /* A lexer just good enough to price JSON text: it counts values and finds

@@ -115,15 +115,17 @@ one_error "three dear replies" \
 under_bound "three dear replies"
 
 # ---- memory: many emulators at once, each with dear but legal answers ----
-# Each light probe holds about 225 MiB (types and machines: 71,000 named
-# objects each); three fit in the process's 768 MiB, the others are told so.
+# Each light probe holds about 235 MiB (types and machines: 18,000 named
+# objects with four empty objects each, the dearest shape in memory a
+# legal answer may have); three fit in the process's 768 MiB, the others
+# are told so.
 many=$scratch/many
 mkdir -p "$many"
 for a in x86_64 i386 aarch64 riscv64 ppc64 s390x; do
 	{
 		echo '#!/bin/sh'
-		echo "CAPSPROBE_FAKE_FLOOD=qom-list-types,query-machines CAPSPROBE_FAKE_FLOOD_KB=900 \\"
-		echo "CAPSPROBE_FAKE_FLOOD_ITEM='{\"name\":\"m\"}' exec '$fake' \"\$@\""
+		echo "CAPSPROBE_FAKE_FLOOD=qom-list-types,query-machines CAPSPROBE_FAKE_FLOOD_KB=750 \\"
+		echo "CAPSPROBE_FAKE_FLOOD_ITEM='{\"name\":\"m\",\"w\":{},\"x\":{},\"y\":{},\"z\":{}}' exec '$fake' \"\$@\""
 	} >"$many/qemu-system-$a"
 	chmod +x "$many/qemu-system-$a"
 done
