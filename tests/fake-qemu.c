@@ -11,6 +11,13 @@
  *                                 close-mid-reply, huge-message, deep-nesting,
  *                                 error-always, no-greeting, crash
  *   CAPSPROBE_FAKE_HUGE_MB=N      size of the huge message (default 65)
+ *   CAPSPROBE_FAKE_FLOOD=CMD,...  answer these commands (any fault or
+ *                                 none) with {"return": [ITEM,ITEM,...]}
+ *                                 of about CAPSPROBE_FAKE_FLOOD_KB KiB
+ *                                 (default 10240), ITEM being
+ *                                 CAPSPROBE_FAKE_FLOOD_ITEM (default {}),
+ *                                 sent as it is made: a reply far larger in
+ *                                 memory than on the wire
  *   CAPSPROBE_FAKE_DUMP=DIR       write DIR/<pid> at start: what we were
  *                                 given (environment, open descriptors, the
  *                                 QMP socket directory's mode and owner);
@@ -170,10 +177,66 @@ static json_object *error_reply(const char *class_, const char *desc)
 	return r;
 }
 
+/* Is req's command one CAPSPROBE_FAKE_FLOOD names? */
+static bool flooded(json_object *req)
+{
+	const char *list = getenv("CAPSPROBE_FAKE_FLOOD"), *cmd;
+	json_object *e;
+	size_t n;
+
+	if (!list || !json_object_object_get_ex(req, "execute", &e) || !json_object_is_type(e, json_type_string))
+		return false;
+	cmd = json_object_get_string(e);
+	n = strlen(cmd);
+	for (const char *p = list; (p = strstr(p, cmd)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+static void flood(json_object *req)
+{
+	const char *item = getenv("CAPSPROBE_FAKE_FLOOD_ITEM"), *kb = getenv("CAPSPROBE_FAKE_FLOOD_KB");
+	size_t total = (size_t)(kb ? atol(kb) : 10240) << 10, len, fill = 0;
+	static char chunk[65536];
+	json_object *id = NULL;
+	const char *ids;
+
+	if (!item || !*item)
+		item = "{}";
+	len = strlen(item);
+	if (len + 1 > sizeof(chunk))
+		die("%s", "CAPSPROBE_FAKE_FLOOD_ITEM too long");
+	send_raw("{\"return\": [", 12);
+	for (size_t done = 0; done < total;) {
+		if (fill + len + 1 > sizeof(chunk)) {
+			send_raw(chunk, fill);
+			done += fill;
+			fill = 0;
+		}
+		if (done || fill)
+			chunk[fill++] = ',';
+		memcpy(chunk + fill, item, len);
+		fill += len;
+		if (done + fill >= total)
+			break;
+	}
+	send_raw(chunk, fill);
+	json_object_object_get_ex(req, "id", &id);
+	ids = id ? json_object_to_json_string(id) : "null";
+	send_raw("], \"id\": ", 9);
+	send_raw(ids, strlen(ids));
+	send_raw("}\r\n", 3);
+}
+
 static void handle(json_object *req)
 {
 	json_object *msgs, *r;
 
+	if (flooded(req)) {
+		flood(req);
+		return;
+	}
 	if (is_fault("hang")) {
 		static bool marked;
 

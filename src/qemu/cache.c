@@ -19,11 +19,13 @@
 
 #include "host/arch.h"
 #include "host/cpuid.h"
+#include "qemu/answers.h"
 #include "qemu/cache.h"
 #include "qemu/resolve.h"
 #include "qemu/schema.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/jsonmem.h"
 #include "util/path.h"
 #include "util/str.h"
 
@@ -995,18 +997,45 @@ static int read_entry(struct cp_cache *c, const char *name, char **out, size_t *
 	return 1;
 }
 
-/* Parse exactly len bytes as one JSON value. */
-static json_object *parse_exact(const char *s, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new_ex(ENTRY_DEPTH);
-	json_object *o = json_tokener_parse_ex(tok, s, (int)len);
+/* The JSON memory a load has charged to the process budget
+ * (util/jsonmem.h), within max for the whole file; why: the first
+ * refusal (-E2BIG over max, -ENOBUFS over the budget). */
+struct charge {
+	uint64_t cost, max;
+	int why;
+};
 
-	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
-		  json_tokener_get_parse_end(tok) != len)) {
-		json_object_put(o);
-		o = NULL;
+static const char *refusal(const struct charge *ch)
+{
+	return ch->why == -E2BIG ? "too large (its JSON would take too much memory)" :
+	       ch->why == -ENOBUFS ? "not loaded (the memory budget for JSON is used up)" : NULL;
+}
+
+static bool take(struct charge *ch, uint64_t cost)
+{
+	if (cost > ch->max - ch->cost) {
+		ch->why = ch->why ? ch->why : -E2BIG;
+		return false;
 	}
-	json_tokener_free(tok);
+	if (cp_json_budget_take(cost) < 0) {
+		ch->why = ch->why ? ch->why : -ENOBUFS;
+		return false;
+	}
+	ch->cost += cost;
+	return true;
+}
+
+/* Parse exactly len bytes as one JSON value, priced and charged. */
+static json_object *parse_exact(const char *s, size_t len, struct charge *ch)
+{
+	uint64_t cost;
+	int why = 0;
+	json_object *o = cp_json_parse_priced(s, len, ENTRY_DEPTH, ch->max - ch->cost, &cost, &why);
+
+	if (o)
+		ch->cost += cost;
+	else if (why != -EBADMSG && !ch->why)
+		ch->why = why;
 	return o;
 }
 
@@ -1023,7 +1052,7 @@ static json_object *parse_exact(const char *s, size_t len)
 #define HEADER_END "\"answers\":["
 #define ENTRY_END "\n]}\n"
 
-static json_object *parse_header(const char *buf, size_t len, const char **body)
+static json_object *parse_header(const char *buf, size_t len, const char **body, struct charge *ch)
 {
 	const char *nl = memchr(buf, '\n', len);
 	size_t hl = nl ? (size_t)(nl - buf) : 0;
@@ -1035,7 +1064,7 @@ static json_object *parse_header(const char *buf, size_t len, const char **body)
 	h = cp_malloc(hl + 3);
 	memcpy(h, buf, hl);
 	memcpy(h + hl, "]}", 3);
-	doc = parse_exact(h, hl + 2);
+	doc = parse_exact(h, hl + 2, ch);
 	free(h);
 	if (doc && !json_object_is_type(doc, json_type_object)) {
 		json_object_put(doc);
@@ -1057,29 +1086,37 @@ static int entry_format(json_object *doc)
 		  (1u << CP_Q_TYPES) | (1u << CP_Q_MACHINES))
 
 /* A line {"p":N,"q":"name","ret":VALUE} (q1 at the closing quote of name)
- * as text; false when it has any other shape (an error answer). */
-static bool lazy_answer(const char *line, size_t len, const char *q1, struct cp_qanswer *a)
+ * as text, charged as if parsed (the rules parse parts of it); 0 when it
+ * has any other shape (an error answer), -EBADMSG when refused. */
+static int lazy_answer(const char *line, size_t len, const char *q1, struct cp_qanswer *a,
+		       struct charge *ch)
 {
 	const char *v = q1 + 8, *end = line + len - 1;
+	struct cp_json_scan sc;
 
 	if (v >= end || memcmp(q1, "\",\"ret\":", 8) != 0 || *end != '}' || *v == 'n' ||
 	    cp_json_skip(v, end) != end)
-		return false;
+		return 0;
+	cp_json_scan_init(&sc);
+	cp_json_scan_all(&sc, v, (size_t)(end - v));
+	if (!take(ch, cp_json_scan_cost(&sc) + (uint64_t)(end - v)))
+		return -EBADMSG;
 	a->asked = true;
 	a->text = cp_strndup(v, (size_t)(end - v));
 	a->text_len = (size_t)(end - v);
-	return true;
+	return 1;
 }
 
 /* One answer line: {"p":N,"q":"name",...}[,] — which answer it is comes
  * from the fixed prefix, so that unneeded lines are skipped unparsed. */
-static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, bool light, bool pass2)
+static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, bool light, bool pass2,
+		       struct charge *ch)
 {
 	struct cp_qemu_pass *ps;
 	const char *q0 = line + 12, *q1;	/* after {"p":N,"q":" */
 	struct cp_qanswer *a;
 	json_object *o, *ret;
-	int q;
+	int q, rc;
 
 	if (len && line[len - 1] == ',')
 		len--;
@@ -1099,13 +1136,16 @@ static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, 
 		return -EBADMSG;
 	/* the schema (most of an entry's bytes) stays text, checked for
 	 * nesting only: the rules index it and parse the entries they query */
-	if (q == CP_Q_SCHEMA && lazy_answer(line, len, q1, a))
-		return 0;
-	if (!(o = parse_exact(line, len)))
+	if (q == CP_Q_SCHEMA && (rc = lazy_answer(line, len, q1, a, ch)) != 0)
+		return rc < 0 ? rc : 0;
+	if (!(o = parse_exact(line, len, ch)))
 		return -EBADMSG;
+	/* an answer that is not an error has the shape QEMU's had */
 	if (!json_object_object_get_ex(o, "ret", &ret) ||
 	    copy_fixed(a->err_class, sizeof(a->err_class), o, "class") < 0 ||
-	    copy_fixed(a->err_desc, sizeof(a->err_desc), o, "desc") < 0) {
+	    copy_fixed(a->err_desc, sizeof(a->err_desc), o, "desc") < 0 ||
+	    (!a->err_class[0] && !a->err_desc[0] &&
+	     cp_answer_check((enum cp_q)q, ret, out->arch, true, cp_q_names[q], out->binary) < 0)) {
 		json_object_put(o);
 		return -EBADMSG;
 	}
@@ -1117,7 +1157,7 @@ static int answer_line(const char *line, size_t len, struct cp_qemu_probe *out, 
 }
 
 static int load_probe(json_object *doc, const char *body, const char *end, const struct cp_probe_req *req,
-		      struct cp_qemu_probe *out)
+		      struct cp_qemu_probe *out, struct charge *ch)
 {
 	json_object *probe = cp_json_typed(doc, "probe", json_type_object);
 	bool light = req && req->light;
@@ -1135,7 +1175,7 @@ static int load_probe(json_object *doc, const char *body, const char *end, const
 
 		if (!nl)
 			return -EBADMSG;
-		rc = answer_line(body, (size_t)(nl - body), out, light, pass2);
+		rc = answer_line(body, (size_t)(nl - body), out, light, pass2, ch);
 		if (rc < 0)
 			return rc;
 		body = nl + 1;
@@ -1148,6 +1188,7 @@ int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, const stru
 {
 	char name[65 + sizeof(ENTRY_SUFFIX)];
 	const char *bin = key->f[CP_CK_BINARY], *body, *why = NULL;
+	struct charge ch = { .max = CP_CACHE_MAX_COST };
 	json_object *doc = NULL, *k;
 	char *buf = NULL;
 	size_t len;
@@ -1168,8 +1209,8 @@ int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, const stru
 		why = "truncated";
 		goto out;
 	}
-	if (!(doc = parse_header(buf, len, &body))) {
-		why = "corrupt";
+	if (!(doc = parse_header(buf, len, &body, &ch))) {
+		why = refusal(&ch) ? refusal(&ch) : "corrupt";
 		goto out;
 	}
 	if (entry_format(doc) != CP_CACHE_FORMAT) {
@@ -1186,11 +1227,11 @@ int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, const stru
 			goto out;
 		}
 	}
-	rc = load_probe(doc, body, buf + len - strlen(ENTRY_END) + 1, req, out);
+	rc = load_probe(doc, body, buf + len - strlen(ENTRY_END) + 1, req, out, &ch);
 	if (rc == 0 && (!out->binary || strcmp(out->binary, bin) != 0))
 		rc = -EBADMSG;
 	if (rc < 0) {
-		why = "malformed probe";
+		why = refusal(&ch) ? refusal(&ch) : "malformed probe";
 	} else if (req && !cp_cache_covers(out, req)) {
 		cp_verbose("cache entry for %s lacks answers this request needs", bin);
 		rc = -ENODATA;
@@ -1200,11 +1241,15 @@ int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, const stru
 out:
 	if (why)
 		cp_verbose("cache entry %s/%s for %s: %s, ignored", c->dir, name, bin, why);
+	json_object_put(doc);
 	if (rc != 1) {
 		cp_clear_error();
 		cp_qemu_probe_free(out);
+		cp_json_budget_give(ch.cost);
+	} else {
+		/* the probe holds the answers (the header's too: it may share) */
+		out->pass1.mem += ch.cost;
 	}
-	json_object_put(doc);
 	free(buf);
 	return rc;
 }
@@ -1429,10 +1474,14 @@ static bool is_small_name(const char *n)
 	return false;
 }
 
-/* A small entry is one JSON object, the whole file. */
+/* A small entry is one JSON object, the whole file.  Its charge is given
+ * back at once: its owner reads it and frees it. */
 static json_object *small_doc(const char *buf, size_t len)
 {
-	json_object *doc = parse_exact(buf, len);
+	struct charge ch = { .max = CP_CACHE_MAX_SMALL_COST };
+	json_object *doc = parse_exact(buf, len, &ch);
+
+	cp_json_budget_give(ch.cost);
 
 	if (doc && !json_object_is_type(doc, json_type_object)) {
 		json_object_put(doc);
@@ -1540,8 +1589,12 @@ int cp_cache_list(struct cp_cache *c, struct cp_cache_entry **out, size_t *n)
 		e->file = cp_strdup(names.v[i]);
 		(*n)++;
 		small = is_small_name(names.v[i]);
-		if (rc > 0)
-			doc = small ? small_doc(buf, len) : parse_header(buf, len, &body);
+		if (rc > 0) {
+			struct charge ch = { .max = CP_CACHE_MAX_COST };
+
+			doc = small ? small_doc(buf, len) : parse_header(buf, len, &body, &ch);
+			cp_json_budget_give(ch.cost);	/* a few strings are read */
+		}
 		free(buf);
 		if (!doc || entry_format(doc) != CP_CACHE_FORMAT) {
 			json_object_put(doc);

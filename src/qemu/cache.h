@@ -55,6 +55,12 @@
 #define CP_CACHE_FORMAT 3
 /* An entry larger than this is not read (a full x86 probe is about 1 MiB). */
 #define CP_CACHE_MAX_ENTRY (32u << 20)
+/* Nor one whose JSON would take more memory than this once parsed
+ * (util/jsonmem.h), as for a QMP conversation; a loaded entry is charged
+ * to the process's budget for JSON until its probe is freed.  Small
+ * entries (swtpm, modules memo) are capped lower. */
+#define CP_CACHE_MAX_COST ((uint64_t)256 << 20)
+#define CP_CACHE_MAX_SMALL_COST ((uint64_t)32 << 20)
 
 /* The key fields, all stored and compared as strings. */
 enum cp_ck {

@@ -8,6 +8,7 @@
 #include "../host/arch.h"
 #include "firmware.h"
 #include "util/json.h"
+#include "util/jsonmem.h"
 
 /* The directories, lowest priority first; the user's one is appended by
  * cp_fw_load for a session daemon. */
@@ -305,6 +306,8 @@ static int parse_json(const char *path, const char *text, size_t len, json_objec
 int cp_fw_parse(const char *path, const char *text, size_t len, struct cp_fw_desc *out)
 {
 	json_object *doc = NULL;
+	struct cp_json_scan sc;
+	uint64_t cost;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -312,9 +315,21 @@ int cp_fw_parse(const char *path, const char *text, size_t len, struct cp_fw_des
 		return cp_fail(-EFBIG, "%s: larger than %d bytes", path, CP_FW_DESC_MAX);
 	if (memchr(text, '\0', len))
 		return cp_fail(-EINVAL, "%s: contains a NUL byte", path);
+	/* priced before json-c builds it (util/jsonmem.h) */
+	cp_json_scan_init(&sc);
+	cp_json_scan_all(&sc, text, len);
+	cost = cp_json_scan_cost(&sc);
+	if (cost > CP_FW_DESC_MAX_COST)
+		return cp_fail(-EFBIG, "%s: its JSON would take more than %llu MiB of memory once parsed",
+			       path, CP_MIB(CP_FW_DESC_MAX_COST));
+	if (cp_json_budget_take(cost) < 0)
+		return cp_fail(-ENOBUFS, "%s: does not fit in the %llu MiB of memory capsprobe allows "
+			       "for JSON at once", path, CP_MIB(cp_json_budget_limit()));
 	rc = parse_json(path, text, len, &doc);
-	if (rc < 0)
+	if (rc < 0) {
+		cp_json_budget_give(cost);
 		return rc;
+	}
 	if (!json_object_is_type(doc, json_type_object))
 		rc = cp_fail(-EINVAL, "%s: not a JSON object", path);
 	if (rc == 0)
@@ -326,6 +341,7 @@ int cp_fw_parse(const char *path, const char *text, size_t len, struct cp_fw_des
 	if (rc == 0)
 		rc = parse_features(path, doc, out);
 	json_object_put(doc);
+	cp_json_budget_give(cost);
 	if (rc < 0)
 		cp_fw_desc_free(out);
 	else

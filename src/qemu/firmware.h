@@ -14,12 +14,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../util/path.h"
 #include "domcaps.h"
 
 /* libvirt refuses descriptors larger than this. */
 #define CP_FW_DESC_MAX (1024 * 1024)
+/* Nor is one parsed whose JSON would take more memory than this
+ * (util/jsonmem.h; a real descriptor, about 1 KB, costs under 64 KiB):
+ * such a descriptor is skipped with a warning, where libvirt would parse
+ * it. */
+#define CP_FW_DESC_MAX_COST ((uint64_t)16 << 20)
 /* Descriptor files considered at most (the first by name, after the
  * override), so that a flooded directory costs bounded time; a system has
  * a few dozen.  More is a warning.  libvirt has no such limit. */

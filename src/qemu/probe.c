@@ -17,11 +17,13 @@
 #include <unistd.h>
 
 #include "host/arch.h"
+#include "qemu/answers.h"
 #include "qemu/probe.h"
 #include "qemu/replay.h"
 #include "qemu/session.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/jsonmem.h"
 #include "util/path.h"
 
 #define MIN_VERSION 6002000	/* libvirt 11.3 refuses anything older */
@@ -491,7 +493,9 @@ static int run_pass(struct run *run, int n)
 			snprintf(a->err_desc, sizeof(a->err_desc), "%.*s", (int)sizeof(a->err_desc) - 1, err.desc);
 			cp_clear_error();
 			rc = 0;
-		} else if (rc < 0) {
+		} else if (rc < 0 ||
+			   (rc = cp_answer_check(q->q, ret, arch_of(&c), false, q->execute, req->binary)) < 0) {
+			json_object_put(ret);
 			break;
 		}
 		a->ret = ret;
@@ -512,6 +516,8 @@ static int run_pass(struct run *run, int n)
 	}
 	if (n == 2 && rc == 0)
 		ps->kvm = false;
+	/* the answers hold that memory until cp_qemu_probe_free() */
+	ps->mem += cp_qemu_take_cost(s);
 	cp_qemu_close(s);
 	return rc;
 }
@@ -722,6 +728,7 @@ static void pass_free(struct cp_qemu_pass *ps)
 		json_object_put(ps->a[i].ret);
 		free(ps->a[i].text);
 	}
+	cp_json_budget_give(ps->mem);
 	memset(ps, 0, sizeof(*ps));
 }
 

@@ -62,6 +62,9 @@ struct cp_qemu_pass {
 	char accel[8];		/* "kvm:tcg" or "tcg" */
 	bool kvm;		/* this process ran under KVM (query-kvm) */
 	struct cp_qanswer a[CP_Q_COUNT];
+	/* JSON memory charged to the process budget for these answers
+	 * (util/jsonmem.h), given back by cp_qemu_probe_free() */
+	uint64_t mem;
 };
 
 struct cp_qemu_probe {

@@ -12,6 +12,7 @@
 #include "qemu/process.h"
 #include "qemu/qmp.h"
 #include "util/err.h"
+#include "util/jsonmem.h"
 
 #define READ_CHUNK 65536
 
@@ -24,6 +25,10 @@ struct cp_qmp {
 	size_t pos, have;	/* unparsed bytes are buf[pos..have) */
 	size_t msg_bytes;	/* fed to the tokener for the current message */
 	size_t total_bytes;
+	struct cp_json_scan scan;	/* prices the current message */
+	uint64_t msg_cost;	/* its cost so far */
+	uint64_t total_cost;	/* the conversation's, for its cap */
+	uint64_t held_cost;	/* charged to the budget and not taken */
 	int64_t deadline_ms;
 	int64_t timeout_ms;	/* the deadline's length, for messages */
 	unsigned next_id;
@@ -48,6 +53,9 @@ struct cp_qmp *cp_qmp_new(int fd, const struct cp_qmp_peer *peer, const struct c
 	q->lim.max_msg = lim && lim->max_msg ? lim->max_msg : CP_QMP_MAX_MSG;
 	q->lim.max_total = lim && lim->max_total ? lim->max_total : CP_QMP_MAX_TOTAL;
 	q->lim.max_depth = lim && lim->max_depth ? lim->max_depth : CP_QMP_MAX_DEPTH;
+	q->lim.max_msg_cost = lim && lim->max_msg_cost ? lim->max_msg_cost : CP_QMP_MAX_MSG_COST;
+	q->lim.max_total_cost = lim && lim->max_total_cost ? lim->max_total_cost : CP_QMP_MAX_TOTAL_COST;
+	cp_json_scan_init(&q->scan);
 	q->tok = json_tokener_new_ex(q->lim.max_depth);
 	if (!q->tok)
 		cp_oom();
@@ -68,7 +76,16 @@ void cp_qmp_free(struct cp_qmp *q)
 	json_tokener_free(q->tok);
 	json_object_put(q->greeting);
 	free(q->buf);
+	cp_json_budget_give(q->held_cost);
 	free(q);
+}
+
+uint64_t cp_qmp_take_cost(struct cp_qmp *q)
+{
+	uint64_t c = q->held_cost;
+
+	q->held_cost = 0;
+	return c;
 }
 
 void cp_qmp_set_deadline(struct cp_qmp *q, int64_t deadline_ms)
@@ -173,30 +190,76 @@ static int wait_fd(struct cp_qmp *q, short events, const char *what)
 	}
 }
 
-/* Feed buffered bytes to the tokener; 1 and *out when a message is done,
- * 0 when more input is needed, <0 on error. */
-static int parse_buffered(struct cp_qmp *q, json_object **out)
+/* Price what the scanner has seen of the current message and charge it,
+ * before json-c builds any of it: over a cap, the message is refused. */
+static int charge(struct cp_qmp *q, const char *what)
 {
-	size_t n = q->have - q->pos;
+	uint64_t cost = cp_json_scan_cost(&q->scan), delta = cost - q->msg_cost;
+
+	if (cost > q->lim.max_msg_cost) {
+		cp_fail(-EMSGSIZE, "%s from %s would take more than %llu MiB of memory once parsed "
+			"(%llu JSON values in %zu bytes so far)", what, q->peer.name,
+			CP_MIB(q->lim.max_msg_cost), (unsigned long long)cp_json_scan_values(&q->scan),
+			(size_t)q->scan.bytes);
+		return broken(q, -EMSGSIZE);
+	}
+	if (delta > q->lim.max_total_cost - q->total_cost) {
+		cp_fail(-EMSGSIZE, "the QMP conversation with %s would take more than %llu MiB of memory "
+			"once parsed (at %s)", q->peer.name, CP_MIB(q->lim.max_total_cost), what);
+		return broken(q, -EMSGSIZE);
+	}
+	if (cp_json_budget_take(delta) < 0) {
+		cp_fail(-ENOBUFS, "%s from %s does not fit in the %llu MiB of memory capsprobe allows for "
+			"all QMP answers and cached probes at once", what, q->peer.name,
+			CP_MIB(cp_json_budget_limit()));
+		return broken(q, -ENOBUFS);
+	}
+	q->msg_cost = cost;
+	q->total_cost += delta;
+	q->held_cost += delta;
+	return 0;
+}
+
+/* Feed buffered bytes to the tokener, never past the end of the current
+ * message, and only once they are priced and charged; 1 and *out when a
+ * message is done, 0 when more input is needed, <0 on error. */
+static int parse_buffered(struct cp_qmp *q, const char *what, json_object **out)
+{
+	size_t n = q->have - q->pos, take;
 	enum json_tokener_error jerr;
 	json_object *obj;
 	size_t used;
+	int rc;
 
 	if (!n)
 		return 0;
 	/* never hand the tokener more than the message may still grow by */
 	if (n > q->lim.max_msg - q->msg_bytes + 1)
 		n = q->lim.max_msg - q->msg_bytes + 1;
-	obj = json_tokener_parse_ex(q->tok, q->buf + q->pos, (int)n);
+	/* a message is an object: anything else is refused unpriced */
+	if (!q->scan.started) {
+		const char *p = q->buf + q->pos, *e = p + n;
+
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+			p++;
+		if (p < e && *p != '{')
+			return fail_malformed(q, "a message is not a JSON object");
+	}
+	take = cp_json_scan(&q->scan, q->buf + q->pos, n);
+	if ((rc = charge(q, what)) < 0)
+		return rc;
+	obj = json_tokener_parse_ex(q->tok, q->buf + q->pos, (int)take);
 	jerr = json_tokener_get_error(q->tok);
 	used = json_tokener_get_parse_end(q->tok);
-	if (used > n)
-		used = n;
+	if (used > take)
+		used = take;
 	q->pos += used;
 	q->msg_bytes += used;
 	if (obj) {
 		json_tokener_reset(q->tok);
+		cp_json_scan_init(&q->scan);
 		q->msg_bytes = 0;
+		q->msg_cost = 0;
 		if (!json_object_is_type(obj, json_type_object)) {
 			json_object_put(obj);
 			return fail_malformed(q, "a message is not a JSON object");
@@ -212,6 +275,9 @@ static int parse_buffered(struct cp_qmp *q, json_object **out)
 			 q->msg_bytes);
 		return fail_malformed(q, why);
 	}
+	/* the scanner saw the message end where json-c did not */
+	if (q->scan.done)
+		return fail_malformed(q, "a message does not end where its braces close");
 	if (q->msg_bytes > q->lim.max_msg) {
 		cp_fail(-EMSGSIZE, "QMP message from %s is larger than %zu bytes", q->peer.name,
 			q->lim.max_msg);
@@ -227,7 +293,7 @@ int cp_qmp_read(struct cp_qmp *q, const char *what, json_object **msg)
 		return cp_fail(q->broken, "%s", q->broken_msg);
 	for (;;) {
 		ssize_t n;
-		int rc = parse_buffered(q, msg);
+		int rc = parse_buffered(q, what, msg);
 
 		if (rc)
 			return rc < 0 ? rc : 0;

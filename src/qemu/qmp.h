@@ -1,5 +1,5 @@
 /* A QMP client over a connected stream socket: incremental strict JSON
- * parsing with size and depth caps, poll()-based reads against an absolute
+ * parsing with size, depth and memory caps, poll()-based reads against an absolute
  * deadline, id-matched commands, events skipped, QMP errors surfaced.
  *
  * ---- The .replies format (recording and replay) ----
@@ -38,14 +38,26 @@
 
 #include <json-c/json.h>
 
-#define CP_QMP_MAX_MSG ((size_t)64 << 20)	/* one message (schema ~200 KB) */
-#define CP_QMP_MAX_TOTAL ((size_t)512 << 20)	/* the whole conversation */
+/* Text: one message, the whole conversation (QEMU 7.2's largest message,
+ * its x86 schema, is 190 KB; a whole conversation 330 KB). */
+#define CP_QMP_MAX_MSG ((size_t)16 << 20)
+#define CP_QMP_MAX_TOTAL ((size_t)32 << 20)
 #define CP_QMP_MAX_DEPTH 64
+/* Memory once parsed, priced from the text before json-c builds it
+ * (util/jsonmem.h): QEMU 7.2's largest message, the x86 schema (26,000
+ * JSON values), costs 12 MiB, its largest conversation (x86 under KVM,
+ * 41,000 values) 18 MiB.  Every conversation is also charged to the
+ * process's budget for JSON, CP_JSON_BUDGET. */
+#define CP_QMP_MAX_MSG_COST ((uint64_t)128 << 20)
+#define CP_QMP_MAX_TOTAL_COST ((uint64_t)256 << 20)
 
+/* Zero fields take the defaults above. */
 struct cp_qmp_limits {
 	size_t max_msg;
 	size_t max_total;
 	int max_depth;
+	uint64_t max_msg_cost;
+	uint64_t max_total_cost;
 };
 
 /* What QEMU said in {"error": {"class": ..., "desc": ...}}. */
@@ -99,6 +111,12 @@ int cp_qmp_command(struct cp_qmp *q, const char *execute, json_object *args,
 int cp_qmp_read(struct cp_qmp *q, const char *what, json_object **msg);
 /* Low level: send one object (recorded). */
 int cp_qmp_write(struct cp_qmp *q, json_object *msg, const char *what);
+
+/* The memory cost of what was received so far that is not yet taken,
+ * handed to the caller, who gives it back to the budget
+ * (cp_json_budget_give) once the answers are freed; cp_qmp_free() gives
+ * back whatever was not taken. */
+uint64_t cp_qmp_take_cost(struct cp_qmp *q);
 
 /* Write one object in the .replies layout (pretty JSON + blank line). */
 void cp_qmp_write_pretty(FILE *f, json_object *obj);

@@ -307,6 +307,9 @@ int cp_record(const struct cp_record_opts *o, struct cp_record_stats *st)
 		n = record_requests(root, &f->p, &sw);
 		st->requests += n;
 		cp_verbose("%s: recorded %u domain request(s)", f->binary, n);
+		/* not needed by the replay below, which holds every emulator's
+		 * recording at once (util/jsonmem.h's budget) */
+		cp_qemu_probe_free(&f->p);
 	}
 	cp_root_free(root);
 	root = NULL;

@@ -9,15 +9,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "qemu/qmp.h"
 #include "qemu/replay.h"
 #include "util/err.h"
+#include "util/jsonmem.h"
 
 #define REPLAY_DEPTH 256	/* deeper than anything QEMU sends */
 
 struct entry {
 	json_object *request;
 	json_object *events;	/* array, sent before the reply */
-	json_object *reply;
+	/* The reply as compact text, parsed anew for each answer: a replay
+	 * holds little more than its file (a parsed x86 schema alone costs
+	 * 12 MiB, see util/jsonmem.h, and `host --sysroot` loads every
+	 * emulator's replays at once). */
+	char *reply;
 	bool used;
 };
 
@@ -32,9 +38,32 @@ struct cp_replay {
 	struct session *s;
 	size_t n;
 	struct session *cur;
+	uint64_t mem;		/* charged to the JSON budget (util/jsonmem.h) */
 };
 
 /* ---- loading ---- */
+
+/* Keep reply o as text; the memory charged for it parsed goes back, all
+ * but the text's. */
+static void keep_reply(struct cp_replay *r, struct entry *e, json_object *o)
+{
+	const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(t);
+	struct cp_json_scan sc;
+	uint64_t back;
+
+	free(e->reply);
+	e->reply = cp_strdup(t);
+	cp_json_scan_init(&sc);
+	cp_json_scan_all(&sc, t, len);
+	json_object_put(o);
+	/* priced from its file text (more bytes), so charged at least this */
+	back = cp_json_scan_cost(&sc) - len;
+	if (back > r->mem)
+		back = r->mem;
+	r->mem -= back;
+	cp_json_budget_give(back);
+}
 
 static int add_object(struct cp_replay *r, json_object *o, const char *accel, const char *what)
 {
@@ -73,8 +102,38 @@ static int add_object(struct cp_replay *r, json_object *o, const char *accel, co
 			json_object_put(o);
 		return 0;
 	}
-	json_object_put(e->reply);
-	e->reply = o;
+	keep_reply(r, e, o);
+	return 0;
+}
+
+/* Price a line before json-c parses it, with the caps a QMP client puts
+ * on what QEMU sends (a replay hands each message to one), and charge it
+ * to the budget until cp_replay_free(). */
+static int charge_line(struct cp_replay *r, struct cp_json_scan *sc, uint64_t *done, uint64_t *priced,
+		       const char *p, const char *eol, const char *what)
+{
+	uint64_t cur;
+
+	while (p < eol) {
+		p += cp_json_scan(sc, p, (size_t)(eol - p));
+		if (cp_json_scan_cost(sc) > CP_QMP_MAX_MSG_COST)
+			return cp_fail(-EMSGSIZE, "%s: a recorded message would take more than %llu MiB "
+				       "of memory once parsed", what, CP_MIB(CP_QMP_MAX_MSG_COST));
+		if (sc->done) {
+			*done += cp_json_scan_cost(sc);
+			cp_json_scan_init(sc);
+		}
+	}
+	cur = *done + cp_json_scan_cost(sc);
+	if (cur > CP_QMP_MAX_TOTAL_COST)
+		return cp_fail(-EMSGSIZE, "%s: the recorded conversation would take more than %llu MiB "
+			       "of memory once parsed", what, CP_MIB(CP_QMP_MAX_TOTAL_COST));
+	if (cp_json_budget_take(cur - *priced) < 0)
+		return cp_fail(-ENOBUFS, "%s: the recorded conversation does not fit in the %llu MiB of "
+			       "memory capsprobe allows for all QMP answers and cached probes at once",
+			       what, CP_MIB(cp_json_budget_limit()));
+	r->mem += cur - *priced;
+	*priced = cur;
 	return 0;
 }
 
@@ -85,15 +144,20 @@ int cp_replay_load(const char *text, size_t len, const char *what, struct cp_rep
 	const char *p = text, *end = text + len;
 	char accel[64] = "";
 	bool pending = false;	/* part of a message was read */
+	struct cp_json_scan sc;
+	uint64_t done = 0, priced = 0;	/* cost of the messages priced whole, of all */
 	int rc = 0;
 
 	*out = NULL;
 	if (!tok)
 		cp_oom();
+	cp_json_scan_init(&sc);
 	while (p < end && rc == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl + 1 : end;
 
+		if (*p != '#' && (rc = charge_line(r, &sc, &done, &priced, p, eol, what)) < 0)
+			break;
 		if (*p == '#') {
 			if (strncmp(p, "# session ", 10) == 0) {
 				const char *a = strstr(p, " accel=");
@@ -148,12 +212,13 @@ void cp_replay_free(struct cp_replay *r)
 		for (size_t j = 0; j < r->s[i].n; j++) {
 			json_object_put(r->s[i].e[j].request);
 			json_object_put(r->s[i].e[j].events);
-			json_object_put(r->s[i].e[j].reply);
+			free(r->s[i].e[j].reply);
 		}
 		free(r->s[i].e);
 		json_object_put(r->s[i].greeting);
 	}
 	free(r->s);
+	cp_json_budget_give(r->mem);
 	free(r);
 }
 
@@ -211,17 +276,47 @@ static struct entry *find(struct session *s, json_object *req)
 	return last;
 }
 
-/* A copy of reply (a template) carrying req's id. */
+/* reply (ours) carrying req's id. */
 static json_object *with_id(json_object *reply, json_object *req)
 {
-	json_object *r = NULL, *id;
+	json_object *id;
 
-	if (json_object_deep_copy(reply, &r, NULL) < 0)
-		cp_oom();
-	json_object_object_del(r, "id");
+	json_object_object_del(reply, "id");
 	if (json_object_object_get_ex(req, "id", &id))
-		json_object_object_add(r, "id", json_object_get(id));
-	return r;
+		json_object_object_add(reply, "id", json_object_get(id));
+	return reply;
+}
+
+static json_object *error_reply(const char *class_, const char *desc)
+{
+	json_object *tmpl = json_object_new_object(), *err = json_object_new_object();
+
+	json_object_object_add(err, "class", json_object_new_string(class_));
+	json_object_object_add(err, "desc", json_object_new_string(desc));
+	json_object_object_add(tmpl, "error", err);
+	return tmpl;
+}
+
+static void give_back(json_object *o, void *cost)
+{
+	(void)o;
+	cp_json_budget_give((uint64_t)(uintptr_t)cost);
+}
+
+/* The recorded reply of e, parsed anew and charged until it is freed. */
+static json_object *recorded_reply(const struct entry *e)
+{
+	uint64_t cost;
+	int why;
+	json_object *o = cp_json_parse_priced(e->reply, strlen(e->reply), REPLAY_DEPTH, CP_QMP_MAX_MSG_COST,
+					      &cost, &why);
+
+	if (!o)
+		return error_reply("GenericError", why == -ENOBUFS ?
+				   "the recorded reply does not fit in capsprobe's memory budget for JSON" :
+				   "the recorded reply cannot be parsed");
+	json_object_set_userdata(o, (void *)(uintptr_t)cost, give_back);
+	return o;
 }
 
 json_object *cp_replay_respond(struct cp_replay *r, json_object *req)
@@ -233,25 +328,21 @@ json_object *cp_replay_respond(struct cp_replay *r, json_object *req)
 	if (e) {
 		for (size_t i = 0; i < json_object_array_length(e->events); i++)
 			json_object_array_add(out, json_object_get(json_object_array_get_idx(e->events, i)));
-		json_object_array_add(out, with_id(e->reply, req));
+		json_object_array_add(out, with_id(recorded_reply(e), req));
 		return out;
 	}
 	if (json_object_object_get_ex(req, "execute", &ex))
 		name = json_object_get_string(ex);
-	tmpl = json_object_new_object();
 	if (strcmp(name, "qmp_capabilities") == 0) {
+		tmpl = json_object_new_object();
 		json_object_object_add(tmpl, "return", json_object_new_object());
 	} else {
-		json_object *err = json_object_new_object();
 		char desc[256];
 
 		snprintf(desc, sizeof(desc), "The command %s has not been found", name);
-		json_object_object_add(err, "class", json_object_new_string("CommandNotFound"));
-		json_object_object_add(err, "desc", json_object_new_string(desc));
-		json_object_object_add(tmpl, "error", err);
+		tmpl = error_reply("CommandNotFound", desc);
 	}
 	json_object_array_add(out, with_id(tmpl, req));
-	json_object_put(tmpl);
 	return out;
 }
 

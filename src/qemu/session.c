@@ -126,6 +126,11 @@ pid_t cp_qemu_pid(struct cp_qemu *s)
 	return s->proc ? cp_proc_pid(s->proc) : 0;
 }
 
+uint64_t cp_qemu_take_cost(struct cp_qemu *s)
+{
+	return s && s->qmp ? cp_qmp_take_cost(s->qmp) : 0;
+}
+
 void cp_qemu_set_deadline(struct cp_qemu *s, int64_t deadline_ms)
 {
 	cp_qmp_set_deadline(s->qmp, deadline_ms);

@@ -15,6 +15,7 @@
 #include "qemu/process.h"
 #include "qemu/swtpm.h"
 #include "util/err.h"
+#include "util/jsonmem.h"
 #include "util/str.h"
 
 #define SWTPM_OUTPUT_MAX (64 * 1024)
@@ -37,10 +38,26 @@ static const char *const std_libdirs[] = {
 
 /* ---- the fact ---- */
 
+/* swtpm's capabilities JSON (a line of it) are a few hundred bytes;
+ * priced before parsing (util/jsonmem.h), anything dearer is not JSON. */
+#define SWTPM_MAX_COST ((uint64_t)16 << 20)
+
+/* s as JSON, or NULL; *cost is charged until the caller gives it back. */
+static json_object *parse_priced(const char *s, uint64_t *cost)
+{
+	size_t len = strlen(s);
+	int why;
+
+	while (len && strchr(" \t\r\n", s[len - 1]))
+		len--;
+	return cp_json_parse_priced(s, len, 64, SWTPM_MAX_COST, cost, &why);
+}
+
 int cp_swtpm_parse(const char *text, struct cp_swtpm *out)
 {
 	char *s = cp_strdup(text);
 	json_object *caps, *features;
+	uint64_t cost;
 
 	memset(out, 0, sizeof(*out));
 	cp_rstrip(s);
@@ -49,10 +66,11 @@ int cp_swtpm_parse(const char *text, struct cp_swtpm *out)
 		return 0;
 	}
 	out->usable = true;
-	caps = json_tokener_parse(s);
+	caps = parse_priced(s, &cost);
 	free(s);
 	if (!json_object_is_type(caps, json_type_object)) {
 		json_object_put(caps);
+		cp_json_budget_give(cost);
 		cp_warn(CP_FACTS_DIR "/swtpm: not JSON; no TPM versions");
 		return 0;
 	}
@@ -71,6 +89,7 @@ int cp_swtpm_parse(const char *text, struct cp_swtpm *out)
 		}
 	}
 	json_object_put(caps);
+	cp_json_budget_give(cost);
 	return 0;
 }
 
@@ -117,19 +136,22 @@ static char *capabilities(const char *setup, int64_t deadline_ms)
 {
 	char *argv[] = { (char *)setup, (char *)"--print-capabilities", NULL };
 	char *out = NULL, *text;
+	uint64_t cost = 0;
 	json_object *j;
 
 	if (cp_proc_capture(argv, deadline_ms, SWTPM_OUTPUT_MAX, &out) < 0)
 		return NULL;
-	j = json_tokener_parse(out);
+	j = parse_priced(out, &cost);
 	free(out);
 	if (!json_object_is_type(j, json_type_object)) {
 		json_object_put(j);
+		cp_json_budget_give(cost);
 		cp_fail(-EBADMSG, "%s printed no JSON object", setup);
 		return NULL;
 	}
 	text = cp_asprintf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 	json_object_put(j);
+	cp_json_budget_give(cost);
 	return text;
 }
 
@@ -399,7 +421,8 @@ static char *cached_fact(struct cp_cache *c, json_object *key)
 
 static void store_fact(struct cp_cache *c, json_object *key, const char *setup, const char *fact)
 {
-	json_object *doc = json_object_new_object(), *caps = json_tokener_parse(fact), *v;
+	uint64_t cost;
+	json_object *doc = json_object_new_object(), *caps = parse_priced(fact, &cost), *v;
 
 	json_object_object_add(doc, "program", json_object_new_string(setup));
 	if (json_object_object_get_ex(caps, "version", &v) && json_object_is_type(v, json_type_string))
@@ -409,6 +432,7 @@ static void store_fact(struct cp_cache *c, json_object *key, const char *setup, 
 	cp_cache_store_small(c, CP_CACHE_SWTPM, doc);	/* warns on failure; never fatal */
 	json_object_put(caps);
 	json_object_put(doc);
+	cp_json_budget_give(cost);
 }
 
 /* One warning line, whatever the tool printed. */

@@ -21,6 +21,7 @@
 
 #include "qemu/cache.h"
 #include "util/json.h"
+#include "util/jsonmem.h"
 #include "util/path.h"
 #include "util/str.h"
 #include "handmade.h"
@@ -1876,6 +1877,87 @@ START_TEST(default_dir)
 }
 END_TEST
 
+/* ---- what a load may hold: shapes and memory ---- */
+
+/* good with the "ret" of answer line (pass 1, question name) replaced */
+static char *with_answer(const char *good, const char *name, const char *ret)
+{
+	char *prefix = cp_asprintf("\n{\"p\":1,\"q\":\"%s\",\"ret\":", name);
+	const char *at = strstr(good, prefix), *eol;
+	char *out;
+
+	ck_assert_ptr_nonnull(at);
+	eol = strchr(at + 1, '\n');
+	out = cp_asprintf("%.*s%s%s}%s%s", (int)(at - good), good, prefix, ret, eol[-1] == ',' ? "," : "", eol);
+	free(prefix);
+	return out;
+}
+
+START_TEST(entry_shapes_and_memory)
+{
+	struct env e;
+	struct cp_cache *c;
+	struct cp_cache_key k;
+	struct cp_qemu_probe got;
+	char *ep, *good, *bad, *items;
+	size_t len, n = 300000;
+
+	env_setup(&e);
+	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
+	ck_assert_int_eq(cp_cache_store(c, &k, &e.probe), 0);
+	ep = entry_path(&e, e.binary);
+	good = slurp(ep, &len);
+
+	/* a hit holds its answers' memory until the probe is freed */
+	ck_assert_uint_eq(cp_json_budget_used(), 0);
+	ck_assert_int_eq(cp_cache_load(c, &k, NULL, &got), 1);
+	ck_assert_uint_gt(cp_json_budget_used(), len);
+	ck_assert_uint_eq(cp_json_budget_used(), got.pass1.mem);
+	cp_qemu_probe_free(&got);
+	ck_assert_uint_eq(cp_json_budget_used(), 0);
+
+	/* an answer of a shape QEMU's could not have had */
+	bad = with_answer(good, "machines", "[[[]],[[]]]");
+	put_bytes(ep, bad, strlen(bad));
+	assert_miss(c, &k, -EBADMSG);
+	free(bad);
+	bad = with_answer(good, "kvm", "{\"enabled\":true}");
+	put_bytes(ep, bad, strlen(bad));
+	assert_miss(c, &k, -EBADMSG);
+	free(bad);
+
+	/* well-shaped, well under the file size cap, too dear in memory:
+	 * refused before json-c builds it, nothing left charged */
+	items = malloc(n * 16 + 16);
+	len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(items + len, "%s{\"name\":\"m\"}", i ? "," : "[");
+	strcpy(items + len, "]");
+	bad = with_answer(good, "machines", items);
+	ck_assert_uint_lt(strlen(bad), CP_CACHE_MAX_ENTRY);
+	put_bytes(ep, bad, strlen(bad));
+	assert_miss(c, &k, -EBADMSG);
+	ck_assert_uint_eq(cp_json_budget_used(), 0);
+	free(bad);
+	free(items);
+
+	/* nor does a good entry load when the process's budget is spent */
+	put_bytes(ep, good, strlen(good));
+	cp_json_budget_set_limit(4096);
+	assert_miss(c, &k, -EBADMSG);
+	cp_json_budget_set_limit(0);
+	ck_assert_uint_eq(cp_json_budget_used(), 0);
+	assert_hit(c, &k, &e.probe);
+
+	free(good);
+	free(ep);
+	cp_cache_key_free(&k);
+	cp_cache_close(c);
+	env_teardown(&e);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cache");
@@ -1896,6 +1978,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, so_memo_list_clear);
 	tcase_add_test(tc, so_memo_live_threads);
 	tcase_add_test(tc, corrupt_entries);
+	tcase_add_test(tc, entry_shapes_and_memory);
 	tcase_add_test(tc, partial_loads);
 	tcase_add_test(tc, permissions);
 	tcase_add_test(tc, foreign_owner);

@@ -2,11 +2,14 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "qemu/domcaps.h"
 #include "qemu/firmware.h"
+#include "util/err.h"
+#include "util/jsonmem.h"
 
 static inline const char *fixture_dir(void);	/* check_main.h */
 
@@ -366,6 +369,14 @@ START_TEST(parse_limits)
 	big[n] = '\0';
 	ck_assert_int_eq(cp_fw_parse("/big.json", big, n, &d), -EFBIG);
 	ck_assert_int_eq(cp_fw_parse("/nul.json", "{\0}", 3, &d), -EINVAL);
+	/* under the size cap, over the memory one: refused before parsing */
+	n = (size_t)sprintf(big, "{\"targets\": [");
+	while (n < CP_FW_DESC_MAX - 8)
+		n += (size_t)sprintf(big + n, "{},");
+	strcpy(big + n - 1, "]}");
+	ck_assert_int_eq(cp_fw_parse("/dear.json", big, strlen(big), &d), -EFBIG);
+	ck_assert_str_eq(cp_last_error(), "/dear.json: its JSON would take more than 16 MiB of memory once parsed");
+	ck_assert_uint_eq(cp_json_budget_used(), 0);
 	free(big);
 }
 END_TEST

@@ -21,6 +21,7 @@
 #include "qemu/session.h"
 #include "util/err.h"
 #include "check_skip.h"
+#include "util/jsonmem.h"
 
 /* A deadline no run that should succeed reaches, however loaded or slow
  * (sanitizers, valgrind) the machine: only the tests of timing out use a
@@ -1205,11 +1206,107 @@ START_TEST(real_qemu_record_replay)
 }
 END_TEST
 
+/* ---- memory: replies priced before json-c builds them ---- */
+
+/* ">{"return": [ITEM,...], "id": ...}" of n items */
+static char *items_reply(const char *item, size_t n)
+{
+	size_t il = strlen(item), p;
+	char *s = malloc(n * (il + 1) + 64);
+
+	p = (size_t)sprintf(s, ">{\"return\": [");
+	for (size_t i = 0; i < n; i++)
+		p += (size_t)sprintf(s + p, "%s%s", i ? "," : "", item);
+	strcpy(s + p, "], \"id\": \"%ID%\"}\r\n");
+	return s;
+}
+
+START_TEST(message_cost_cap)
+{
+	/* 40 empty objects fit in 64 KiB of memory, 100 do not, though the
+	 * text of either is far below any size cap */
+	struct cp_qmp_limits lim = { .max_msg_cost = 64 << 10 };
+	char *fits = items_reply("{}", 40), *dear = items_reply("{}", 100);
+	const char *const steps[] = { ">" GREET, "<", fits, "<", dear, NULL };
+	struct peer p;
+	struct cp_qmp *q = peer_start(&p, steps, &lim, 2000);
+	json_object *ret;
+
+	ck_assert_int_eq(cp_qmp_greeting(q, NULL), 0);
+	ck_assert_int_eq(cp_qmp_command(q, "fits", NULL, &ret, NULL), 0);
+	ck_assert_int_eq(json_object_array_length(ret), 40);
+	json_object_put(ret);
+	ck_assert_int_eq(cp_qmp_command(q, "dear", NULL, &ret, NULL), -EMSGSIZE);
+	assert_msg("the reply to dear from QEMU would take more than 0 MiB of memory once parsed (");
+	ck_assert_ptr_null(ret);
+	ck_assert_int_eq(cp_qmp_command(q, "again", NULL, &ret, NULL), -EMSGSIZE);
+	peer_finish(&p, q);
+	/* all of it given back with the conversation */
+	ck_assert_uint_eq(cp_json_budget_used(), 0);
+	free(fits);
+	free(dear);
+}
+END_TEST
+
+START_TEST(conversation_cost_cap)
+{
+	struct cp_qmp_limits lim = { .max_total_cost = 100 << 10 };
+	char *r = items_reply("[]", 80);	/* ~35 KiB each */
+	const char *const steps[] = { ">" GREET, "<", r, "<", r, "<", r, NULL };
+	struct peer p;
+	struct cp_qmp *q = peer_start(&p, steps, &lim, 2000);
+	json_object *ret = NULL;
+	int rc = 0, i;
+
+	ck_assert_int_eq(cp_qmp_greeting(q, NULL), 0);
+	for (i = 0; i < 3 && rc == 0; i++) {
+		rc = cp_qmp_command(q, "c", NULL, &ret, NULL);
+		json_object_put(ret);
+	}
+	ck_assert_int_eq(rc, -EMSGSIZE);
+	ck_assert_int_eq(i, 3);
+	assert_msg("the QMP conversation with QEMU would take more than 0 MiB of memory once parsed "
+		   "(at the reply to c)");
+	peer_finish(&p, q);
+	ck_assert_uint_eq(cp_json_budget_used(), 0);
+	free(r);
+}
+END_TEST
+
+START_TEST(process_budget)
+{
+	char *r = items_reply("{}", 60);
+	const char *const steps[] = { ">" GREET, "<", r, "<", r, NULL };
+	struct peer p;
+	struct cp_qmp *q = peer_start(&p, steps, NULL, 2000);
+	json_object *ret;
+	uint64_t held;
+
+	ck_assert_int_eq(cp_qmp_greeting(q, NULL), 0);
+	ck_assert_int_eq(cp_qmp_command(q, "c", NULL, &ret, NULL), 0);
+	/* what the answers hold passes to the caller, who gives it back */
+	held = cp_qmp_take_cost(q);
+	json_object_put(ret);
+	ck_assert_uint_gt(held, 60 * CP_JSON_COST_OBJECT);
+	ck_assert_uint_eq(cp_json_budget_used(), held);
+	/* the whole process may hold only a little more */
+	cp_json_budget_set_limit(held + 1024);
+	ck_assert_int_eq(cp_qmp_command(q, "d", NULL, &ret, NULL), -ENOBUFS);
+	assert_msg("the reply to d from QEMU does not fit in the 0 MiB of memory capsprobe allows");
+	peer_finish(&p, q);
+	cp_json_budget_set_limit(0);
+	ck_assert_uint_eq(cp_json_budget_used(), held);
+	cp_json_budget_give(held);
+	free(r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("qmp");
 	TCase *tc = tcase_create("protocol");
 	TCase *tp = tcase_create("process");
+	TCase *tm = tcase_create("memory");
 
 	tcase_add_test(tc, framing_many_in_one_read);
 	tcase_add_test(tc, framing_byte_by_byte);
@@ -1240,6 +1337,12 @@ static Suite *make_suite(void)
 	tcase_add_test(tp, real_qemu_record_replay);
 	tcase_set_timeout(tp, 60);
 	suite_add_tcase(s, tp);
+
+	tcase_add_test(tm, message_cost_cap);
+	tcase_add_test(tm, conversation_cost_cap);
+	tcase_add_test(tm, process_budget);
+	tcase_set_timeout(tm, 20);
+	suite_add_tcase(s, tm);
 	return s;
 }
 
