@@ -56,28 +56,22 @@ static int usage_error(const char *cmd, const char *fmt, ...) CP_PRINTF(2, 3);
 static int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
-	fputs("error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		cp_oom();
 	va_end(ap);
-	fprintf(stderr, " (see 'capsprobe %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
+	cp_error_line("%s (see 'capsprobe %s%s--help')", msg, cmd ? cmd : "", cmd ? " " : "");
+	free(msg);
 	return EXIT_USAGE;
 }
 
 /* The one "error: ..." line of a failed command, as virsh prints it: the
- * message formed where the failure was found (else the errno's text), kept
- * on one line whatever it quotes. */
+ * message formed where the failure was found (else the errno's text). */
 static int print_error(int rc, int status)
 {
-	const char *msg = *cp_last_error() ? cp_last_error() : strerror(rc < 0 ? -rc : EIO);
-
-	flockfile(stderr);
-	fputs("error: ", stderr);
-	for (const char *c = msg; *c; c++)
-		putc_unlocked((unsigned char)*c < ' ' ? ' ' : *c, stderr);
-	putc_unlocked('\n', stderr);
-	funlockfile(stderr);
+	cp_error_line("%s", *cp_last_error() ? cp_last_error() : strerror(rc < 0 ? -rc : EIO));
 	return status;
 }
 
@@ -149,7 +143,7 @@ static int emit(char *doc)
 	}
 	free(doc);
 	if (err) {
-		fprintf(stderr, "error: cannot write output: %s\n", strerror(err));
+		cp_error_line("cannot write output: %s", strerror(err));
 		return EXIT_PROBE;
 	}
 	return EXIT_OK;
@@ -572,8 +566,10 @@ static int run_emulators(int argc, char **argv)
 	go.path_env = getenv("PATH");
 	go.cache = open_cache(&cl.co);
 	go.refresh = cl.co.refresh;
-	cp_emulators_probe(host.cpu.arch, &go, &v, &n);	/* a static name */
+	rc = cp_emulators_probe(host.cpu.arch, &go, &v, &n);	/* a static name */
 	cp_cache_close(go.cache);
+	if (rc < 0)
+		return print_error(rc, EXIT_PROBE);
 	for (size_t i = 0; i < n; i++) {
 		char ver[32];
 
@@ -629,10 +625,13 @@ static int run_record(int argc, char **argv)
 	cli_done(&cl, 0);
 	if (rc < 0)
 		return print_error(rc, EXIT_PROBE);
-	printf("recorded the host, %u emulator(s) and %u domain request(s) in %s\n",
-	       st.full, st.requests, o.dir);
+	printf("recorded the host, %u emulator(s) and %u domain request(s) in ", st.full, st.requests);
+	flockfile(stdout);
+	cp_put_flat(stdout, o.dir);
+	funlockfile(stdout);
+	putchar('\n');
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "error: cannot write output: %s\n", strerror(errno));
+		cp_error_line("cannot write output: %s", strerror(errno));
 		return EXIT_PROBE;
 	}
 	return EXIT_OK;
