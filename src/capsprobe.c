@@ -505,7 +505,11 @@ static int list_machines(const char *bin, const struct cache_opts *co, int64_t t
 		return print_error(rc, EXIT_PROBE);
 	cp_guest_machines(cp_probe_answer(&p, p.kvm, CP_Q_MACHINES)->ret, p.arch, &m, &n);
 	for (size_t i = 0; i < n; i++) {
-		cp_buf_printf(&out, "%s\n", m[i].name);
+		/* the names are the emulator's: one line each, whatever they hold */
+		char *name = cp_flat_dup(m[i].name);
+
+		cp_buf_printf(&out, "%s\n", name);
+		free(name);
 		free(m[i].name);
 		free(m[i].canonical);
 	}
@@ -695,11 +699,15 @@ static int run_cache(int argc, char **argv)
 		char when[32] = "-";
 		time_t t = (time_t)v[i].written;
 		struct tm tm;
+		/* an entry's text is what a file in the directory says */
+		char *emu = cp_flat_dup(v[i].emulator ? v[i].emulator : "(unreadable)");
+		char *ver = cp_flat_dup(v[i].qemu_version ? v[i].qemu_version : "-");
 
 		if (v[i].written > 0 && gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		cp_buf_printf(&out, "%s\t%s\t%s\t%llu\n", v[i].emulator ? v[i].emulator : "(unreadable)",
-			      v[i].qemu_version ? v[i].qemu_version : "-", when, (unsigned long long)v[i].size);
+		cp_buf_printf(&out, "%s\t%s\t%s\t%llu\n", emu, ver, when, (unsigned long long)v[i].size);
+		free(emu);
+		free(ver);
 	}
 	cp_cache_entries_free(v, n);
 	cp_buf_puts(&out, "");

@@ -124,6 +124,16 @@ check "hostile error text, domain: exit 2, one flat error line ($(cat "$scratch/
 PATH=$esc capsprobe host --no-cache -v >/dev/null 2>"$scratch/ev.err"
 check "  -v: every line one of ours, flat" \
 	eval '! grep -qv "^\(warning\|capsprobe\): " "$scratch/ev.err" && flat "$scratch/ev.err"'
+# machine names are the emulator's too: `emulators --machines` lists them
+# one per line (for completion), flat
+mkdir -p "$scratch/mach"
+sed 's/"name": "spike"/"name": "spi\\u001b[2Jke\\nerror: forged\\u009b"/' \
+	"$rec/7.2.22-riscv64.replies" >"$scratch/mach/r.replies"
+emulator "$scratch/mach" riscv64 "$scratch/mach/r.replies"
+capsprobe emulators --no-cache --machines "$scratch/mach/qemu-system-riscv64" >"$scratch/m.out" 2>"$scratch/m.err"
+rc=$?
+check "hostile machine name, emulators --machines: exit 0, one line for it, flat ($rc)" \
+	eval '[ $rc -eq 0 ] && [ $(grep -c "spi.*ke" "$scratch/m.out") -eq 1 ] && ! grep -q "^error" "$scratch/m.out" && flat "$scratch/m.out"'
 # text from the command line, quoted back in usage and probe errors
 capsprobe host --timeout "$(printf '\033[2J1\nerror: forged')" >/dev/null 2>"$scratch/u.err"
 rc=$?

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host/arch.h"
@@ -418,15 +419,24 @@ static int probe_all(struct run *run)
 
 		if (j->rc >= 0 || !cp_proc_own_failure(j->rc))
 			continue;
-		cp_verbose("%s: probing again alone (%s)", j->binary, j->msg ? j->msg : strerror(-j->rc));
-		free(j->msg);
-		j->msg = NULL;
-		cp_qemu_probe_free(&j->probe);
-		cp_clear_error();
-		j->rc = probe_binary(run, j);
+		for (unsigned try = 0;; try++) {
+			cp_verbose("%s: probing again alone (%s)", j->binary, j->msg ? j->msg : strerror(-j->rc));
+			free(j->msg);
+			j->msg = NULL;
+			cp_qemu_probe_free(&j->probe);
+			cp_clear_error();
+			j->rc = probe_binary(run, j);
+			if (j->rc >= 0)
+				break;
+			j->msg = job_reason(j, *cp_last_error() ? cp_last_error() : strerror(-j->rc));
+			/* fork's EAGAIN may outlast the pool a moment: the kernel
+			 * counts a joined thread until it is fully gone */
+			if (j->rc != -EAGAIN || try == 3)
+				break;
+			nanosleep(&(struct timespec){ 0, 50000000L << try }, NULL);
+		}
 		if (j->rc >= 0)
 			continue;
-		j->msg = job_reason(j, *cp_last_error() ? cp_last_error() : strerror(-j->rc));
 		if (cp_proc_own_failure(j->rc))
 			return strstr(j->msg, j->binary) ? cp_fail(j->rc, "%s", j->msg) :
 			       cp_fail(j->rc, "cannot probe %s: %s", j->binary, j->msg);

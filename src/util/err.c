@@ -81,6 +81,20 @@ void cp_put_flat(FILE *f, const char *text)
 	}
 }
 
+char *cp_flat_dup(const char *text)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		cp_oom();
+	cp_put_flat(f, text);
+	if (fclose(f) != 0)
+		cp_oom();
+	return buf;
+}
+
 /* The one way a line reaches stderr: prefix, then the message flattened
  * (an emulator's or a file's text may hold anything), then a newline,
  * written whole even when pool threads print at once. */

@@ -34,6 +34,9 @@ int cp_is_debug(void);
 
 /* text onto f flattened as above; the caller holds f's lock (flockfile). */
 void cp_put_flat(FILE *f, const char *text);
+/* text flattened as above, in a new string: for fields of the line-based
+ * lists on stdout that quote what an emulator or a file said. */
+char *cp_flat_dup(const char *text);
 
 /* Out of memory is not recoverable for a one-shot CLI: report and exit 2. */
 _Noreturn void cp_oom(void);
