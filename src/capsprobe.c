@@ -58,28 +58,22 @@ static int usage_error(const char *cmd, const char *fmt, ...) CP_PRINTF(2, 3);
 static int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
-	fputs("error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		cp_oom();
 	va_end(ap);
-	fprintf(stderr, " (see 'capsprobe %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
+	cp_error_line("%s (see 'capsprobe %s%s--help')", msg, cmd ? cmd : "", cmd ? " " : "");
+	free(msg);
 	return EXIT_USAGE;
 }
 
 /* The one "error: ..." line of a failed command, as virsh prints it: the
- * message formed where the failure was found (else the errno's text), kept
- * on one line whatever it quotes. */
+ * message formed where the failure was found (else the errno's text). */
 static int print_error(int rc, int status)
 {
-	const char *msg = *cp_last_error() ? cp_last_error() : strerror(rc < 0 ? -rc : EIO);
-
-	flockfile(stderr);
-	fputs("error: ", stderr);
-	for (const char *c = msg; *c; c++)
-		putc_unlocked((unsigned char)*c < ' ' ? ' ' : *c, stderr);
-	putc_unlocked('\n', stderr);
-	funlockfile(stderr);
+	cp_error_line("%s", *cp_last_error() ? cp_last_error() : strerror(rc < 0 ? -rc : EIO));
 	return status;
 }
 
@@ -151,7 +145,7 @@ static int emit(char *doc)
 	}
 	free(doc);
 	if (err) {
-		fprintf(stderr, "error: cannot write output: %s\n", strerror(err));
+		cp_error_line("cannot write output: %s", strerror(err));
 		return EXIT_PROBE;
 	}
 	return EXIT_OK;
@@ -165,7 +159,7 @@ static int finish_output(int status)
 	int err = fflush(stdout) == 0 ? (ferror(stdout) ? EIO : 0) : errno;
 
 	if (err) {
-		fprintf(stderr, "error: cannot write output: %s\n", strerror(err));
+		cp_error_line("cannot write output: %s", strerror(err));
 		return EXIT_PROBE;
 	}
 	return status;
@@ -527,7 +521,11 @@ static int list_machines(const char *bin, const struct cache_opts *co, int64_t t
 		return print_error(rc, EXIT_PROBE);
 	cp_guest_machines(cp_probe_answer(&p, p.kvm, CP_Q_MACHINES)->ret, p.arch, &m, &n);
 	for (size_t i = 0; i < n; i++) {
-		cp_buf_printf(&out, "%s\n", m[i].name);
+		/* the names are the emulator's: one line each, whatever they hold */
+		char *name = cp_flat_dup(m[i].name);
+
+		cp_buf_printf(&out, "%s\n", name);
+		free(name);
 		free(m[i].name);
 		free(m[i].canonical);
 	}
@@ -588,8 +586,10 @@ static int run_emulators(int argc, char **argv)
 	go.path_env = getenv("PATH");
 	go.cache = open_cache(&cl.co);
 	go.refresh = cl.co.refresh;
-	cp_emulators_probe(host.cpu.arch, &go, &v, &n);	/* a static name */
+	rc = cp_emulators_probe(host.cpu.arch, &go, &v, &n);	/* a static name */
 	cp_cache_close(go.cache);
+	if (rc < 0)
+		return print_error(rc, EXIT_PROBE);
 	for (size_t i = 0; i < n; i++) {
 		char ver[32];
 
@@ -645,8 +645,11 @@ static int run_record(int argc, char **argv)
 	cli_done(&cl, 0);
 	if (rc < 0)
 		return print_error(rc, EXIT_PROBE);
-	printf("recorded the host, %u emulator(s) and %u domain request(s) in %s\n",
-	       st.full, st.requests, o.dir);
+	printf("recorded the host, %u emulator(s) and %u domain request(s) in ", st.full, st.requests);
+	flockfile(stdout);
+	cp_put_flat(stdout, o.dir);
+	funlockfile(stdout);
+	putchar('\n');
 	return finish_output(EXIT_OK);
 }
 
@@ -708,11 +711,15 @@ static int run_cache(int argc, char **argv)
 		char when[32] = "-";
 		time_t t = (time_t)v[i].written;
 		struct tm tm;
+		/* an entry's text is what a file in the directory says */
+		char *emu = cp_flat_dup(v[i].emulator ? v[i].emulator : "(unreadable)");
+		char *ver = cp_flat_dup(v[i].qemu_version ? v[i].qemu_version : "-");
 
 		if (v[i].written > 0 && gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		cp_buf_printf(&out, "%s\t%s\t%s\t%llu\n", v[i].emulator ? v[i].emulator : "(unreadable)",
-			      v[i].qemu_version ? v[i].qemu_version : "-", when, (unsigned long long)v[i].size);
+		cp_buf_printf(&out, "%s\t%s\t%s\t%llu\n", emu, ver, when, (unsigned long long)v[i].size);
+		free(emu);
+		free(ver);
 	}
 	cp_cache_entries_free(v, n);
 	cp_buf_puts(&out, "");

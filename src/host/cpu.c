@@ -25,6 +25,14 @@ static const struct {
 	{ "loongarch64", NULL },
 };
 
+bool cp_cpu_has_definition(const char *arch)
+{
+	for (size_t i = 0; arch && i < sizeof(cpu_drivers) / sizeof(cpu_drivers[0]); i++)
+		if (strcmp(cpu_drivers[i].arch, arch) == 0)
+			return true;
+	return false;
+}
+
 int cp_probe_cpu(const struct cp_root *r, const struct cp_nodeinfo *ni, bool ni_ok, struct cp_host *h)
 {
 	struct cp_host_cpu *cpu = &h->cpu;

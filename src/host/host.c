@@ -1,13 +1,14 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "host.h"
 
 int cp_host_probe(const struct cp_root *r, struct cp_host *h)
 {
 	struct cp_nodeinfo ni = { 0 };
-	bool ni_ok;
+	char *ni_why = NULL;
 	int rc;
 
 	if ((rc = cp_probe_arch(r, h)) < 0)
@@ -16,20 +17,32 @@ int cp_host_probe(const struct cp_root *r, struct cp_host *h)
 		return rc;
 	/* libvirt builds the host CPU from nodeinfo; when that fails the CPU
 	 * keeps only its arch and pages, and the fake NUMA cell is impossible. */
-	ni_ok = cp_probe_nodeinfo(r, &ni) == 0;
-	if ((rc = cp_probe_cpu(r, &ni, ni_ok, h)) < 0)
-		return rc;
-	if ((rc = cp_probe_pages(r, h)) < 0)
-		return rc;
-	if ((rc = cp_probe_power(r, h)) < 0)
-		return rc;
-	if ((rc = cp_probe_iommu(r, h)) < 0)
-		return rc;
-	if ((rc = cp_probe_numa(r, &ni, ni_ok, h)) < 0)
-		return rc;
-	if ((rc = cp_probe_cache(r, h)) < 0)
-		return rc;
-	return cp_probe_secmodel(r, h);
+	if ((rc = cp_probe_nodeinfo(r, &ni)) < 0) {
+		ni_why = cp_strdup(*cp_last_error() ? cp_last_error() : strerror(-rc));
+		cp_clear_error();
+	}
+	if ((rc = cp_probe_cpu(r, &ni, !ni_why, h)) < 0 ||
+	    (rc = cp_probe_pages(r, h)) < 0 ||
+	    (rc = cp_probe_power(r, h)) < 0 ||
+	    (rc = cp_probe_iommu(r, h)) < 0 ||
+	    (rc = cp_probe_numa(r, &ni, !ni_why, h)) < 0)
+		goto out;
+	if (ni_why) {
+		/* /proc/cpuinfo under ProcSubset=pid, no /proc, a recorded tree
+		 * without it: say so, and what the document lacks for it */
+		bool def = cp_cpu_has_definition(h->cpu.arch);
+
+		cp_warn("%s; left out: %s%s%s", ni_why,
+			def ? "the host CPU's model, vendor, topology and features" : "",
+			def && !h->have_topology ? ", and " : "",
+			!h->have_topology ? "the NUMA <topology>" : !def ? "nothing" : "");
+	}
+	rc = cp_probe_cache(r, h);
+	if (rc == 0)
+		rc = cp_probe_secmodel(r, h);
+out:
+	free(ni_why);
+	return rc;
 }
 
 static void free_monitor(struct cp_monitor *m)

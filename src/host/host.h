@@ -182,11 +182,17 @@ struct cp_nodeinfo {
 
 /* Each probe fills its part of the host from the root.  A return < 0 is a
  * hard failure of the whole document (the message is set); probes that
- * libvirt lets degrade degrade here too and return 0. */
+ * libvirt lets degrade degrade here too and return 0.  A part left out
+ * because a file every Linux host has (/proc/cpuinfo, /proc/meminfo, the
+ * CPU and NUMA node lists, ...) cannot be read is a "warning:" line naming
+ * the file, the error and what is left out, as libvirt's daemon warns in
+ * its log; a part the host legitimately lacks stays a --verbose note. */
 int cp_probe_arch(const struct cp_root *r, struct cp_host *h);
 int cp_probe_uuid(const struct cp_root *r, struct cp_host *h);
 int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni);
 int cp_probe_cpu(const struct cp_root *r, const struct cp_nodeinfo *ni, bool ni_ok, struct cp_host *h);
+/* libvirt 11.3 has a CPU definition (model, topology, ...) for arch. */
+bool cp_cpu_has_definition(const char *arch);
 int cp_probe_pages(const struct cp_root *r, struct cp_host *h);
 int cp_probe_power(const struct cp_root *r, struct cp_host *h);
 int cp_probe_iommu(const struct cp_root *r, struct cp_host *h);

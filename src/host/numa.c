@@ -406,14 +406,16 @@ int cp_probe_numa(const struct cp_root *r, const struct cp_nodeinfo *ni, bool ni
 			h->have_topology = true;
 			return 0;
 		}
-		cp_verbose("faking a single NUMA node: %s", cp_last_error());
+		/* the node directory is there but does not read: not a host
+		 * without NUMA, a broken or denied one */
+		cp_warn("%s; the NUMA <topology> is faked as a single cell", cp_last_error());
 		cp_clear_error();
 		cp_host_free_topology(h);
 	}
 	if (!ni_ok)
-		return 0;
+		return 0;	/* the caller warns */
 	if (numa_fake(r, ni, h) < 0) {
-		cp_verbose("no <topology>: %s", cp_last_error());
+		cp_warn("%s; left out: the NUMA <topology>", cp_last_error());
 		cp_clear_error();
 		cp_host_free_topology(h);
 		return 0;

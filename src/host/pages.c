@@ -20,7 +20,8 @@ int cp_probe_pages(const struct cp_root *r, struct cp_host *h)
 	if ((rc = cp_host_pagesize(r, &pagesize)) < 0)
 		return rc;
 	if (cp_topo_get_pages(r, -1, &pages, &n) < 0) {
-		cp_verbose("no <pages> in <cpu>: %s", cp_last_error());
+		/* a kernel without hugetlbfs is not an error (base pages only) */
+		cp_warn("%s; left out: the host CPU's <pages>", cp_last_error());
 		cp_clear_error();
 		return 0;
 	}

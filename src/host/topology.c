@@ -412,7 +412,10 @@ int cp_topo_get_pages(const struct cp_root *r, int node, struct cp_page_count **
 		goto out;
 	rc = node < 0 ? cp_topo_total_memory(r, &mem_kib) : cp_topo_node_memory(r, (unsigned)node, &mem_kib);
 	if (rc < 0) {
-		rc = cp_fail(rc, "no memory size for %s", node < 0 ? "the host" : "a NUMA node");
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", *cp_last_error() ? cp_last_error() : strerror(-rc));
+		rc = cp_fail(rc, "no memory size for %s (%s)", node < 0 ? "the host" : "a NUMA node", why);
 		goto out;
 	}
 	/* The base pages are the memory the pools leave (wrapping like

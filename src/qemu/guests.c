@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host/arch.h"
@@ -408,6 +409,43 @@ static void run_pool(struct run *run)
 	pthread_mutex_destroy(&run->mu);
 }
 
+/* Probe every job; a probe that failed for want of capsprobe's own
+ * resources (descriptors, processes, memory: other probes held them) is
+ * tried again alone once the pool is done.  Failing even then is
+ * capsprobe's error, not the emulator's: no partial answer. */
+static int probe_all(struct run *run)
+{
+	run_pool(run);
+	for (size_t i = 0; i < run->njobs; i++) {
+		struct job *j = &run->jobs[i];
+
+		if (j->rc >= 0 || !cp_proc_own_failure(j->rc))
+			continue;
+		for (unsigned try = 0;; try++) {
+			cp_verbose("%s: probing again alone (%s)", j->binary, j->msg ? j->msg : strerror(-j->rc));
+			free(j->msg);
+			j->msg = NULL;
+			cp_qemu_probe_free(&j->probe);
+			cp_clear_error();
+			j->rc = probe_binary(run, j);
+			if (j->rc >= 0)
+				break;
+			j->msg = job_reason(j, *cp_last_error() ? cp_last_error() : strerror(-j->rc));
+			/* fork's EAGAIN may outlast the pool a moment: the kernel
+			 * counts a joined thread until it is fully gone */
+			if (j->rc != -EAGAIN || try == 3)
+				break;
+			nanosleep(&(struct timespec){ 0, 50000000L << try }, NULL);
+		}
+		if (j->rc >= 0)
+			continue;
+		if (cp_proc_own_failure(j->rc))
+			return strstr(j->msg, j->binary) ? cp_fail(j->rc, "%s", j->msg) :
+			       cp_fail(j->rc, "cannot probe %s: %s", j->binary, j->msg);
+	}
+	return 0;
+}
+
 static size_t add_job(struct run *run, const char *binary, bool given)
 {
 	for (size_t i = 0; i < run->njobs; i++)
@@ -538,8 +576,8 @@ int cp_guests_probe(const struct cp_root *r, const char *host_arch, const struct
 		prepare_job(r, &run, &run.jobs[i], kvm_fact);
 
 	/* 3. probe */
-	if (run.njobs)
-		run_pool(&run);
+	if (run.njobs && (rc = probe_all(&run)) < 0)
+		goto out;
 
 	/* 4. given emulators no arch name found serve the arch they report */
 	for (size_t i = 0; i < run.njobs; i++) {
@@ -587,31 +625,39 @@ int cp_guests_probe(const struct cp_root *r, const char *host_arch, const struct
 			cp_guest_from_probe(bins[i].arch, bins[i].binary, &j->probe, &h->guests[h->nguests++]);
 		}
 
+out:
 	for (size_t i = 0; i < run.njobs; i++)
 		job_free(&run.jobs[i]);
 	free(run.jobs);
 	free(jobof);
 	cp_guest_bins_free(bins, nbins);
 	cp_strv_free(&given.paths);
-	return 0;
+	return rc;
 }
 
 /* ---- `capsprobe emulators` ---- */
 
-void cp_emulators_probe(const char *host_arch, const struct cp_guests_opts *o,
-			struct cp_emulator **out, size_t *n)
+int cp_emulators_probe(const char *host_arch, const struct cp_guests_opts *o,
+		       struct cp_emulator **out, size_t *n)
 {
 	struct run run = { .o = o };
 	struct cp_guest_bin *bins = NULL;
 	size_t nbins = 0;
 	struct cp_emulator *v;
+	int rc = 0;
 
+	*out = NULL;
+	*n = 0;
 	cp_guest_search(host_arch, o->path_env, live_exists, NULL, &bins, &nbins);
 	for (size_t i = 0; i < nbins; i++)
 		add_job(&run, bins[i].binary, false);
 	cp_guest_bins_free(bins, nbins);
-	if (run.njobs)
-		run_pool(&run);
+	if (run.njobs && (rc = probe_all(&run)) < 0) {
+		for (size_t i = 0; i < run.njobs; i++)
+			job_free(&run.jobs[i]);
+		free(run.jobs);
+		return rc;
+	}
 	v = cp_calloc(run.njobs + 1, sizeof(*v));
 	for (size_t i = 0; i < run.njobs; i++) {
 		struct job *j = &run.jobs[i];
@@ -632,6 +678,7 @@ void cp_emulators_probe(const char *host_arch, const struct cp_guests_opts *o,
 	*out = v;
 	*n = run.njobs;
 	free(run.jobs);
+	return 0;
 }
 
 void cp_emulators_free(struct cp_emulator *v, size_t n)

@@ -52,8 +52,9 @@ struct cp_guests_stats {
 /* Fill h->guests in libvirt's arch order.  An emulator that fails is left
  * out with one "warning: ..." line (printed in a fixed order once every
  * probe is done).  < 0 (message formed) only when the emulator list cannot
- * be had (a malformed recorded fact); every probe failing is for the caller
- * to judge from *st. */
+ * be had (a malformed recorded fact) or capsprobe itself ran out of
+ * descriptors, processes or memory even probing an emulator alone; every
+ * probe failing is for the caller to judge from *st. */
 int cp_guests_probe(const struct cp_root *r, const char *host_arch, const struct cp_guests_opts *o,
 		    struct cp_host *h, struct cp_guests_stats *st);
 
@@ -68,8 +69,10 @@ struct cp_emulator {
 	bool cached;		/* answered from a valid cache entry */
 	char *error;		/* NULL, or why the probe failed */
 };
-void cp_emulators_probe(const char *host_arch, const struct cp_guests_opts *o,
-			struct cp_emulator **out, size_t *n);
+/* A negative errno (cp_fail message) when capsprobe itself ran out of
+ * descriptors, processes or memory even probing alone: nothing listed. */
+int cp_emulators_probe(const char *host_arch, const struct cp_guests_opts *o,
+		       struct cp_emulator **out, size_t *n);
 void cp_emulators_free(struct cp_emulator *v, size_t n);
 
 /* ---- pieces (tests) ---- */

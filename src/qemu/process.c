@@ -171,6 +171,14 @@ static int slot_claim(void)
 
 /* ---- checks and helpers ---- */
 
+bool cp_proc_own_failure(int rc)
+{
+	/* every syscall of ours that makes a descriptor or a process returns
+	 * its errno as is (the exec error pipe too), and no emulator failure
+	 * is reported with these codes */
+	return rc == -EMFILE || rc == -ENFILE || rc == -EAGAIN || rc == -ENOMEM;
+}
+
 int cp_proc_check_binary(const char *path)
 {
 	struct stat st;
@@ -711,6 +719,10 @@ int cp_proc_start(const char *binary, const char *accel, enum cp_qemu_chan chan,
 	}
 	pipefd[0] = fd_high(pipefd[0]);
 	pipefd[1] = fd_high(pipefd[1]);
+	if (pipefd[0] < 0 || pipefd[1] < 0) {
+		rc = cp_fail(-errno, "pipe: %s", strerror(errno));
+		goto fail;
+	}
 	p->out_fd = pipefd[0];
 	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
 
@@ -721,6 +733,10 @@ int cp_proc_start(const char *binary, const char *accel, enum cp_qemu_chan chan,
 		}
 		sv[0] = fd_high(sv[0]);
 		sv[1] = fd_high(sv[1]);
+		if (sv[0] < 0 || sv[1] < 0) {
+			rc = cp_fail(-errno, "socketpair: %s", strerror(errno));
+			goto fail;
+		}
 		chardev = cp_asprintf("socket,id=qmp,fd=%d", CHAN_FD);
 		rc = spawn_qemu(p, accel, chardev, sv[1], pipefd[1]);
 		close_fd(&sv[1]);

@@ -38,6 +38,12 @@ struct cp_proc;
 /* Milliseconds on CLOCK_MONOTONIC: deadlines are absolute values of this. */
 int64_t cp_clock_ms(void);
 
+/* rc (a failed start or probe) is capsprobe's own resources running out:
+ * descriptors (EMFILE, ENFILE), processes or threads (EAGAIN from fork),
+ * memory (ENOMEM), emulator slots.  Such a failure says nothing about the
+ * emulator; the caller may try again once fewer probes run. */
+bool cp_proc_own_failure(int rc);
+
 /* Check that path names an executable regular file; cp_fail messages
  * "PATH: no such file", "PATH: is a directory", "PATH: is not executable". */
 int cp_proc_check_binary(const char *path);

@@ -31,18 +31,103 @@ void cp_clear_error(void)
 	last_error[0] = '\0';
 }
 
+/* Length of the well-formed UTF-8 sequence at s (no overlongs, surrogates
+ * or code points past U+10FFFF), 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void cp_put_flat(FILE *f, const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	while (*s) {
+		size_t n = utf8_len(s);
+
+		if (n == 0) {
+			putc_unlocked('?', f);
+			s++;
+		} else if (*s < 0x20 || *s == 0x7f || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)) {
+			/* C0, DEL and C1 (U+0080..U+009F): terminal controls */
+			putc_unlocked(' ', f);
+			s += n;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				putc_unlocked(s[i], f);
+			s += n;
+		}
+	}
+}
+
+char *cp_flat_dup(const char *text)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		cp_oom();
+	cp_put_flat(f, text);
+	if (fclose(f) != 0)
+		cp_oom();
+	return buf;
+}
+
+/* The one way a line reaches stderr: prefix, then the message flattened
+ * (an emulator's or a file's text may hold anything), then a newline,
+ * written whole even when pool threads print at once. */
+static void vline(const char *prefix, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	flockfile(stderr);
+	fputs(prefix, stderr);
+	cp_put_flat(stderr, msg ? msg : "(message lost: out of memory)");
+	putc_unlocked('\n', stderr);
+	funlockfile(stderr);
+	free(msg);
+}
+
+void cp_error_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline("error: ", fmt, ap);
+	va_end(ap);
+}
+
 void cp_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	/* one whole line even when pool threads warn at once */
-	flockfile(stderr);
-	fputs("warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vline("warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
 }
 
 void cp_set_verbose(int on)
@@ -61,13 +146,9 @@ void cp_verbose(const char *fmt, ...)
 
 	if (!verbose)
 		return;
-	flockfile(stderr);
-	fputs("capsprobe: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vline("capsprobe: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
 }
 
 void cp_set_debug(int on)
@@ -86,13 +167,9 @@ void cp_debug(const char *fmt, ...)
 
 	if (!debug)
 		return;
-	flockfile(stderr);
-	fputs("debug: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vline("debug: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
 }
 
 void cp_oom(void)

@@ -8,7 +8,13 @@
 
 #include <stdbool.h>
 
-/* 0 if expr compiles; else -EINVAL with the message set. */
+/* Bounds on an expression, checked before libxml2 sees it: its length in
+ * bytes, and how deep ( and [ nest outside string literals. */
+#define CP_XPATH_MAX_LEN 16384u
+#define CP_XPATH_MAX_DEPTH 256u
+
+/* 0 if expr is within the bounds and compiles; else -EINVAL with the
+ * message set. */
 int cp_xpath_check(const char *expr);
 
 /* *out is the text to print (caller frees).  0, or -EINVAL with the

@@ -447,6 +447,37 @@ START_TEST(facts_sources)
 }
 END_TEST
 
+/* The one sanitizer of every printed message: controls become spaces,
+ * what is not well-formed UTF-8 becomes '?', the rest stays as it is. */
+START_TEST(flat_messages)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain text", "plain text" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "a\nerror: b", "a error: b" },
+		{ "\x1b[31mred\x1b[0m\t\r\x7f", " [31mred [0m   " },
+		{ "c1 \xc2\x9b" "2J \xc2\x85", "c1  2J  " },
+		{ "nbsp \xc2\xa0", "nbsp \xc2\xa0" },
+		{ "bad \xff\xfe", "bad ??" },
+		{ "overlong \xc0\xaf \xe0\x80\xaf", "overlong ?? ???" },
+		{ "surrogate \xed\xa0\x80", "surrogate ???" },
+		{ "past U+10FFFF \xf4\x90\x80\x80", "past U+10FFFF ????" },
+		{ "cut \xe2\x82", "cut ??" },
+		{ "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = cp_flat_dup(cases[i].in);
+
+		ck_assert_msg(strcmp(got, cases[i].out) == 0, "case %zu: got '%s'", i, got);
+		free(got);
+	}
+}
+END_TEST
+
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -462,6 +493,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, buf_extend);
 	tcase_add_test(tc, natural_order);
 	tcase_add_test(tc, xml_clean);
+	tcase_add_test(tc, flat_messages);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("path");
 	tcase_add_loop_test(tc, path_sysroot, 0, 2);
