@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -758,6 +759,72 @@ START_TEST(ppc_decode_every_pvr)
 }
 END_TEST
 
+/* cputest.c decodes each dump as it is; a real host's data is what the CPUID
+ * walk keeps.  On all 61 real CPUs of libvirt's cputestdata the walk (the
+ * dump answering its questions) must keep every leaf a feature is read from:
+ * both decode alike. */
+static void load_dump(const char *path, struct cp_cpuid_table *cpuid, struct cp_msr_table *msr)
+{
+	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING);
+
+	ck_assert_msg(doc != NULL, "cannot parse %s", path);
+	for (xmlNodePtr c = xmlDocGetRootElement(doc)->children; c; c = c->next) {
+		if (is(c, "cpuid")) {
+			struct cp_cpuid_leaf l = { num(c, "eax_in", true), num(c, "ecx_in", false), num(c, "eax", false),
+						   num(c, "ebx", false), num(c, "ecx", false), num(c, "edx", false) };
+
+			cp_cpuid_add(cpuid, &l);
+		} else if (is(c, "msr")) {
+			cp_msr_add(msr, num(c, "index", true), num(c, "edx", true) << 32 | num(c, "eax", true));
+		}
+	}
+	xmlFreeDoc(doc);
+}
+
+START_TEST(walk_keeps_feature_leaves)
+{
+	const char *fx = getenv("FIXTURES");
+	char *dir = cp_asprintf("%s/libvirt/cputestdata", fx ? fx : "tests/fixtures");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t checked = 0;
+
+	ck_assert_msg(d != NULL, "cannot open %s", dir);
+	while ((e = readdir(d))) {
+		struct cp_cpuid_table raw = { 0 }, walked = { 0 };
+		struct cp_msr_table msr = { 0 };
+		struct cp_x86_decoded a, b;
+		size_t len = strlen(e->d_name);
+		char *path;
+
+		if (strncmp(e->d_name, "x86_64-cpuid-", 13) || len < 9 || strcmp(e->d_name + len - 9, "-host.xml") == 0 ||
+		    strcmp(e->d_name + len - 4, ".xml"))
+			continue;
+		path = cp_asprintf("%s/%s", dir, e->d_name);
+		load_dump(path, &raw, &msr);
+		cp_cpuid_walk(cp_cpuid_from_table, &raw, &walked);
+		ck_assert_int_eq(cp_x86_decode(&raw, &msr, &a), 0);
+		ck_assert_int_eq(cp_x86_decode(&walked, &msr, &b), 0);
+		ck_assert_msg(a.model == b.model, "%s: walked data decodes as %s, the dump as %s", e->d_name,
+			      cp_x86_models[b.model].name, cp_x86_models[a.model].name);
+		ck_assert_msg(a.features.n == b.features.n, "%s: %zu features walked, %zu in the dump", e->d_name,
+			      b.features.n, a.features.n);
+		for (size_t k = 0; k < a.features.n; k++)
+			ck_assert_str_eq(a.features.v[k], b.features.v[k]);
+		cp_x86_decoded_free(&a);
+		cp_x86_decoded_free(&b);
+		cp_cpuid_table_free(&raw);
+		cp_cpuid_table_free(&walked);
+		cp_msr_table_free(&msr);
+		free(path);
+		checked++;
+	}
+	closedir(d);
+	free(dir);
+	ck_assert_uint_eq(checked, 61);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cpumap");
@@ -775,6 +842,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, decode_every_feature);
 	tcase_add_test(tc, arm_decode_every_model);
 	tcase_add_test(tc, ppc_decode_every_pvr);
+	tcase_add_test(tc, walk_keeps_feature_leaves);
 	suite_add_tcase(s, tc);
 	return s;
 }
