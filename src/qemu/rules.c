@@ -471,11 +471,9 @@ static void add_blockers(struct cp_dc_cpu_model *m, json_object *list, bool x86)
 	}
 	if (k) {
 		qsort(names, k, sizeof(*names), cmp_str);
-		m->blockers.v = cp_realloc(m->blockers.v, (m->blockers.n + k + 1) * sizeof(char *));
 		for (size_t i = 0; i < k; i++)
 			if (!i || strcmp(names[i - 1], names[i]) != 0)
-				m->blockers.v[m->blockers.n++] = cp_strdup(names[i]);
-		m->blockers.v[m->blockers.n] = NULL;
+				cp_strv_push(&m->blockers, cp_strdup(names[i]));
 	}
 	free(names);
 }

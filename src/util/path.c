@@ -980,8 +980,7 @@ int cp_list(const struct cp_root *r, struct cp_strv *names, const char *fmt, ...
 	int fd, rc = 0;
 
 	FORMAT_PATH(path, fmt);
-	names->v = NULL;
-	names->n = 0;
+	*names = (struct cp_strv){ 0 };
 	fd = root_open(r, path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
 		record_error(r, path, -fd);

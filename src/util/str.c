@@ -211,7 +211,12 @@ int cp_natcmp(const char *a, const char *b)
 
 void cp_strv_push(struct cp_strv *sv, char *owned)
 {
-	sv->v = cp_realloc(sv->v, (sv->n + 2) * sizeof(*sv->v));
+	/* doubling: a flooding emulator's 70,000 names must not cost a copy
+	 * of the list per name */
+	if (sv->n + 2 > sv->cap) {
+		sv->cap = sv->n + 2 < 8 ? 8 : 2 * (sv->n + 2);
+		sv->v = cp_realloc(sv->v, sv->cap * sizeof(*sv->v));
+	}
 	sv->v[sv->n++] = owned;
 	sv->v[sv->n] = NULL;
 }
@@ -222,7 +227,7 @@ void cp_strv_free(struct cp_strv *sv)
 		free(sv->v[i]);
 	free(sv->v);
 	sv->v = NULL;
-	sv->n = 0;
+	sv->n = sv->cap = 0;
 }
 
 static int natcmp_p(const void *a, const void *b)

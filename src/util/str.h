@@ -43,9 +43,12 @@ bool cp_str_xml_clean(const char *s);
 int cp_natcmp(const char *a, const char *b);
 
 /* A NULL-terminated, owned list of strings. */
+/* A NULL-terminated list of owned strings; grow it only with
+ * cp_strv_push (cap: slots allocated, NULL included). */
 struct cp_strv {
 	char **v;
 	size_t n;
+	size_t cap;
 };
 void cp_strv_push(struct cp_strv *sv, char *owned);
 void cp_strv_free(struct cp_strv *sv);
