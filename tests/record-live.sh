@@ -18,6 +18,7 @@ check "record: one emulator" grep -q "recorded the host, 1 emulator(s)" "$scratc
 capsprobe host --emulator "$qemu" --no-cache >"$scratch/host.live"
 capsprobe host --sysroot "$dir" >"$scratch/host.replay"
 check "replay: host = live" cmp -s "$scratch/host.live" "$scratch/host.replay"
+cmp -s "$scratch/host.live" "$scratch/host.replay" || diff -u "$scratch/host.live" "$scratch/host.replay" | head -20
 for args in "" "--virttype qemu" "--machine pc" "--arch i686"; do
 	capsprobe domain --no-cache --emulator "$qemu" $args >"$scratch/d.live" 2>&1
 	capsprobe domain --sysroot "$dir" --emulator "$qemu" $args >"$scratch/d.replay" 2>&1
