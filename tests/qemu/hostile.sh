@@ -68,7 +68,7 @@ for cmd in host domain; do
 		# (and SIGINT back to its default: a suite started in the background
 		# of a non-interactive shell inherits it ignored, and so would we)
 		CAPSPROBE_FAKE_FAULT=hang CAPSPROBE_FAKE_LINGER=1 CAPSPROBE_FAKE_DUMP=$dumps PATH=$bin \
-			env --default-signal=INT,TERM,HUP "$CAPSPROBE" "${args[@]}" >"$scratch/sig.out" 2>"$scratch/sig.err" &
+			/usr/bin/env --default-signal=INT,TERM,HUP "$CAPSPROBE" "${args[@]}" >"$scratch/sig.out" 2>"$scratch/sig.err" &
 		pid=$!
 		set +m
 		check "$cmd $sig: capsprobe waits on the emulator" wait_stalled
