@@ -95,6 +95,7 @@ fi
 # byte-identical run after run
 mixed again
 check "deterministic output" cmp -s "$scratch/out.xml" "$scratch/again.xml"
+cmp -s "$scratch/out.xml" "$scratch/again.xml" || { diff -u "$scratch/out.xml" "$scratch/again.xml" | head -20; cat "$scratch/again.err"; }
 
 # Each probe has its own deadline: with one CPU (taskset), capsprobe probes
 # one at a time, and the hanging emulator comes first in arch order; the
