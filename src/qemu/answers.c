@@ -158,37 +158,34 @@ static bool has_shape(json_object *v, enum shape s)
 	return false;
 }
 
-/* Where a check is, for the message: "return[2].name". */
+/* Where a check is: the path walked so far, rendered for the message
+ * ("return[2].name") only when the answer breaks a rule. */
 struct where {
-	char s[256];
-	size_t len;
+	struct {
+		const char *key;	/* NULL: an index */
+		size_t len, idx;
+	} seg[8];
+	int n;
 };
 
-static size_t where_push(struct where *w, const char *fmt, const char *key, size_t idx)
+static void where_render(const struct where *w, char *out, size_t size)
 {
-	size_t old = w->len;
-	int n = key ? snprintf(w->s + w->len, sizeof(w->s) - w->len, fmt, key)
-		    : snprintf(w->s + w->len, sizeof(w->s) - w->len, fmt, idx);
+	size_t len = (size_t)snprintf(out, size, "return");
 
-	if (n > 0)
-		w->len += (size_t)n < sizeof(w->s) - w->len ? (size_t)n : sizeof(w->s) - 1 - w->len;
-	return old;
-}
-
-static void where_pop(struct where *w, size_t old)
-{
-	w->len = old;
-	w->s[old] = '\0';
+	for (int i = 0; i < w->n && len < size; i++)
+		len += w->seg[i].key ? (size_t)snprintf(out + len, size - len, ".%.*s", (int)w->seg[i].len,
+							w->seg[i].key)
+				     : (size_t)snprintf(out + len, size - len, "[%zu]", w->seg[i].idx);
 }
 
 /* The rule r at path, below v (present: the key was there).  1 and *what
- * when the answer breaks it. */
+ * when the answer breaks it, w then says where. */
 static int check_at(json_object *v, bool present, const char *path, const struct rule *r,
 		    struct where *w, const char **what)
 {
 	const char *end;
 	char key[64];
-	size_t len, old;
+	size_t len;
 	json_object *child = NULL;
 	bool has;
 
@@ -203,20 +200,22 @@ static int check_at(json_object *v, bool present, const char *path, const struct
 		const char *rest = path[2] == '.' ? path + 3 : path + 2;
 		size_t n;
 
-		if (!present || !json_object_is_type(v, json_type_array))
+		if (!present || !json_object_is_type(v, json_type_array) || w->n == 8)
 			return 0;	/* its own row, if any, says what it must be */
 		n = json_object_array_length(v);
+		w->seg[w->n].key = NULL;
+		w->n++;
 		for (size_t i = 0; i < n; i++) {
-			old = where_push(w, "[%zu]", NULL, i);
+			w->seg[w->n - 1].idx = i;
 			if (check_at(json_object_array_get_idx(v, i), true, rest, r, w, what))
 				return 1;
-			where_pop(w, old);
 		}
+		w->n--;
 		return 0;
 	}
 	end = path + strcspn(path, ".[");
 	len = (size_t)(end - path);
-	if (!present || len >= sizeof(key))
+	if (!present || len >= sizeof(key) || w->n == 8)
 		return 0;
 	if (!json_object_is_type(v, json_type_object)) {
 		/* a member required of something that is not an object */
@@ -226,10 +225,12 @@ static int check_at(json_object *v, bool present, const char *path, const struct
 	memcpy(key, path, len);
 	key[len] = '\0';
 	has = json_object_object_get_ex(v, key, &child);
-	old = where_push(w, ".%s", key, 0);
+	w->seg[w->n].key = path;
+	w->seg[w->n].len = len;
+	w->n++;
 	if (check_at(child, has, *end == '.' ? end + 1 : end, r, w, what))
 		return 1;
-	where_pop(w, old);
+	w->n--;
 	return 0;
 }
 
@@ -240,18 +241,20 @@ int cp_answer_check(enum cp_q q, json_object *ret, const char *arch, bool reduce
 
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		const struct rule *r = &rules[i];
-		struct where w = { "return", 6 };
+		struct where w = { .n = 0 };
 		const char *what = NULL;
+		char at[256];
 
 		if (r->q != q || (r->flags & (reduced ? RAW : REDUCED)) || ((r->flags & NOT_S390) && s390))
 			continue;
 		if (!check_at(ret, true, r->path, r, &w, &what))
 			continue;
+		where_render(&w, at, sizeof(at));
 		if (strncmp(what, "is ", 3) == 0)
-			return cp_fail(-EPROTO, "malformed QMP reply from %s: %s: %s %s", binary, execute,
-				       w.s, what);
+			return cp_fail(-EPROTO, "malformed QMP reply from %s: %s: %s %s", binary, execute, at,
+				       what);
 		return cp_fail(-EPROTO, "malformed QMP reply from %s: %s: %s is not %s", binary, execute,
-			       w.s, what);
+			       at, what);
 	}
 	return 0;
 }

@@ -9,73 +9,101 @@
 
 enum { ST_VALUE, ST_STRING, ST_ESCAPE, ST_BARE };
 
-/* Bytes of a number or of true/false/null (and of garbage json-c refuses). */
-static bool bare(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       c == '+' || c == '-' || c == '.';
-}
+/* What a byte is outside strings; BARE: of a number or true/false/null
+ * (or of garbage json-c refuses). */
+enum { OTHER, OPEN_OBJECT, OPEN_ARRAY, CLOSE, QUOTE, BARE };
+static const unsigned char kind[256] = {
+	['{'] = OPEN_OBJECT, ['['] = OPEN_ARRAY, ['}'] = CLOSE, [']'] = CLOSE, ['"'] = QUOTE,
+	['0' ... '9'] = BARE, ['a' ... 'z'] = BARE, ['A' ... 'Z'] = BARE,
+	['+'] = BARE, ['-'] = BARE, ['.'] = BARE,
+};
+/* Bytes that end a run of string text. */
+static const unsigned char string_stop[256] = { ['"'] = 1, ['\\'] = 1 };
 
 void cp_json_scan_init(struct cp_json_scan *s)
 {
 	*s = (struct cp_json_scan){ .state = ST_VALUE };
 }
 
-static void value(struct cp_json_scan *s, uint64_t *count)
-{
-	(*count)++;
-	s->depth_sum += s->depth;
-	s->started = true;
-}
-
 size_t cp_json_scan(struct cp_json_scan *s, const char *p, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)p;
+	unsigned state = s->state, depth = s->depth;
+	uint64_t objects = 0, arrays = 0, scalars = 0, depth_sum = 0;
+	bool done = s->done;
 	size_t i = 0;
 
-	while (i < n && !s->done) {
-		unsigned char c = (unsigned char)p[i];
+	/* all in locals: this loop sees every byte QEMU sends */
+	while (i < n && !done) {
+		unsigned k;
 
-		switch (s->state) {
-		case ST_STRING:
-			if (c == '\\') {
-				s->state = ST_ESCAPE;
-			} else if (c == '"') {
-				s->state = ST_VALUE;
-				s->done = s->depth == 0;
-			}
+		if (state == ST_ESCAPE) {
+			state = ST_STRING;
 			i++;
 			continue;
-		case ST_ESCAPE:
-			s->state = ST_STRING;
-			i++;
-			continue;
-		case ST_BARE:
-			if (bare(c)) {
+		}
+		if (state == ST_BARE) {
+			while (i < n && kind[u[i]] == BARE)
 				i++;
+			if (i == n)
+				break;
+			state = ST_VALUE;
+			if (depth == 0) {	/* the byte after a top-level number is not its */
+				done = true;
+				break;
+			}
+		}
+		if (state == ST_VALUE) {
+			/* spaces, commas and colons */
+			while (i < n && kind[u[i]] == OTHER)
+				i++;
+			if (i == n)
+				break;
+			k = kind[u[i++]];
+			if (k == CLOSE) {
+				if (depth && --depth == 0)
+					done = true;
 				continue;
 			}
-			s->state = ST_VALUE;
-			if (s->depth == 0) {	/* the byte after a top-level number is not its */
-				s->done = true;
+			/* a value starts */
+			depth_sum += depth;
+			if (k == OPEN_OBJECT) {
+				objects++;
+				depth++;
 				continue;
 			}
+			if (k == OPEN_ARRAY) {
+				arrays++;
+				depth++;
+				continue;
+			}
+			scalars++;
+			if (k == BARE) {
+				state = ST_BARE;
+				continue;
+			}
+			state = ST_STRING;
+		}
+		/* in a string: most bytes of a text are */
+		while (i < n && !string_stop[u[i]])
+			i++;
+		if (i == n)
 			break;
+		if (u[i++] == '\\') {
+			state = ST_ESCAPE;
+			continue;
 		}
-		if (c == '{' || c == '[') {
-			value(s, c == '{' ? &s->objects : &s->arrays);
-			s->depth++;
-		} else if (c == '}' || c == ']') {
-			if (s->depth && --s->depth == 0)
-				s->done = true;
-		} else if (c == '"') {
-			value(s, &s->scalars);
-			s->state = ST_STRING;
-		} else if (bare(c)) {
-			value(s, &s->scalars);
-			s->state = ST_BARE;
-		}
-		i++;
+		state = ST_VALUE;
+		done = depth == 0;
 	}
+	s->state = (unsigned char)state;
+	s->depth = depth;
+	s->done = done;
+	s->started |= objects + arrays + scalars > 0;
+	s->objects += objects;
+	s->arrays += arrays;
+	s->scalars += scalars;
+	s->depth_sum += depth_sum;
 	s->bytes += i;
 	return i;
 }

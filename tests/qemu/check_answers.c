@@ -256,6 +256,7 @@ static Suite *make_suite(void)
 
 	tcase_add_loop_test(tc, shapes, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, recordings_pass);
+	tcase_set_timeout(tc, 120);	/* sanitized, on a loaded machine */
 	suite_add_tcase(s, tc);
 	return s;
 }
