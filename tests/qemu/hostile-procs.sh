@@ -123,9 +123,11 @@ check "child holding the pipe: the child is gone" none_left "$scratch/hold/"
 tool swtpm_setup "'$hold/sleep' 1000 & touch '$dumps/held.'\$!; wait"
 for sig in INT KILL; do
 	rm -f "$dumps"/* "$cache/swtpm.json"
-	# job control: a background job of a script would ignore SIGINT
+	# job control: a background job of a script would ignore SIGINT (and
+	# the signals back to their defaults: a suite started in the background
+	# of a non-interactive shell inherits SIGINT ignored)
 	set -m
-	PATH=$bin "$CAPSPROBE" domain --emulator "$fake" --cache-dir "$cache" --timeout 60 \
+	PATH=$bin /usr/bin/env --default-signal=INT,TERM,HUP "$CAPSPROBE" domain --emulator "$fake" --cache-dir "$cache" --timeout 60 \
 		>"$scratch/out" 2>"$scratch/err" &
 	pid=$!
 	set +m
@@ -169,7 +171,7 @@ for sig in INT TERM KILL; do
 	rm -f "$dumps"/*
 	set -m
 	CAPSPROBE_FAKE_FAULT=hang CAPSPROBE_FAKE_LINGER=1 CAPSPROBE_FAKE_DUMP=$dumps PATH=$wbin \
-		"$CAPSPROBE" domain --no-cache --emulator "$wrapper" --timeout 60 \
+		/usr/bin/env --default-signal=INT,TERM,HUP "$CAPSPROBE" domain --no-cache --emulator "$wrapper" --timeout 60 \
 		>"$scratch/out" 2>"$scratch/err" &
 	pid=$!
 	set +m
