@@ -26,12 +26,11 @@ bound_kb=$((1024 * 1024))	# the documented bound: 1 GiB
 # Peak memory needs GNU time; a sanitizer or wrapper inflates it.
 measure=
 if [ -n "${CAPSPROBE_WRAPPER:-}" ] || [ -n "${ASAN_OPTIONS:-}" ]; then
-	echo "SKIP: peak memory not measured under a wrapper or sanitizer"
+	skip "peak memory not measured under a wrapper or sanitizer"
 elif /usr/bin/time -v true >/dev/null 2>&1; then
 	measure=1
 else
-	echo "SKIP: no GNU /usr/bin/time -v to measure peak memory"
-	exit 77
+	skip "no GNU /usr/bin/time -v to measure peak memory"
 fi
 
 # run OUT ERR CMD...: capsprobe (with PATH=$run_path when set), its peak
@@ -55,7 +54,7 @@ run() {
 # under_bound WHAT: the last run's peak is below the bound
 under_bound() {
 	if [ -z "$measure" ]; then
-		echo "SKIP: $1: peak memory not measured"
+		skip "$1: peak memory not measured"
 	elif [ -z "$peak" ]; then
 		bad "$1: no peak memory reported"
 	elif [ "$peak" -lt "$bound_kb" ]; then
