@@ -667,7 +667,8 @@ static int load_deny(struct cp_root *r)
 	return 0;
 }
 
-const char *cp_facts_stated(void)
+/* The directory of stated facts in force, or NULL. */
+static const char *facts_stated(void)
 {
 	const char *dir = getenv("CAPSPROBE_FACTS");
 
@@ -677,7 +678,7 @@ const char *cp_facts_stated(void)
 /* The stated facts, when there are any, as a flat tree beside r. */
 static int attach_stated(struct cp_root *r)
 {
-	const char *dir = cp_facts_stated();
+	const char *dir = facts_stated();
 	int fd;
 
 	if (!dir)

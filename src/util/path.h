@@ -113,7 +113,5 @@ int cp_fact(const struct cp_root *r, const char *name, cp_fact_live_fn *live, vo
 int cp_fact_read(const struct cp_root *r, const char *name, char **out);
 /* Record a fact (a no-op unless the root records). */
 void cp_fact_write(const struct cp_root *r, const char *name, const char *content);
-/* The directory of stated facts in force, or NULL. */
-const char *cp_facts_stated(void);
 
 #endif
