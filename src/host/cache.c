@@ -346,7 +346,10 @@ int cp_probe_cache(const struct cp_root *r, struct cp_host *h)
 	}
 	/* Offline CPUs have no cache information. */
 	if ((rc = cp_topo_read_cpus(r, &online, "/sys/devices/system/cpu/online")) < 0) {
-		cp_verbose("no <cache>: cannot read the online CPU list");
+		if (rc == -ERANGE)
+			cp_warn("no <cache>: the online CPU list holds %s", cp_cpus_strerror(rc));
+		else
+			cp_verbose("no <cache>: cannot read the online CPU list");
 		goto out;
 	}
 	if (scan_banks(r, &rs, &online, h, &sets) < 0) {

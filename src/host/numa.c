@@ -107,7 +107,7 @@ static int cell_cpus(const struct cp_root *r, const struct cp_cpuset *map, struc
 		if (rc == -ENOENT)
 			cp_cpuset_set(&sib, u);
 		else if (rc < 0)
-			return cp_fail(rc, "bad thread_siblings_list for CPU %u", u);
+			return cp_fail(rc, "bad thread_siblings_list for CPU %u: %s", u, cp_cpus_strerror(rc));
 		p->siblings = cp_cpuset_format(&sib);
 		cp_cpuset_free(&sib);
 	}
@@ -319,6 +319,8 @@ static int numa_real(const struct cp_root *r, struct cp_host *h)
 			continue;
 		rc = *text ? cp_cpuset_parse_mask(text, &map) : -EINVAL;
 		free(text);
+		if (rc == -ERANGE)
+			cp_warn("NUMA node %d left out: its cpumap holds %s", n, cp_cpus_strerror(rc));
 		if (rc < 0) {
 			rc = 0;
 			continue;

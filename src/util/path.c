@@ -879,13 +879,15 @@ static int read_path(const struct cp_root *r, const char *path, char **out, size
 		ssize_t n;
 
 		if (len + 1 >= cap) {
-			if (cap > CP_READ_MAX) {
+			/* room for CP_READ_MAX bytes, one more to see a longer
+			 * file, and the NUL */
+			if (len > CP_READ_MAX) {
 				free(buf);
 				close(fd);
 				fd = -EFBIG;
 				goto fail_fd;
 			}
-			cap *= 2;
+			cap = cap > (CP_READ_MAX + 2) / 2 ? CP_READ_MAX + 2 : cap * 2;
 			buf = cp_realloc(buf, cap);
 		}
 		n = read(fd, buf + len, cap - len - 1);

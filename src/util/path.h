@@ -22,10 +22,13 @@
 #include "err.h"
 #include "str.h"
 
-/* Reads are bounded: sysfs files are small, and a recorded tree must not
- * make us read forever (a file that never ends is an error, not a hang). */
-#define CP_READ_MAX (4u << 20)
-#define CP_LIST_MAX 65536
+/* Reads are bounded, so that a recorded tree cannot make us read forever (a
+ * file that never ends is an error, not a hang), but far above what a real
+ * host holds: /proc/cpuinfo of 16384 x86 CPUs is ~25 MiB, and a node of
+ * many TiB in 128 MiB blocks lists ~100,000 memoryN entries.  Reaching
+ * either is an error (EFBIG, E2BIG) that the caller reports. */
+#define CP_READ_MAX (256u << 20)
+#define CP_LIST_MAX (1u << 22)
 /* In a recorded tree, the file that keeps an empty directory (git drops
  * empty directories); listings of a recorded tree never show it. */
 #define CP_EMPTY_MARK ".capsprobe-empty"
