@@ -100,7 +100,7 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 		if (w->s390) {
 			core = (unsigned)cpu;
 		} else {
-			rc = cp_topo_read_uint(r, &core, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
+			rc = cp_topo_read_cpu_uint(r, (unsigned)cpu, "core_id", &core);
 			if (rc == -ENOENT) {
 				core = 0;
 			} else if (rc < 0) {
@@ -111,7 +111,7 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 		pairs = cp_realloc(pairs, (npairs + 1) * sizeof(*pairs));
 		pairs[npairs++] = (uint64_t)socket << 32 | core;
 
-		rc = cp_topo_read_cpus(r, &sib, "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
+		rc = cp_topo_read_cpu_siblings(r, (unsigned)cpu, &sib);
 		if (rc == -ENOENT) {
 			c->threads = c->threads ? c->threads : 1;
 		} else if (rc < 0 || !cp_cpuset_count(&sib)) {
@@ -179,7 +179,7 @@ int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni)
 	struct cp_strv names = { 0 };
 	struct counts c;
 	uint64_t mem;
-	char *cpuinfo;
+	const char *cpuinfo;
 	int rc;
 
 	*ni = (struct cp_nodeinfo){ 0 };
@@ -187,10 +187,9 @@ int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni)
 		return rc;
 	/* Only the frequency is parsed, and failing that only warns, but
 	 * the file must open. */
-	rc = cp_read(r, &cpuinfo, NULL, "/proc/cpuinfo");
+	rc = cp_read_shared(r, &cpuinfo, NULL, "/proc/cpuinfo");
 	if (rc < 0)
 		return cp_fail(rc, "cannot read /proc/cpuinfo: %s", strerror(-rc));
-	free(cpuinfo);
 	if ((rc = read_cpu_list(r, "present", &present)) < 0 ||
 	    (rc = read_cpu_list(r, "online", &online)) < 0)
 		goto out;

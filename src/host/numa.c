@@ -98,12 +98,12 @@ static int cell_cpus(const struct cp_root *r, const struct cp_cpuset *map, struc
 		    (rc = cp_topo_read_id(r, u, "die_id", &p->die_id)) < 0 ||
 		    (rc = cp_topo_read_id(r, u, "cluster_id", &p->cluster_id)) < 0)
 			return cp_fail(rc, "bad topology ids for CPU %u", u);
-		rc = cp_topo_read_uint(r, &p->core_id, "/sys/devices/system/cpu/cpu%u/topology/core_id", u);
+		rc = cp_topo_read_cpu_uint(r, u, "core_id", &p->core_id);
 		if (rc == -ENOENT)
 			p->core_id = 0;
 		else if (rc < 0)
 			return cp_fail(rc, "bad core_id for CPU %u", u);
-		rc = cp_topo_read_cpus(r, &sib, "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list", u);
+		rc = cp_topo_read_cpu_siblings(r, u, &sib);
 		if (rc == -ENOENT)
 			cp_cpuset_set(&sib, u);
 		else if (rc < 0)

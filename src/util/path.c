@@ -34,7 +34,63 @@ struct cp_root {
 	struct deny *deny;	/* injected errors of a recorded tree */
 	size_t ndeny;
 	struct cp_root *stated;	/* $CAPSPROBE_FACTS as a flat tree, or NULL */
+	struct memo *memo;	/* cp_read_shared's files; filled as they are read */
 };
+
+/* The files several probes parse, read once per root: an open-addressing
+ * table by path, each with its text or its error. */
+struct memo_ent {
+	char *path;		/* NULL: a free slot */
+	char *text;
+	size_t len;
+	int rc;
+};
+struct memo {
+	struct memo_ent *v;
+	size_t cap, n;		/* cap a power of two, at most half full */
+};
+
+static size_t memo_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+
+static struct memo_ent *memo_slot(struct memo *m, const char *path)
+{
+	size_t i = memo_hash(path) & (m->cap - 1);
+
+	while (m->v[i].path && strcmp(m->v[i].path, path) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return &m->v[i];
+}
+
+static void memo_grow(struct memo *m)
+{
+	struct memo old = *m;
+
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->v = cp_calloc(m->cap, sizeof(*m->v));
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.v[i].path)
+			*memo_slot(m, old.v[i].path) = old.v[i];
+	free(old.v);
+}
+
+static void memo_free(struct memo *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->cap; i++) {
+		free(m->v[i].path);
+		free(m->v[i].text);
+	}
+	free(m->v);
+	free(m);
+}
 
 static const struct {
 	const char *name;
@@ -815,6 +871,7 @@ void cp_root_free(struct cp_root *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	cp_root_free(r->stated);
+	memo_free(r->memo);
 	for (size_t i = 0; i < r->ndeny; i++)
 		free(r->deny[i].path);
 	free(r->deny);
@@ -926,6 +983,34 @@ int cp_read(const struct cp_root *r, char **out, size_t *len, const char *fmt, .
 	rc = read_path(r, path, out, len);
 	free(path);
 	return rc;
+}
+
+int cp_read_shared(const struct cp_root *r, const char **out, size_t *len, const char *fmt, ...)
+{
+	/* the memo is a cache of what r reads: filling it leaves r as it was */
+	struct cp_root *w = (struct cp_root *)r;
+	struct memo_ent *e;
+	char *path;
+
+	FORMAT_PATH(path, fmt);
+	if (!w->memo)
+		w->memo = cp_calloc(1, sizeof(*w->memo));
+	if ((w->memo->n + 1) * 2 > w->memo->cap)
+		memo_grow(w->memo);
+	e = memo_slot(w->memo, path);
+	if (e->path) {
+		free(path);
+	} else {
+		e->path = path;
+		e->rc = read_path(r, path, &e->text, &e->len);
+		if (e->rc == 0)	/* kept: no room to spare (reads start at 4 KiB) */
+			e->text = cp_realloc(e->text, e->len + 1);
+		w->memo->n++;
+	}
+	*out = e->rc < 0 ? NULL : e->text;
+	if (len)
+		*len = e->rc < 0 ? 0 : e->len;
+	return e->rc;
 }
 
 int cp_read_str(const struct cp_root *r, char **out, const char *fmt, ...)

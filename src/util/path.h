@@ -83,6 +83,11 @@ bool cp_root_recording(const struct cp_root *r);
 int cp_read(const struct cp_root *r, char **out, size_t *len, const char *fmt, ...) CP_PRINTF(4, 5);
 /* Whole file with trailing whitespace removed. */
 int cp_read_str(const struct cp_root *r, char **out, const char *fmt, ...) CP_PRINTF(3, 4);
+/* cp_read for the files several probes parse (/proc/cpuinfo, a CPU's
+ * topology ids): read once per root, the same text or error every time.
+ * The text belongs to r and lives as long as it. */
+int cp_read_shared(const struct cp_root *r, const char **out, size_t *len, const char *fmt, ...)
+	CP_PRINTF(4, 5);
 /* Decimal number; surrounding newline allowed.  Unparsable → -EINVAL. */
 int cp_read_u64(const struct cp_root *r, uint64_t *out, const char *fmt, ...) CP_PRINTF(3, 4);
 int cp_read_i64(const struct cp_root *r, int64_t *out, const char *fmt, ...) CP_PRINTF(3, 4);
