@@ -99,21 +99,21 @@ int cp_topo_read_ullong(const struct cp_root *r, uint64_t *v, const char *fmt, .
 int cp_topo_read_cpus(const struct cp_root *r, struct cp_cpuset *set, const char *fmt, ...)
 {
 	va_list ap;
-	char *path, *s;
+	char *path;
+	const char *s;
 	int rc;
 
 	va_start(ap, fmt);
 	if (vasprintf(&path, fmt, ap) < 0)
 		cp_oom();
 	va_end(ap);
-	rc = cp_read(r, &s, NULL, "%s", path);
+	/* the online and present lists are read by several probes */
+	rc = cp_read_shared(r, &s, NULL, "%s", path);
 	free(path);
 	if (rc < 0)
 		return rc;
 	/* libvirt refuses an empty list as it refuses garbage. */
-	rc = *s && !isspace((unsigned char)*s) ? cp_cpuset_parse_list(s, set) : -EINVAL;
-	free(s);
-	return rc;
+	return *s && !isspace((unsigned char)*s) ? cp_cpuset_parse_list(s, set) : -EINVAL;
 }
 
 /* One file of a CPU's topology directory, which both nodeinfo and the NUMA
@@ -376,14 +376,10 @@ int cp_topo_numa_nodes(const struct cp_root *r, struct cp_cpuset *nodes)
 
 int cp_topo_node_memory(const struct cp_root *r, unsigned node, uint64_t *kib)
 {
-	char *text;
-	int rc = cp_read(r, &text, NULL, "/sys/devices/system/node/node%u/meminfo", node);
+	const char *text;
+	int rc = cp_read_shared(r, &text, NULL, "/sys/devices/system/node/node%u/meminfo", node);
 
-	if (rc < 0)
-		return rc;
-	rc = cp_topo_parse_meminfo_total(text, kib);
-	free(text);
-	return rc;
+	return rc < 0 ? rc : cp_topo_parse_meminfo_total(text, kib);
 }
 
 int cp_topo_total_memory(const struct cp_root *r, uint64_t *kib)

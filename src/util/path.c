@@ -985,27 +985,40 @@ int cp_read(const struct cp_root *r, char **out, size_t *len, const char *fmt, .
 	return rc;
 }
 
-int cp_read_shared(const struct cp_root *r, const char **out, size_t *len, const char *fmt, ...)
+/* The memo entry of key (taken), and whether it is new (to be filled). */
+static struct memo_ent *memo_get(const struct cp_root *r, char *key, bool *fresh)
 {
 	/* the memo is a cache of what r reads: filling it leaves r as it was */
 	struct cp_root *w = (struct cp_root *)r;
 	struct memo_ent *e;
-	char *path;
 
-	FORMAT_PATH(path, fmt);
 	if (!w->memo)
 		w->memo = cp_calloc(1, sizeof(*w->memo));
 	if ((w->memo->n + 1) * 2 > w->memo->cap)
 		memo_grow(w->memo);
-	e = memo_slot(w->memo, path);
-	if (e->path) {
-		free(path);
+	e = memo_slot(w->memo, key);
+	*fresh = !e->path;
+	if (*fresh) {
+		e->path = key;
+		w->memo->n++;
 	} else {
-		e->path = path;
-		e->rc = read_path(r, path, &e->text, &e->len);
+		free(key);
+	}
+	return e;
+}
+
+int cp_read_shared(const struct cp_root *r, const char **out, size_t *len, const char *fmt, ...)
+{
+	struct memo_ent *e;
+	char *path;
+	bool fresh;
+
+	FORMAT_PATH(path, fmt);
+	e = memo_get(r, path, &fresh);
+	if (fresh) {
+		e->rc = read_path(r, e->path, &e->text, &e->len);
 		if (e->rc == 0)	/* kept: no room to spare (reads start at 4 KiB) */
 			e->text = cp_realloc(e->text, e->len + 1);
-		w->memo->n++;
 	}
 	*out = e->rc < 0 ? NULL : e->text;
 	if (len)
@@ -1060,14 +1073,45 @@ int cp_read_i64(const struct cp_root *r, int64_t *out, const char *fmt, ...)
 	return rc;
 }
 
+static int list_path(const struct cp_root *r, char *path, struct cp_strv *names);
+
+/* Listings are kept too (the NUMA node directory is listed by several
+ * probes): the names packed one after another, each with its NUL, under a
+ * key no file path has (a leading newline). */
 int cp_list(const struct cp_root *r, struct cp_strv *names, const char *fmt, ...)
 {
-	struct dirent *de;
+	struct memo_ent *e;
 	char *path;
+	bool fresh;
+
+	FORMAT_PATH(path, fmt);
+	e = memo_get(r, cp_asprintf("\n%s", path), &fresh);
+	if (fresh) {
+		struct cp_buf b = { 0 };
+
+		e->rc = list_path(r, path, names);
+		for (size_t i = 0; e->rc >= 0 && i < names->n; i++)
+			cp_buf_add(&b, names->v[i], strlen(names->v[i]) + 1);
+		e->text = b.s;
+		e->len = b.len;
+		return e->rc;
+	}
+	free(path);
+	*names = (struct cp_strv){ 0 };
+	if (e->rc < 0)
+		return e->rc;
+	for (size_t at = 0; at < e->len; at += strlen(e->text + at) + 1)
+		cp_strv_push(names, cp_strdup(e->text + at));
+	return (int)names->n;
+}
+
+/* cp_list's reading; path is taken. */
+static int list_path(const struct cp_root *r, char *path, struct cp_strv *names)
+{
+	struct dirent *de;
 	DIR *d;
 	int fd, rc = 0;
 
-	FORMAT_PATH(path, fmt);
 	*names = (struct cp_strv){ 0 };
 	fd = root_open(r, path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
@@ -1182,9 +1226,15 @@ int cp_fact_read(const struct cp_root *r, const char *name, char **out)
 			cp_fact_write(r, name, *out);
 	}
 	if (rc == -ENOENT && r->fd >= 0) {
-		path = cp_asprintf(CP_FACTS_DIR "/%s", name);
-		rc = read_path(r, path, out, NULL);
-		free(path);
+		/* several probes ask for the same facts: each file read once */
+		const char *text;
+		size_t len;
+
+		rc = cp_read_shared(r, &text, &len, CP_FACTS_DIR "/%s", name);
+		if (rc == 0) {
+			*out = cp_malloc(len + 1);
+			memcpy(*out, text, len + 1);
+		}
 	}
 	return rc;
 }
