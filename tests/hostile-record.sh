@@ -252,7 +252,9 @@ for i in $(seq 200); do [ -e "$race/ready" ] && break; sleep 0.05; done
 check "the watcher started" test -e "$race/ready"
 runs=0 refused=0 recorded=0 other=0 fill_runs=0 fill_refused=0 start=$SECONDS
 count() { cat "$race/$1" 2>/dev/null || echo 0; }
-while [ $runs -lt 60 ] && [ $((SECONDS - start)) -lt 90 ] &&
+# Runs until the watcher has swapped a few times: how soon it catches a
+# run depends on the scheduler, so the budget is generous (a busy machine).
+while [ $runs -lt 300 ] && [ $((SECONDS - start)) -lt 300 ] &&
       { [ "$(count swaps)" -lt 5 ] || [ $runs -lt 10 ]; }; do
 	rm -rf "$race/rec"
 	if [ $((runs % 2)) -eq 0 ]; then
@@ -281,7 +283,13 @@ done
 : >"$race/stop"
 wait $watcher
 echo "race: $runs runs, $(count swaps) swaps, $(count fills) fills, $recorded recorded, $refused refused"
-check "race: the watcher swapped DIR during the runs ($(count swaps) times in $runs runs)" test "$(count swaps)" -gt 0
+# No swap at all means the race was never staged: nothing was tested, which
+# is a skip (with the reason), never a pass.
+if [ "$(count swaps)" -gt 0 ]; then
+	ok "race: the watcher swapped DIR during the runs ($(count swaps) times in $runs runs)"
+else
+	skip "race: the watcher never caught a run in $runs runs ($((SECONDS - start)) s): the swap was not tested"
+fi
 check "race: the target is never written" untouched
 check "race: each run recorded or was refused with one error line" test $other -eq 0
 check "race: DIR nobody made was refused each time ($fill_refused of $fill_runs)" \
