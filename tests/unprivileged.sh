@@ -124,17 +124,38 @@ for xdg in unset "rel/xdg" "" "./xdg"; do
 	check "  nothing else under \$HOME" test -z "$(home_files | grep -v '^\./\.cache\(/capsprobe\(/.*\)\?\)\?$')"
 done
 
-# an existing cache directory that others may write: refused, uncached
+# leftover temporary files of killed runs: the user's own, a few minutes
+# old, are swept when an entry is written; a fresh one (a run writing now)
+# and one of another user's (root may write there) are not
 rm -rf "${u:?}/home/".[!.]*
-mkdir -p "$u/home/.cache/capsprobe"
-chmod 777 "$u/home/.cache/capsprobe"
-[ -z "$drop" ] || chown -R "$user" "$u/home/.cache"
 run_user -- domain --virttype qemu
-check "a world-writable cache directory: exit 0, the document ($(err1))" \
-	eval 'test $rc -eq 0 && cmp -s "$scratch/out" "$scratch/dom-cold.xml"'
-check "  one warning, not using the cache" \
-	test "$(wc -l <"$scratch/err")" -eq 1 -a -n "$(grep '^warning: .*not using the cache' "$scratch/err")"
-check "  nothing written there" test "$(entries "$u/home/.cache/capsprobe")" -eq 0
+c=$u/home/.cache/capsprobe
+for f in old-mine new-mine old-root; do echo '{"format":' >"$c/.tmp-$f"; done
+[ -z "$drop" ] || chown "$user" "$c/.tmp-old-mine" "$c/.tmp-new-mine"
+touch -d '10 minutes ago' "$c/.tmp-old-mine" "$c/.tmp-old-root"
+run_user -- domain --virttype qemu --refresh
+check "temporary leftovers: a writing run exits 0 ($(err1))" test "$rc" -eq 0
+check "  the user's old one swept" test ! -e "$c/.tmp-old-mine"
+check "  the user's fresh one kept (a run may be writing it)" test -e "$c/.tmp-new-mine"
+if [ -n "$drop" ]; then
+	check "  root's old one kept" test -e "$c/.tmp-old-root"
+else
+	skip "another user's leftover kept (not root: cannot make one)"
+fi
+
+# an existing cache directory that others may write: refused, uncached
+for mode in 777 770 757; do
+	rm -rf "${u:?}/home/".[!.]*
+	mkdir -p "$u/home/.cache/capsprobe"
+	chmod "$mode" "$u/home/.cache/capsprobe"
+	[ -z "$drop" ] || chown -R "$user" "$u/home/.cache"
+	run_user -- domain --virttype qemu
+	check "a cache directory of mode $mode: exit 0, the document ($(err1))" \
+		eval 'test $rc -eq 0 && cmp -s "$scratch/out" "$scratch/dom-cold.xml"'
+	check "  one warning, not using the cache" \
+		test "$(wc -l <"$scratch/err")" -eq 1 -a -n "$(grep '^warning: .*writable by others.*not using the cache' "$scratch/err")"
+	check "  nothing written there" test "$(entries "$u/home/.cache/capsprobe")" -eq 0
+done
 rm -rf "${u:?}/home/".[!.]*
 
 # no home at all: nobody's passwd home is /nonexistent
@@ -154,7 +175,8 @@ else
 fi
 
 # ---- writes only in the user's own directories ----
-if strace=$(command -v strace) && as_user "$strace" -f -qq -o /dev/null true 2>/dev/null; then
+strace=$(command -v strace) && why=$(as_user "$strace" -f -qq -o /dev/null true 2>&1) || why="${why:-no strace}"
+if [ -n "$strace" ] && [ -z "$why" ]; then
 	rm -rf "${u:?}/home/".[!.]* "$u/home/"*
 	: >"$u/tmp/strace.log"
 	for c in "host" "domain --virttype qemu" "emulators" "host --refresh" "cache clear"; do
@@ -173,7 +195,7 @@ if strace=$(command -v strace) && as_user "$strace" -f -qq -o /dev/null true 2>/
 	check "as the user, writes only in \$HOME/.cache/capsprobe and \$TMPDIR" test -z "$writes"
 	[ -z "$writes" ] || head -5 <<<"$writes"
 else
-	skip "writes only in the user's directories (no strace, or it cannot trace as $user)"
+	skip "writes only in the user's directories (strace as $user: $(head -1 <<<"$why"))"
 fi
 # and nothing of the user's in root's cache or root's home
 theirs=$(find /var/cache/capsprobe "$(getent passwd root | cut -d: -f6)/.cache/capsprobe" -uid "$uid" 2>/dev/null | head -3)
