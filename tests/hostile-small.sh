@@ -84,7 +84,7 @@ if command -v unshare >/dev/null && unshare -m sh -c 'mount --bind /dev/null /pr
 		eval '[ $rc -eq 0 ] && [ $(grep -c "^warning: " "$scratch/live.err") -eq 1 ] &&
 		      grep -q "^warning: cannot read /proc/cpuinfo: .*; left out: " "$scratch/live.err"'
 else
-	echo "SKIP: live /proc/cpuinfo check (no unshare -m with mount rights)"
+	skip "live /proc/cpuinfo check (no unshare -m with mount rights)"
 fi
 
 # ---- 8. emulator text flattened ----
@@ -231,7 +231,7 @@ if [ -z "${CAPSPROBE_WRAPPER:-}" ] && [ "$(id -u)" -eq 0 ] && command -v setpriv
 	check "nobody, ulimit -u 1: exit 2, the fork named ($(cat "$scratch/u1.err"))" \
 		eval '[ $rc -eq 2 ] && [ ! -s "$scratch/u1.xml" ] && [ $(lines "$scratch/u1.err") -eq 1 ] && grep -q "^error: .*fork" "$scratch/u1.err"'
 else
-	echo "SKIP: ulimit -u checks (need root and setpriv)"
+	skip "ulimit -u checks (need root and setpriv)"
 fi
 
 # ---- 12. --xpath nested deep ----

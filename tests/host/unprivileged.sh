@@ -1,13 +1,18 @@
 #!/bin/bash
 # An unprivileged run on the live host degrades as documented and never
 # fails: no dac secmodel, the uuid from /etc/machine-id, a complete document.
-# Needs root to drop to nobody (setpriv); skipped (77) otherwise.
+# Run as root, it drops to nobody (setpriv; skipped (77) without it); run as
+# another user, it runs as that user.
 . "$(dirname "$0")/../lib.sh" || exit 99
-[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || { echo "SKIP: needs root and setpriv"; exit 77; }
+if [ "$(id -u)" -eq 0 ]; then
+	command -v setpriv >/dev/null || { echo "SKIP: running as root and no setpriv to become nobody"; exit 77; }
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+else
+	as_nobody() { "$@"; }
+fi
 command -v xmllint >/dev/null || { echo "SKIP: needs xmllint"; exit 77; }
 
 cp "$CAPSPROBE" "$scratch/capsprobe" && chmod 755 "$scratch" "$scratch/capsprobe"
-as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 run_nobody() { as_nobody ${CAPSPROBE_WRAPPER:-} "$scratch/capsprobe" host --no-guests >"$scratch/out.xml" 2>"$scratch/err"; }
 check "runs as nobody" run_nobody
 check "well-formed" xmllint --noout "$scratch/out.xml"
@@ -23,6 +28,8 @@ else
 	skip "uuid from machine-id (no /etc/machine-id, or a DMI product_uuid that comes first)"
 fi
 # A root run prints the same document apart from what needs privilege.
-capsprobe host --no-guests >"$scratch/root.xml"
-check "root run is complete" grep -q '^</capabilities>$' "$scratch/root.xml"
+if [ "$(id -u)" -eq 0 ]; then
+	capsprobe host --no-guests >"$scratch/root.xml"
+	check "root run is complete" grep -q '^</capabilities>$' "$scratch/root.xml"
+fi
 finish
