@@ -428,7 +428,7 @@ int cp_fw_load(const struct cp_root *r, const char *xdg_config_home, const char 
 	out->n = 0;
 	if (xdg_config_home && *xdg_config_home == '/')
 		user = cp_asprintf("%s/qemu/firmware", xdg_config_home);
-	else if (home && *home)
+	else if (home && *home == '/')	/* a relative one names nothing */
 		user = cp_asprintf("%s/.config/qemu/firmware", home);
 	for (size_t i = 0; i < NITEMS(system_dirs) && rc == 0; i++)
 		rc = scan_dir(r, system_dirs[i], i, &ents, &nents);

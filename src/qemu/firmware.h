@@ -88,7 +88,8 @@ struct cp_fw_list {
 
 /* Read every descriptor visible in r.  Pass xdg_config_home and home as the
  * environment has them to emulate a session daemon (the user directory is
- * $XDG_CONFIG_HOME when it is an absolute path, else $HOME/.config), or both
+ * $XDG_CONFIG_HOME when it is an absolute path, else $HOME/.config when
+ * that is), or both
  * NULL for the system daemon.  Only an unreadable directory or a failure to
  * list one is an error; bad descriptors are skipped with a warning. */
 int cp_fw_load(const struct cp_root *r, const char *xdg_config_home, const char *home,
