@@ -13,14 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host/host.h"
-#include "qemu/cache.h"
-#include "qemu/domcaps.h"
-#include "qemu/cached.h"
-#include "qemu/guests.h"
-#include "qemu/process.h"
-#include "qemu/record.h"
-#include "qemu/resolve.h"
+#include "model/host.h"
+#include "cache/store.h"
+#include "model/domcaps.h"
+#include "cache/lookup.h"
+#include "guests/guests.h"
+#include "qmp/process.h"
+#include "record/record.h"
+#include "domcaps/resolve.h"
 #include "util/err.h"
 #include "util/path.h"
 #include "xml/caps.h"

@@ -46,7 +46,7 @@
 
 #include <json-c/json.h>
 
-#include "qemu/replay.h"
+#include "qmp/replay.h"
 #include "util/err.h"
 
 static struct cp_replay *replay;

@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cpuid.h"
-#include "host.h"
-#include "x86_cpumap.h"
+#include "host/cpuid.h"
+#include "model/host.h"
+#include "cpumap/x86_cpumap.h"
 
 int cp_cpu_x86(const struct cp_root *r, struct cp_host_cpu *cpu);
 int cp_cpu_arm(const struct cp_root *r, struct cp_host_cpu *cpu);

@@ -8,8 +8,8 @@
 #include <sys/auxv.h>
 #endif
 
-#include "cpu.h"
-#include "nonx86_cpumap.h"
+#include "host/cpu.h"
+#include "cpumap/nonx86_cpumap.h"
 
 /* aarch64 host CPU (derivation §10.1): the model from MIDR_EL1's part
  * number, the vendor from its implementer, features from AT_HWCAP. */

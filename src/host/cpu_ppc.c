@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "nonx86_cpumap.h"
+#include "host/cpu.h"
+#include "cpumap/nonx86_cpumap.h"
 
 /* ppc64 host CPU (derivation §10.2): the first map model whose masked PVR
  * matches gives <model> and its vendor; no features. */

@@ -12,7 +12,7 @@
 #define CP_HAVE_CPUID 1
 #endif
 
-#include "cpuid.h"
+#include "host/cpuid.h"
 #include "util/hostdev.h"
 
 /* Bounds no real CPU comes near (basic ranges end near 0x24, extended near

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/path.h"
+#include "util/path.h"
 
 struct cp_cpuid_leaf {
 	uint32_t leaf, subleaf;

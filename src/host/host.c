@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host.h"
+#include "model/host.h"
 
 int cp_host_probe(const struct cp_root *r, struct cp_host *h)
 {

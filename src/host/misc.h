@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../util/path.h"
+#include "util/path.h"
 
 /* libvirt's UUID syntax: optional surrounding whitespace, 32 hex digits,
  * any number of '-' or ' ' before each byte pair.  A UUID whose 16 bytes

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "topology.h"
+#include "host/sysfs.h"
 
 struct walk {
 	bool s390;			/* core id = CPU number */

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "topology.h"
+#include "host/sysfs.h"
 
 static struct cp_cell *add_cell(struct cp_host *h, unsigned id)
 {

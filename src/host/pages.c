@@ -7,7 +7,7 @@
 
 #include <stdlib.h>
 
-#include "topology.h"
+#include "host/sysfs.h"
 
 int cp_probe_pages(const struct cp_root *r, struct cp_host *h)
 {

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host.h"
-#include "misc.h"
+#include "model/host.h"
+#include "host/misc.h"
 
 /* <power_management> comes from systemd-logind, asked over the system
  * D-Bus the way libvirt does (CanSuspend, CanHibernate, CanHybridSleep;

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host.h"
-#include "misc.h"
+#include "model/host.h"
+#include "host/misc.h"
 
 /* The QEMU driver's security stack (derivation §11): the configured or
  * first enabled primary driver (selinux, apparmor, none), then DAC when

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host.h"
-#include "misc.h"
+#include "model/host.h"
+#include "host/misc.h"
 
 static int hexval(char c)
 {

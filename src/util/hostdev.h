@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "path.h"
+#include "util/path.h"
 
 /* "kvm": "1" when /dev/kvm opens read-write (libvirt's test), else "0". */
 int cp_hostdev_kvm_usable(void *arg, char **text);

@@ -19,8 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
-#include "str.h"
+#include "util/err.h"
+#include "util/str.h"
 
 /* Reads are bounded: sysfs files are small, and a recorded tree must not
  * make us read forever (a file that never ends is an error, not a hang). */

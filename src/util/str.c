@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "str.h"
+#include "util/str.h"
 
 static void buf_grow(struct cp_buf *b, size_t need)
 {

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "util/err.h"
 
 struct cp_buf {
 	char *s;	/* always NUL-terminated once anything was added */

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "qemu/cache.h"
+#include "cache/store.h"
 
 #define FUZZ_BINARY "/usr/bin/qemu-system-x86_64"
 

@@ -17,13 +17,13 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "host/host.h"
-#include "qemu/cache.h"
-#include "qemu/domcaps.h"
-#include "qemu/guests.h"
-#include "qemu/probe.h"
-#include "qemu/resolve.h"
-#include "qemu/rules.h"
+#include "model/host.h"
+#include "cache/store.h"
+#include "model/domcaps.h"
+#include "guests/guests.h"
+#include "probe/probe.h"
+#include "domcaps/resolve.h"
+#include "domcaps/rules.h"
 #include "xml/domcaps.h"
 
 static struct cp_root *root;

@@ -10,8 +10,8 @@
 
 #include "fuzz.h"
 #include "host/cpu.h"
-#include "host/topology.h"
-#include "qemu/guests.h"
+#include "host/sysfs.h"
+#include "guests/guests.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

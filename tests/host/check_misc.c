@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "host/cpu.h"
-#include "host/host.h"
+#include "model/host.h"
 #include "host/misc.h"
-#include "host/nonx86_cpumap.h"
+#include "cpumap/nonx86_cpumap.h"
 #include "util/path.h"
 #include "util/str.h"
 

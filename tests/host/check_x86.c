@@ -8,7 +8,7 @@
 
 #include "host/cpu.h"
 #include "host/cpuid.h"
-#include "host/x86_cpumap.h"
+#include "cpumap/x86_cpumap.h"
 #include "check_skip.h"
 
 /* Synthetic CPUID/MSR data built from the map itself: these tests pin the
