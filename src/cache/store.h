@@ -27,32 +27,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "cache/entry.h"
+#include "cache/key.h"
 #include "probe/probe.h"
 
-/* Debian's multiarch directory name of the build's own arch (libraries in
- * /usr/lib/<triplet>, QEMU's modules in /usr/lib/<triplet>/qemu). */
-#if defined(__x86_64__)
-#define CP_TRIPLET "x86_64-linux-gnu"
-#elif defined(__i386__)
-#define CP_TRIPLET "i386-linux-gnu"
-#elif defined(__aarch64__)
-#define CP_TRIPLET "aarch64-linux-gnu"
-#elif defined(__arm__)
-#define CP_TRIPLET "arm-linux-gnueabihf"
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define CP_TRIPLET "powerpc64le-linux-gnu"
-#elif defined(__powerpc64__)
-#define CP_TRIPLET "powerpc64-linux-gnu"
-#elif defined(__s390x__)
-#define CP_TRIPLET "s390x-linux-gnu"
-#elif defined(__riscv) && __riscv_xlen == 64
-#define CP_TRIPLET "riscv64-linux-gnu"
-#elif defined(__loongarch64)
-#define CP_TRIPLET "loongarch64-linux-gnu"
-#endif
-
-/* Bumped whenever the entry layout or the meaning of a key field changes. */
-#define CP_CACHE_FORMAT 3
 /* An entry larger than this is not read (a full x86 probe is about 1 MiB). */
 #define CP_CACHE_MAX_ENTRY (32u << 20)
 /* Nor one whose JSON would take more memory than this once parsed
@@ -61,56 +39,6 @@
  * entries (swtpm, modules memo) are capped lower. */
 #define CP_CACHE_MAX_COST ((uint64_t)256 << 20)
 #define CP_CACHE_MAX_SMALL_COST ((uint64_t)32 << 20)
-
-/* The key fields, all stored and compared as strings. */
-enum cp_ck {
-	CP_CK_BINARY,		/* emulator path as given */
-	CP_CK_DEV,		/* st_dev of the binary (stat follows symlinks) */
-	CP_CK_INO,
-	CP_CK_SIZE,
-	CP_CK_MTIME,		/* "sec.nsec" */
-	CP_CK_CTIME,
-	CP_CK_MODULES,		/* listing of QEMU's module directories, see cache.c */
-	CP_CK_KERNEL,		/* uname release + " " + version */
-	CP_CK_MICROCODE,	/* /proc/cpuinfo microcode values, "" when none */
-	CP_CK_SIGNATURE,	/* x86 CPUID leaf 1 EAX, aarch64 MIDR_EL1, else "" */
-	CP_CK_KVM,		/* "1" when /dev/kvm opens read-write */
-	CP_CK_ENV,		/* CAPSPROBE_FAKE_* variables the emulator sees */
-	CP_CK_CAPSPROBE,	/* PACKAGE_VERSION */
-	CP_CK_COUNT
-};
-
-/* JSON member name of each key field. */
-extern const char *const cp_cache_key_names[CP_CK_COUNT];
-
-struct cp_cache_key {
-	char *f[CP_CK_COUNT];
-};
-
-/* Key inputs that tests replace so they never depend on the live host.
- * A NULL pointer (or a NULL struct) means the live source. */
-struct cp_cache_inputs {
-	const char *const *module_dirs;	/* NULL-terminated; NULL: QEMU's search path */
-	const char *const *so_dirs;	/* NULL-terminated: *.so only and memoized, as the
-					 * binary's own directory; with module_dirs, either
-					 * set: these two lists only */
-	const struct timespec *clock;	/* CLOCK_REALTIME: when a memo's listing is taken */
-	const char *cpuinfo_path;	/* "/proc/cpuinfo" */
-	const char *kernel;		/* uname */
-	const char *signature;		/* CPUID / MIDR */
-	const char *version;		/* PACKAGE_VERSION */
-};
-
-struct cp_cache;
-
-/* The key of binary on this system.  -errno (message formed) when the
- * binary cannot be stat'ed; other inputs that cannot be read key as
- * absent ("" or "-").  With a cache c (may be NULL), the *.so names of the
- * binary's directory are memoized in it (CP_CACHE_MODULES, see cache.c);
- * the key is the same either way. */
-int cp_cache_key_get(struct cp_cache *c, const char *binary, const struct cp_cache_inputs *in,
-		     struct cp_cache_key *out);
-void cp_cache_key_free(struct cp_cache_key *k);
 
 /* The default directory: /var/cache/capsprobe for root, else
  * $XDG_CACHE_HOME/capsprobe, else ~/.cache/capsprobe.  New string, or NULL
@@ -155,11 +83,12 @@ bool cp_cache_covers(const struct cp_qemu_probe *p, const struct cp_probe_req *r
  * this format, 0 when there is none, -EBADMSG (corrupt, foreign format)
  * or -errno otherwise, said under --verbose.  store adds "format" and
  * "written" to doc; "program" and "version" (strings) are what `capsprobe
- * cache` lists for it.  Failure is a warning and -errno. */
+ * cache` lists for it.  Failure is a warning (under --verbose only when
+ * quiet) and -errno. */
 #define CP_CACHE_SWTPM "swtpm.json"
 #define CP_CACHE_MODULES "modules.json"
 int cp_cache_load_small(struct cp_cache *c, const char *name, json_object **doc);
-int cp_cache_store_small(struct cp_cache *c, const char *name, json_object *doc);
+int cp_cache_store_small(struct cp_cache *c, const char *name, json_object *doc, bool quiet);
 
 /* `capsprobe cache`: one row per entry file, in file name order.  An entry
  * that cannot be parsed is listed with emulator NULL. */
@@ -176,17 +105,5 @@ void cp_cache_entries_free(struct cp_cache_entry *v, size_t n);
 /* `capsprobe cache clear`: remove our entry files and leftover temporary
  * files, nothing else.  *removed (may be NULL) counts entries. */
 int cp_cache_clear(struct cp_cache *c, unsigned *removed);
-
-/* cp_qemu_probe <-> JSON (also the format of a serialized probe anywhere
- * else).  from_json fills *out (free with cp_qemu_probe_free) or returns
- * -EBADMSG with a message. */
-json_object *cp_probe_to_json(const struct cp_qemu_probe *p);
-int cp_probe_from_json(json_object *o, struct cp_qemu_probe *out);
-/* The questions' names in that format (and in the hand-made test answers),
- * by CP_Q_*. */
-extern const char *const cp_q_names[CP_Q_COUNT];
-
-/* SHA-256 of len bytes as 64 hex digits and a NUL. */
-void cp_sha256_hex(const void *data, size_t len, char out[65]);
 
 #endif

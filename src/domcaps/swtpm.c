@@ -429,7 +429,7 @@ static void store_fact(struct cp_cache *c, json_object *key, const char *setup, 
 		json_object_object_add(doc, "version", json_object_get(v));
 	json_object_object_add(doc, "key", json_object_get(key));
 	json_object_object_add(doc, "fact", json_object_new_string(fact));
-	cp_cache_store_small(c, CP_CACHE_SWTPM, doc);	/* warns on failure; never fatal */
+	cp_cache_store_small(c, CP_CACHE_SWTPM, doc, false);	/* warns on failure; never fatal */
 	json_object_put(caps);
 	json_object_put(doc);
 	cp_json_budget_give(cost);

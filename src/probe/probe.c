@@ -753,3 +753,11 @@ const struct cp_qanswer *cp_probe_answer(const struct cp_qemu_probe *p, bool kvm
 				return &p->pass2.a[q];
 	return &p->pass1.a[q];
 }
+
+bool cp_q_light(enum cp_q q)
+{
+	for (size_t i = 0; i < sizeof(questions) / sizeof(questions[0]); i++)
+		if (questions[i].q == q)
+			return questions[i].light;
+	return false;
+}

@@ -118,6 +118,8 @@ int cp_qemu_probe(const struct cp_probe_req *req, struct cp_qemu_probe *out);
  * a reduced answer stays as it is. */
 void cp_answer_reduce(enum cp_q q, json_object **ret);
 void cp_qemu_probe_free(struct cp_qemu_probe *p);
+/* Is q asked by a light probe too? */
+bool cp_q_light(enum cp_q q);
 
 /* The answer for virttype kvm (pass 1) or qemu (pass 2 when it ran, else
  * pass 1); binary-wide questions always come from pass 1. */

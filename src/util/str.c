@@ -240,3 +240,14 @@ void cp_strv_sort_nat(struct cp_strv *sv)
 	if (sv->n > 1)
 		qsort(sv->v, sv->n, sizeof(*sv->v), natcmp_p);
 }
+
+static int strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cp_strv_sort(struct cp_strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), strcmp_p);
+}

@@ -53,5 +53,7 @@ struct cp_strv {
 void cp_strv_push(struct cp_strv *sv, char *owned);
 void cp_strv_free(struct cp_strv *sv);
 void cp_strv_sort_nat(struct cp_strv *sv);
+/* Sort by strcmp (byte order). */
+void cp_strv_sort(struct cp_strv *sv);
 
 #endif

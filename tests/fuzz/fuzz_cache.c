@@ -13,6 +13,7 @@
 
 #include "fuzz.h"
 #include "cache/store.h"
+#include "util/sha256.h"
 
 #define FUZZ_BINARY "/usr/bin/qemu-system-x86_64"
 
