@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "model/host.h"
+#include "host/host.h"
 #include "cache/store.h"
 #include "model/domcaps.h"
 #include "cache/lookup.h"

@@ -16,7 +16,7 @@
 
 #include "cache/key.h"
 #include "cache/store.h"
-#include "domcaps/resolve.h"
+#include "host/host.h"
 #include "host/arch.h"
 #include "host/cpuid.h"
 #include "util/err.h"

@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 #include "host/arch.h"
-#include "model/host.h"
+#include "host/host.h"
 #include "cache/lookup.h"
 #include "probe/probe.h"
 #include "qmp/process.h"
@@ -206,15 +206,6 @@ int cp_qemu_resolve_machine(json_object *machines, const char *binary_arch,
 }
 
 /* ---- host facts ---- */
-
-bool cp_host_kvm_usable(const struct cp_root *r)
-{
-	char *s = NULL;
-	bool ok = cp_fact(r, "kvm", cp_hostdev_kvm_usable, NULL, &s) == 0 && s[0] == '1';
-
-	free(s);
-	return ok;
-}
 
 static const char *host_arch(const struct cp_root *r)
 {

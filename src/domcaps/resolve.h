@@ -76,7 +76,4 @@ struct cp_replay;
 int cp_qemu_load_replays(const struct cp_root *r, const char *binary, bool kvm_fact,
 			 struct cp_replay **p1, struct cp_replay **p2, bool *kvm1);
 
-/* /dev/kvm can be opened read-write (the "kvm" fact). */
-bool cp_host_kvm_usable(const struct cp_root *r);
-
 #endif

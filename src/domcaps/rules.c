@@ -19,7 +19,7 @@
 
 #include "host/cpu.h"
 #include "host/cpuid.h"
-#include "model/host.h"
+#include "host/host.h"
 #include "cpumap/nonx86_cpumap.h"
 #include "cpumap/x86_cpumap.h"
 #include "domcaps/firmware.h"

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "host/arch.h"
+#include "host/host.h"
 #include "cache/lookup.h"
 #include "guests/guests.h"
 #include "qmp/process.h"

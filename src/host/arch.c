@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "host/arch.h"
-#include "model/host.h"
+#include "host/host.h"
 
 /* libvirt 11.3's arch table: order, word size (sh4eb's 64 is libvirt's own
  * quirk, kept so that output matches), binary names and preferred machines. */

@@ -333,7 +333,7 @@ static void add_monitor(const struct resctrl *rs, const char *prefix, struct cp_
 	m->max_monitors = rs->mon_max;
 }
 
-int cp_probe_cache(const struct cp_root *r, struct cp_host *h)
+int cp_probe_cachebanks(const struct cp_root *r, struct cp_host *h)
 {
 	struct resctrl rs = { 0 };
 	struct cp_cpuset online = { 0 }, *sets = NULL;

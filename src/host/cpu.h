@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "host/cpuid.h"
-#include "model/host.h"
+#include "host/host.h"
 #include "cpumap/x86_cpumap.h"
 
 int cp_cpu_x86(const struct cp_root *r, struct cp_host_cpu *cpu);

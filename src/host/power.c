@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "model/host.h"
+#include "host/host.h"
 #include "host/misc.h"
 
 /* <power_management> comes from systemd-logind, asked over the system

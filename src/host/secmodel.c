@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model/host.h"
+#include "host/host.h"
 #include "host/misc.h"
 
 /* The QEMU driver's security stack (derivation §11): the configured or

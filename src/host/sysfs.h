@@ -11,7 +11,7 @@
 
 #include "util/cpulist.h"
 #include "util/path.h"
-#include "model/host.h"
+#include "host/host.h"
 
 /* libnuma's node mask has this many bits; node directories with larger
  * numbers are ignored by the NUMA code (nodeinfo still counts them). */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/host.h"
+#include "host/host.h"
 #include "host/misc.h"
 
 static int hexval(char c)

@@ -1,5 +1,5 @@
-/* The host model: plain data filled by the probes in src/host/ and printed
- * by src/xml/caps.c.  Nothing here knows about XML; nothing in the printer
+/* The host model: plain data filled by the probes in src/host/ (host/host.h)
+ * and printed by src/xml/caps.c; freed here (model/host.c).  Nothing here knows about XML; nothing in the printer
  * reads the system.  Units are those of the source (bytes, KiB, Hz) and the
  * printer chooses the rendering. */
 #ifndef CP_HOST_H
@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/path.h"
 #include "util/str.h"
 
 struct cp_host_cpu {
@@ -172,41 +171,7 @@ struct cp_host {
 	size_t nguests;
 };
 
-/* The result of counting CPUs the way libvirt's nodeinfo does (see
- * nodeinfo.c); shared by the <cpu><topology> and the fake NUMA cell. */
-struct cp_nodeinfo {
-	unsigned nodes, sockets, cores, threads;
-	unsigned cpus;		/* online processors */
-	unsigned offline;
-};
-
-/* Each probe fills its part of the host from the root.  A return < 0 is a
- * hard failure of the whole document (the message is set); probes that
- * libvirt lets degrade degrade here too and return 0.  A part left out
- * because a file every Linux host has (/proc/cpuinfo, /proc/meminfo, the
- * CPU and NUMA node lists, ...) cannot be read is a "warning:" line naming
- * the file, the error and what is left out, as libvirt's daemon warns in
- * its log; a part the host legitimately lacks stays a --verbose note. */
-int cp_probe_arch(const struct cp_root *r, struct cp_host *h);
-int cp_probe_uuid(const struct cp_root *r, struct cp_host *h);
-int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni);
-int cp_probe_cpu(const struct cp_root *r, const struct cp_nodeinfo *ni, bool ni_ok, struct cp_host *h);
-/* libvirt 11.3 has a CPU definition (model, topology, ...) for arch. */
-bool cp_cpu_has_definition(const char *arch);
-int cp_probe_pages(const struct cp_root *r, struct cp_host *h);
-int cp_probe_power(const struct cp_root *r, struct cp_host *h);
-int cp_probe_iommu(const struct cp_root *r, struct cp_host *h);
-int cp_probe_numa(const struct cp_root *r, const struct cp_nodeinfo *ni, bool ni_ok, struct cp_host *h);
-int cp_probe_cache(const struct cp_root *r, struct cp_host *h);
-int cp_probe_secmodel(const struct cp_root *r, struct cp_host *h);
-
-/* System page size in bytes (a fact: sysconf live, recorded otherwise). */
-int cp_host_pagesize(const struct cp_root *r, uint64_t *bytes);
-/* uname's machine (a fact), e.g. "x86_64", "s390x"; malloc'd. */
-int cp_host_machine(const struct cp_root *r, char **machine);
-
-/* Run every probe in document order. */
-int cp_host_probe(const struct cp_root *r, struct cp_host *h);
+/* Free everything a host holds (the structure is zeroed). */
 void cp_host_free(struct cp_host *h);
 /* Drop the NUMA cells and interconnects (a probe that falls back). */
 void cp_host_free_topology(struct cp_host *h);

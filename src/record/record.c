@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "host/arch.h"
-#include "model/host.h"
+#include "host/host.h"
 #include "model/domcaps.h"
 #include "guests/guests.h"
 #include "probe/probe.h"

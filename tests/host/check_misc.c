@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "host/cpu.h"
-#include "model/host.h"
+#include "host/host.h"
 #include "host/misc.h"
 #include "cpumap/nonx86_cpumap.h"
 #include "util/path.h"

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "model/host.h"
+#include "host/host.h"
 #include "host/sysfs.h"
 #include "util/err.h"
 
@@ -644,7 +644,7 @@ static void idx(unsigned cpu, unsigned i, const char *level, const char *id, con
 static int cache(struct cp_host *h)
 {
 	struct cp_root *r = open_tree();
-	int rc = cp_probe_cache(r, h);
+	int rc = cp_probe_cachebanks(r, h);
 
 	cp_root_free(r);
 	return rc;
