@@ -36,7 +36,7 @@ enum cp_ck {
 	CP_CK_SIZE,
 	CP_CK_MTIME,		/* "sec.nsec" */
 	CP_CK_CTIME,
-	CP_CK_MODULES,		/* listing of QEMU's module directories, see cache.c */
+	CP_CK_MODULES,		/* listing of QEMU's module directories, see cache/key.c */
 	CP_CK_KERNEL,		/* uname release + " " + version */
 	CP_CK_MICROCODE,	/* /proc/cpuinfo microcode values, "" when none */
 	CP_CK_SIGNATURE,	/* x86 CPUID leaf 1 EAX, aarch64 MIDR_EL1, else "" */
@@ -72,7 +72,7 @@ struct cp_cache;
 /* The key of binary on this system.  -errno (message formed) when the
  * binary cannot be stat'ed; other inputs that cannot be read key as
  * absent ("" or "-").  With a cache c (may be NULL), the *.so names of the
- * binary's directory are memoized in it (CP_CACHE_MODULES, see cache.c);
+ * binary's directory are memoized in it (CP_CACHE_MODULES, see cache/key.c);
  * the key is the same either way. */
 int cp_cache_key_get(struct cp_cache *c, const char *binary, const struct cp_cache_inputs *in,
 		     struct cp_cache_key *out);

@@ -1,4 +1,4 @@
-/* cp_probe_cached(): see cached.h. */
+/* cp_probe_cached(): see cache/lookup.h. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* A QEMU probe through the probe cache (qemu/cache.h): the one recipe that
+/* A QEMU probe through the probe cache (cache/store.h): the one recipe that
  * `capsprobe host` (each <guest>), `domain` and `emulators` share. */
 #ifndef CP_QEMU_CACHED_H
 #define CP_QEMU_CACHED_H

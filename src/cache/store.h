@@ -76,8 +76,8 @@ int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const str
 bool cp_cache_covers(const struct cp_qemu_probe *p, const struct cp_probe_req *req);
 
 /* Small entries beside the QEMU probes, each a file of its own name in the
- * directory (CP_CACHE_SWTPM: swtpm's capabilities, qemu/swtpm.c;
- * CP_CACHE_MODULES: the key's memo of *.so names, cache.c), kept as
+ * directory (CP_CACHE_SWTPM: swtpm's capabilities, domcaps/swtpm.c;
+ * CP_CACHE_MODULES: the key's memo of *.so names, cache/key.c), kept as
  * safely as the probes; the owner keys and checks its document.
  * load: 1 and *doc (json_object_put it) when the file is a whole entry of
  * this format, 0 when there is none, -EBADMSG (corrupt, foreign format)

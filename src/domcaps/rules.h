@@ -1,8 +1,10 @@
 /* Rules that turn the prober's raw QEMU answers plus host facts into the
- * domain capabilities model.  A pure function of its inputs: everything it
- * reads from the host goes through the cp_root (firmware descriptors,
- * /dev/kvm limits, VFIO, CPUID), so it replays like the host probes; swtpm
- * (which takes running a program) comes from the request. */
+ * domain capabilities model (libvirt's virQEMUCapsFillDomainCaps).  Not a
+ * pure function: it reads the host, but only through the cp_root
+ * (firmware descriptors, VFIO, CPUID, and facts such as KVM's vCPU limit,
+ * for which a live root opens /dev/kvm), so a recorded tree replays it
+ * like the host probes; swtpm (which takes running a program) comes from
+ * the request. */
 #ifndef CP_QEMU_RULES_H
 #define CP_QEMU_RULES_H
 
@@ -19,7 +21,7 @@ struct cp_dc_request {
 	bool kvm;		/* virttype kvm (else qemu) */
 	const char *xdg_config_home;	/* for firmware descriptors; NULL for the system view */
 	const char *home;
-	/* swtpm on the host (qemu/swtpm.h), asked for only when the emulator
+	/* swtpm on the host (domcaps/swtpm.h), asked for only when the emulator
 	 * offers a TPM model.  NULL: the host's recorded "swtpm" fact. */
 	int (*swtpm)(void *ctx, struct cp_swtpm *out);
 	void *swtpm_ctx;

@@ -2,8 +2,8 @@
  * guest model libvirt 11.3 builds from each probe (see guests.h and
  * ../shared/reference/host-derivation.md §12, host-derivation-11.3.md §6).
  *
- * Lives in qemu/ rather than host/ because it drives the QEMU prober; the
- * host model only holds the result. */
+ * A layer of its own above probe/ and cache/ (it drives the QEMU prober);
+ * the host model only holds the result. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,10 +1,10 @@
 /* The <guest> elements of `capsprobe host`: libvirt's emulator search over
  * its arch list, one light probe per emulator (run in parallel, each with
  * its own deadline), and each probe turned into the guest model
- * (struct cp_guest in host/host.h) the way libvirt 11.3 does.
+ * (struct cp_guest in model/host.h) the way libvirt 11.3 does.
  *
  * Which emulators:
- *   live            libvirt's search (qemu/resolve.h) over PATH, per arch
+ *   live            libvirt's search (domcaps/resolve.h) over PATH, per arch
  *   --emulator P..  the same search over the given paths only (as if they
  *                   were the only emulators installed); a given emulator
  *                   that no arch name finds serves the arch it reports

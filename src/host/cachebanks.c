@@ -54,7 +54,7 @@ static bool resctrl_empty(const struct resctrl *rs)
 
 static int info_uint(const struct cp_root *r, unsigned *v, const char *dir, const char *file)
 {
-	int rc = cp_topo_read_uint(r, v, INFO "/%s/%s", dir, file);
+	int rc = cp_sysfs_read_uint(r, v, INFO "/%s/%s", dir, file);
 
 	if (rc < 0 && rc != -ENOENT)
 		return cp_fail(rc, "bad " INFO "/%s/%s", dir, file);
@@ -235,20 +235,20 @@ static int read_bank(const struct cp_root *r, int cpu, const char *index, struct
 	char *type = NULL, *size = NULL;
 	int rc;
 
-	rc = cp_topo_read_uint(r, &b->level, "%s/cpu%d/cache/%s/level", d, cpu, index);
+	rc = cp_sysfs_read_uint(r, &b->level, "%s/cpu%d/cache/%s/level", d, cpu, index);
 	if (rc < 0)
 		return cp_fail(rc, "bad %s/cpu%d/cache/%s/level", d, cpu, index);
 	if (b->level < CACHE_MIN_LEVEL)
 		return 0;
-	if ((rc = cp_topo_read_uint(r, &b->id, "%s/cpu%d/cache/%s/id", d, cpu, index)) < 0)
+	if ((rc = cp_sysfs_read_uint(r, &b->id, "%s/cpu%d/cache/%s/id", d, cpu, index)) < 0)
 		goto bad;
 	if ((rc = cp_read_str(r, &type, "%s/cpu%d/cache/%s/type", d, cpu, index)) < 0)
 		goto bad;
 	if ((rc = cp_read_str(r, &size, "%s/cpu%d/cache/%s/size", d, cpu, index)) < 0)
 		goto bad;
-	if ((rc = cp_topo_read_cpus(r, cpus, "%s/cpu%d/cache/%s/shared_cpu_list", d, cpu, index)) < 0)
+	if ((rc = cp_sysfs_read_cpus(r, cpus, "%s/cpu%d/cache/%s/shared_cpu_list", d, cpu, index)) < 0)
 		goto bad;
-	if ((rc = cp_topo_parse_scaled(size, &b->size)) < 0) {
+	if ((rc = cp_sysfs_parse_scaled(size, &b->size)) < 0) {
 		rc = cp_fail(rc, "bad cache size '%s' in %s/cpu%d/cache/%s", size, d, cpu, index);
 		goto out;
 	}
@@ -345,7 +345,7 @@ int cp_probe_cachebanks(const struct cp_root *r, struct cp_host *h)
 		goto out;
 	}
 	/* Offline CPUs have no cache information. */
-	if ((rc = cp_topo_read_cpus(r, &online, "/sys/devices/system/cpu/online")) < 0) {
+	if ((rc = cp_sysfs_read_cpus(r, &online, "/sys/devices/system/cpu/online")) < 0) {
 		cp_verbose("no <cache>: cannot read the online CPU list");
 		goto out;
 	}

@@ -84,14 +84,14 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 			continue;
 		}
 		c->cpus++;
-		if ((rc = cp_topo_read_id(r, (unsigned)cpu, "physical_package_id", &socket)) < 0) {
+		if ((rc = cp_sysfs_read_id(r, (unsigned)cpu, "physical_package_id", &socket)) < 0) {
 			rc = cp_fail(rc, "cannot read the socket of CPU %d", cpu);
 			goto out;
 		}
 		if (w->s390) {
 			core = (unsigned)cpu;
 		} else {
-			rc = cp_topo_read_uint(r, &core, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
+			rc = cp_sysfs_read_uint(r, &core, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
 			if (rc == -ENOENT) {
 				core = 0;
 			} else if (rc < 0) {
@@ -102,7 +102,7 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 		pairs = cp_realloc(pairs, (npairs + 1) * sizeof(*pairs));
 		pairs[npairs++] = (uint64_t)socket << 32 | core;
 
-		rc = cp_topo_read_cpus(r, &sib, "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
+		rc = cp_sysfs_read_cpus(r, &sib, "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
 		if (rc == -ENOENT) {
 			c->threads = c->threads ? c->threads : 1;
 		} else if (rc < 0 || !cp_cpuset_count(&sib)) {
@@ -156,7 +156,7 @@ static bool host_is_s390(const struct cp_root *r)
 
 static int read_cpu_list(const struct cp_root *r, const char *name, struct cp_cpuset *set)
 {
-	int rc = cp_topo_read_cpus(r, set, "/sys/devices/system/cpu/%s", name);
+	int rc = cp_sysfs_read_cpus(r, set, "/sys/devices/system/cpu/%s", name);
 
 	if (rc < 0)
 		return cp_fail(rc, "cannot read /sys/devices/system/cpu/%s: %s", name, strerror(-rc));
@@ -174,7 +174,7 @@ int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni)
 	int rc;
 
 	*ni = (struct cp_nodeinfo){ 0 };
-	if ((rc = cp_topo_total_memory(r, &mem)) < 0)
+	if ((rc = cp_sysfs_total_memory(r, &mem)) < 0)
 		return rc;
 	/* Only the frequency is parsed, and failing that only warns, but
 	 * the file must open. */

@@ -19,7 +19,7 @@ int cp_probe_pages(const struct cp_root *r, struct cp_host *h)
 	/* A recorded tree without its page size is malformed: fail loudly. */
 	if ((rc = cp_host_pagesize(r, &pagesize)) < 0)
 		return rc;
-	if (cp_topo_get_pages(r, -1, &pages, &n) < 0) {
+	if (cp_sysfs_get_pages(r, -1, &pages, &n) < 0) {
 		/* a kernel without hugetlbfs is not an error (base pages only) */
 		cp_warn("%s; left out: the host CPU's <pages>", cp_last_error());
 		cp_clear_error();

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "host/host.h"
-#include "host/misc.h"
+#include "host/power.h"
 
 /* <power_management> comes from systemd-logind, asked over the system
  * D-Bus the way libvirt does (CanSuspend, CanHibernate, CanHybridSleep;

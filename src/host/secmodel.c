@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "host/host.h"
-#include "host/misc.h"
+#include "host/secmodel.h"
 
 /* The QEMU driver's security stack (derivation §11): the configured or
  * first enabled primary driver (selinux, apparmor, none), then DAC when

@@ -1,3 +1,4 @@
+/* The sysfs readers and parsers the host probes share (host/sysfs.h). */
 #include "config.h"
 
 #include <ctype.h>
@@ -53,7 +54,7 @@ static int read_number(const struct cp_root *r, int64_t *i, uint64_t *u, const c
 	return rc;
 }
 
-int cp_topo_read_int(const struct cp_root *r, int *v, const char *fmt, ...)
+int cp_sysfs_read_int(const struct cp_root *r, int *v, const char *fmt, ...)
 {
 	int64_t x;
 	va_list ap;
@@ -69,7 +70,7 @@ int cp_topo_read_int(const struct cp_root *r, int *v, const char *fmt, ...)
 	return rc;
 }
 
-int cp_topo_read_uint(const struct cp_root *r, unsigned *v, const char *fmt, ...)
+int cp_sysfs_read_uint(const struct cp_root *r, unsigned *v, const char *fmt, ...)
 {
 	uint64_t x;
 	va_list ap;
@@ -85,7 +86,7 @@ int cp_topo_read_uint(const struct cp_root *r, unsigned *v, const char *fmt, ...
 	return rc;
 }
 
-int cp_topo_read_ullong(const struct cp_root *r, uint64_t *v, const char *fmt, ...)
+int cp_sysfs_read_ullong(const struct cp_root *r, uint64_t *v, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
@@ -96,7 +97,7 @@ int cp_topo_read_ullong(const struct cp_root *r, uint64_t *v, const char *fmt, .
 	return rc;
 }
 
-int cp_topo_read_cpus(const struct cp_root *r, struct cp_cpuset *set, const char *fmt, ...)
+int cp_sysfs_read_cpus(const struct cp_root *r, struct cp_cpuset *set, const char *fmt, ...)
 {
 	va_list ap;
 	char *path, *s;
@@ -116,10 +117,10 @@ int cp_topo_read_cpus(const struct cp_root *r, struct cp_cpuset *set, const char
 	return rc;
 }
 
-int cp_topo_read_id(const struct cp_root *r, unsigned cpu, const char *name, unsigned *v)
+int cp_sysfs_read_id(const struct cp_root *r, unsigned cpu, const char *name, unsigned *v)
 {
 	int x;
-	int rc = cp_topo_read_int(r, &x, "/sys/devices/system/cpu/cpu%u/topology/%s", cpu, name);
+	int rc = cp_sysfs_read_int(r, &x, "/sys/devices/system/cpu/cpu%u/topology/%s", cpu, name);
 
 	if (rc == -ENOENT) {
 		*v = 0;
@@ -143,7 +144,7 @@ static const char *find_ci(const char *s, size_t n, const char *needle)
 	return NULL;
 }
 
-int cp_topo_parse_meminfo_total(const char *text, uint64_t *kib)
+int cp_sysfs_parse_meminfo_total(const char *text, uint64_t *kib)
 {
 	int64_t size = -1;
 	const char *line = text;
@@ -186,7 +187,7 @@ int cp_topo_parse_meminfo_total(const char *text, uint64_t *kib)
 	return 0;
 }
 
-int cp_topo_parse_hugepages_name(const char *name, unsigned *kib)
+int cp_sysfs_parse_hugepages_name(const char *name, unsigned *kib)
 {
 	static const char prefix[] = "hugepages-";
 	unsigned long long v;
@@ -206,7 +207,7 @@ int cp_topo_parse_hugepages_name(const char *name, unsigned *kib)
 	return 1;
 }
 
-int cp_topo_parse_count_nl(const char *s, uint64_t *v)
+int cp_sysfs_parse_count_nl(const char *s, uint64_t *v)
 {
 	unsigned long long x;
 	char *end;
@@ -223,7 +224,7 @@ int cp_topo_parse_count_nl(const char *s, uint64_t *v)
 	return 0;
 }
 
-int cp_topo_parse_scaled(const char *s, uint64_t *bytes)
+int cp_sysfs_parse_scaled(const char *s, uint64_t *bytes)
 {
 	/* Suffix letters in increasing powers of the base. */
 	static const char powers[] = "kmgtpe";
@@ -266,24 +267,24 @@ int cp_topo_parse_scaled(const char *s, uint64_t *bytes)
 static const char *const hmat_assoc[] = { "direct", "full", "none" };
 static const char *const hmat_policy[] = { "writeback", "writethrough", "none" };
 
-const char *cp_topo_hmat_associativity(unsigned v)
+const char *cp_sysfs_hmat_associativity(unsigned v)
 {
 	return v < sizeof(hmat_assoc) / sizeof(hmat_assoc[0]) ? hmat_assoc[v] : NULL;
 }
 
-const char *cp_topo_hmat_policy(unsigned v)
+const char *cp_sysfs_hmat_policy(unsigned v)
 {
 	return v < sizeof(hmat_policy) / sizeof(hmat_policy[0]) ? hmat_policy[v] : NULL;
 }
 
-bool cp_topo_numa_available(const struct cp_root *r)
+bool cp_sysfs_numa_available(const struct cp_root *r)
 {
 	/* libnuma works when the kernel has NUMA, and such a kernel always has
 	 * the node directory; one we cannot even stat still counts. */
 	return cp_is_dir(r, "/sys/devices/system/node") != 0;
 }
 
-int cp_topo_numa_nodes(const struct cp_root *r, struct cp_cpuset *nodes)
+int cp_sysfs_numa_nodes(const struct cp_root *r, struct cp_cpuset *nodes)
 {
 	struct cp_strv names;
 
@@ -305,41 +306,41 @@ int cp_topo_numa_nodes(const struct cp_root *r, struct cp_cpuset *nodes)
 	return 0;
 }
 
-int cp_topo_node_memory(const struct cp_root *r, unsigned node, uint64_t *kib)
+int cp_sysfs_node_memory(const struct cp_root *r, unsigned node, uint64_t *kib)
 {
 	char *text;
 	int rc = cp_read(r, &text, NULL, "/sys/devices/system/node/node%u/meminfo", node);
 
 	if (rc < 0)
 		return rc;
-	rc = cp_topo_parse_meminfo_total(text, kib);
+	rc = cp_sysfs_parse_meminfo_total(text, kib);
 	free(text);
 	return rc;
 }
 
-int cp_topo_total_memory(const struct cp_root *r, uint64_t *kib)
+int cp_sysfs_total_memory(const struct cp_root *r, uint64_t *kib)
 {
 	struct cp_cpuset nodes;
 	uint64_t sum = 0;
 	char *text;
 	int rc;
 
-	if (!cp_topo_numa_available(r)) {
+	if (!cp_sysfs_numa_available(r)) {
 		/* sysconf's physical pages are /proc/meminfo's MemTotal. */
 		rc = cp_read(r, &text, NULL, "/proc/meminfo");
 		if (rc < 0)
 			return cp_fail(rc, "cannot read /proc/meminfo: %s", strerror(-rc));
-		rc = cp_topo_parse_meminfo_total(text, kib);
+		rc = cp_sysfs_parse_meminfo_total(text, kib);
 		free(text);
 		if (rc < 0 || !*kib)
 			return cp_fail(-EINVAL, "no usable MemTotal in /proc/meminfo");
 		return 0;
 	}
-	cp_topo_numa_nodes(r, &nodes);
+	cp_sysfs_numa_nodes(r, &nodes);
 	cp_cpuset_foreach(&nodes, n) {
 		uint64_t v;
 
-		rc = cp_topo_node_memory(r, (unsigned)n, &v);
+		rc = cp_sysfs_node_memory(r, (unsigned)n, &v);
 		if (rc < 0) {
 			cp_cpuset_free(&nodes);
 			return cp_fail(rc, "no usable MemTotal for NUMA node %d", n);
@@ -360,7 +361,7 @@ static int read_count(const struct cp_root *r, const char *dir, unsigned size, c
 
 	if (rc < 0)
 		return cp_fail(rc, "cannot read %s/hugepages-%ukB/%s: %s", dir, size, file, strerror(-rc));
-	rc = len > VALUE_MAX ? -EFBIG : cp_topo_parse_count_nl(s, v);
+	rc = len > VALUE_MAX ? -EFBIG : cp_sysfs_parse_count_nl(s, v);
 	free(s);
 	if (rc < 0)
 		return cp_fail(rc, "%s/hugepages-%ukB/%s is not a count", dir, size, file);
@@ -372,7 +373,7 @@ static int page_cmp(const struct cp_page_count *a, const struct cp_page_count *b
 	return a->size_kib < b->size_kib ? -1 : a->size_kib > b->size_kib;
 }
 
-int cp_topo_get_pages(const struct cp_root *r, int node, struct cp_page_count **pages, size_t *npages)
+int cp_sysfs_get_pages(const struct cp_root *r, int node, struct cp_page_count **pages, size_t *npages)
 {
 	struct cp_page_count *v = NULL;
 	uint64_t huge_bytes = 0, mem_kib, pagesize;
@@ -393,7 +394,7 @@ int cp_topo_get_pages(const struct cp_root *r, int node, struct cp_page_count **
 		uint64_t nr, nfree;
 		unsigned size;
 
-		rc = cp_topo_parse_hugepages_name(names.v[i], &size);
+		rc = cp_sysfs_parse_hugepages_name(names.v[i], &size);
 		if (rc == 0)
 			continue;
 		if (rc < 0) {
@@ -410,7 +411,7 @@ int cp_topo_get_pages(const struct cp_root *r, int node, struct cp_page_count **
 	}
 	if ((rc = cp_host_pagesize(r, &pagesize)) < 0)
 		goto out;
-	rc = node < 0 ? cp_topo_total_memory(r, &mem_kib) : cp_topo_node_memory(r, (unsigned)node, &mem_kib);
+	rc = node < 0 ? cp_sysfs_total_memory(r, &mem_kib) : cp_sysfs_node_memory(r, (unsigned)node, &mem_kib);
 	if (rc < 0) {
 		char why[512];
 

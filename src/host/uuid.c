@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "host/host.h"
-#include "host/misc.h"
+#include "host/uuid.h"
 
 static int hexval(char c)
 {

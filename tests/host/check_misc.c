@@ -14,7 +14,9 @@
 
 #include "host/cpu.h"
 #include "host/host.h"
-#include "host/misc.h"
+#include "host/power.h"
+#include "host/secmodel.h"
+#include "host/uuid.h"
 #include "cpumap/nonx86_cpumap.h"
 #include "util/path.h"
 #include "util/str.h"

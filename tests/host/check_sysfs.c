@@ -1,4 +1,4 @@
-/* Unit tests of the topology probes: the pure parsers, nodeinfo on small
+/* Unit tests of the sysfs helpers and the probes built on them: the pure parsers, nodeinfo on small
  * trees built here, the NUMA fallback rules, pages and cache banks. */
 #include "config.h"
 
@@ -142,7 +142,7 @@ START_TEST(meminfo_total)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t kib = 0;
-		int rc = cp_topo_parse_meminfo_total(cases[i].in, &kib);
+		int rc = cp_sysfs_parse_meminfo_total(cases[i].in, &kib);
 
 		ck_assert_msg(rc == cases[i].rc, "case %zu: rc %d", i, rc);
 		if (!rc)
@@ -172,7 +172,7 @@ START_TEST(hugepages_name)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned kib = 0;
-		int rc = cp_topo_parse_hugepages_name(cases[i].in, &kib);
+		int rc = cp_sysfs_parse_hugepages_name(cases[i].in, &kib);
 
 		ck_assert_msg(rc == cases[i].rc, "'%s': rc %d", cases[i].in, rc);
 		if (rc == 1)
@@ -185,17 +185,17 @@ START_TEST(count_nl)
 {
 	uint64_t v;
 
-	ck_assert_int_eq(cp_topo_parse_count_nl("512\n", &v), 0);
+	ck_assert_int_eq(cp_sysfs_parse_count_nl("512\n", &v), 0);
 	ck_assert_uint_eq(v, 512);
-	ck_assert_int_eq(cp_topo_parse_count_nl("18446744073709551615\n", &v), 0);
+	ck_assert_int_eq(cp_sysfs_parse_count_nl("18446744073709551615\n", &v), 0);
 	ck_assert_uint_eq(v, UINT64_MAX);
-	ck_assert_int_eq(cp_topo_parse_count_nl("18446744073709551616\n", &v), -ERANGE);
-	ck_assert_int_eq(cp_topo_parse_count_nl("512", &v), -EINVAL);	/* the newline is required */
-	ck_assert_int_eq(cp_topo_parse_count_nl("512 \n", &v), -EINVAL);
-	ck_assert_int_eq(cp_topo_parse_count_nl("-1\n", &v), -EINVAL);
-	ck_assert_int_eq(cp_topo_parse_count_nl("\n", &v), -EINVAL);
-	ck_assert_int_eq(cp_topo_parse_count_nl("", &v), -EINVAL);
-	ck_assert_int_eq(cp_topo_parse_count_nl("x\n", &v), -EINVAL);
+	ck_assert_int_eq(cp_sysfs_parse_count_nl("18446744073709551616\n", &v), -ERANGE);
+	ck_assert_int_eq(cp_sysfs_parse_count_nl("512", &v), -EINVAL);	/* the newline is required */
+	ck_assert_int_eq(cp_sysfs_parse_count_nl("512 \n", &v), -EINVAL);
+	ck_assert_int_eq(cp_sysfs_parse_count_nl("-1\n", &v), -EINVAL);
+	ck_assert_int_eq(cp_sysfs_parse_count_nl("\n", &v), -EINVAL);
+	ck_assert_int_eq(cp_sysfs_parse_count_nl("", &v), -EINVAL);
+	ck_assert_int_eq(cp_sysfs_parse_count_nl("x\n", &v), -EINVAL);
 }
 END_TEST
 
@@ -224,7 +224,7 @@ START_TEST(scaled)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t b = 0;
-		int rc = cp_topo_parse_scaled(cases[i].in, &b);
+		int rc = cp_sysfs_parse_scaled(cases[i].in, &b);
 
 		ck_assert_msg(rc == cases[i].rc, "'%s': rc %d", cases[i].in, rc);
 		if (!rc)
@@ -235,15 +235,15 @@ END_TEST
 
 START_TEST(hmat_enums)
 {
-	ck_assert_str_eq(cp_topo_hmat_associativity(0), "direct");
-	ck_assert_str_eq(cp_topo_hmat_associativity(1), "full");
-	ck_assert_str_eq(cp_topo_hmat_associativity(2), "none");
-	ck_assert_ptr_null(cp_topo_hmat_associativity(3));
-	ck_assert_ptr_null(cp_topo_hmat_associativity(4294967295u));
-	ck_assert_str_eq(cp_topo_hmat_policy(0), "writeback");
-	ck_assert_str_eq(cp_topo_hmat_policy(1), "writethrough");
-	ck_assert_str_eq(cp_topo_hmat_policy(2), "none");
-	ck_assert_ptr_null(cp_topo_hmat_policy(3));
+	ck_assert_str_eq(cp_sysfs_hmat_associativity(0), "direct");
+	ck_assert_str_eq(cp_sysfs_hmat_associativity(1), "full");
+	ck_assert_str_eq(cp_sysfs_hmat_associativity(2), "none");
+	ck_assert_ptr_null(cp_sysfs_hmat_associativity(3));
+	ck_assert_ptr_null(cp_sysfs_hmat_associativity(4294967295u));
+	ck_assert_str_eq(cp_sysfs_hmat_policy(0), "writeback");
+	ck_assert_str_eq(cp_sysfs_hmat_policy(1), "writethrough");
+	ck_assert_str_eq(cp_sysfs_hmat_policy(2), "none");
+	ck_assert_ptr_null(cp_sysfs_hmat_policy(3));
 }
 END_TEST
 
