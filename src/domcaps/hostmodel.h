@@ -1,6 +1,7 @@
 /* libvirt 11.3's x86 host-model: the host CPU as QEMU expands it, decoded
  * against the cpu_map candidates that QEMU offers, with the weighted
- * penalty choice.  See domcaps-derivation-11.3.md §4. */
+ * penalty choice (virQEMUCapsInitHostCPUModel, x86Decode and
+ * x86DecodeUseCandidate). */
 #ifndef CP_QEMU_HOSTMODEL_H
 #define CP_QEMU_HOSTMODEL_H
 

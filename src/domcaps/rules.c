@@ -1,5 +1,5 @@
-/* libvirt 11.3's domain-capabilities rules (domcaps-derivation.md §3-§4 and
- * its 11.3 delta): raw QEMU answers and host facts in, the model out.
+/* libvirt 11.3's domain-capabilities rules (virQEMUCapsFillDomainCaps and
+ * the virQEMUCapsFill* functions it calls): raw QEMU answers and host facts in, the model out.
  * Capability flags are computed once from the answers (tables below), then
  * each element is filled from flags and host checks. */
 #include "config.h"

@@ -1,6 +1,6 @@
 /* <guest> elements: which emulators, probing them in parallel, and the
- * guest model libvirt 11.3 builds from each probe (see guests.h and
- * ../shared/reference/host-derivation.md §12, host-derivation-11.3.md §6).
+ * guest model libvirt 11.3 builds from each probe (see guests.h;
+ * virQEMUCapsInit, virQEMUCapsInitGuest, virQEMUCapsInitGuestFromBinary).
  *
  * A layer of its own above probe/ and cache/ (it drives the QEMU prober);
  * the host model only holds the result. */

@@ -1,4 +1,5 @@
-/* <cache> and <memory_bandwidth> (host-derivation.md §8, §9; 11.3 §4).
+/* <cache> and <memory_bandwidth> (virCapabilitiesInitCaches,
+ * virCapabilitiesInitResctrlMemory).
  *
  * resctrl's info directory is loaded first; any error there (other than its
  * absence) means no <cache> at all.  Then every online CPU's cache/index*

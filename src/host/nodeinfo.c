@@ -1,6 +1,6 @@
 /* nodeinfo: libvirt's count of nodes, sockets, cores and threads
- * (virCapabilitiesGetNodeInfo, host-derivation.md §2.3).  It feeds the host
- * <cpu><topology> and the fake NUMA cell.
+ * (virCapabilitiesGetNodeInfo, virHostCPUGetInfoPopulateLinux).  It feeds
+ * the host <cpu><topology> and the fake NUMA cell.
  *
  * Steps: the host memory must be known (virHostMemGetInfo runs first and its
  * failure fails nodeinfo), /proc/cpuinfo must open, present and online CPU

@@ -1,4 +1,4 @@
-/* <topology>: the NUMA cells (host-derivation.md §7, 11.3 §3.2).
+/* <topology>: the NUMA cells (virCapabilitiesHostNUMAInitReal, ...InitFake).
  *
  * Real path (the kernel has a node directory, i.e. libnuma works): one cell
  * per node<N> whose cpumap reads and parses, in node order, with its CPUs

@@ -1,5 +1,5 @@
-/* <cpu><pages>: the page sizes of the host (libvirt's virCapabilitiesInitPages,
- * host-derivation.md §2.2).  libvirt gathers them with the same routine that
+/* <cpu><pages>: the page sizes of the host (libvirt's virCapabilitiesInitPages).
+ * libvirt gathers them with the same routine that
  * counts a node's pages, so the pool counters and the host memory size are
  * read and must be sane even though no count is printed; any error leaves
  * the list out (libvirt only warns). */

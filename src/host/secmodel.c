@@ -10,7 +10,8 @@
 #include "host/host.h"
 #include "host/secmodel.h"
 
-/* The QEMU driver's security stack (derivation §11): the configured or
+/* The QEMU driver's security stack (qemuSecurityInit, listed by
+ * virQEMUDriverCreateCapabilities): the configured or
  * first enabled primary driver (selinux, apparmor, none), then DAC when
  * the daemon would be privileged. */
 

@@ -893,11 +893,6 @@ pid_t cp_proc_pid(const struct cp_proc *p)
 	return p->pid;
 }
 
-const char *cp_proc_binary(const struct cp_proc *p)
-{
-	return p->binary;
-}
-
 void cp_proc_stop(struct cp_proc *p)
 {
 	struct live_slot *s;

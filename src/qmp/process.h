@@ -75,7 +75,6 @@ int cp_proc_out_fd(const struct cp_proc *p);
 /* Read what is available on the output pipe into the tail buffer. */
 void cp_proc_drain(struct cp_proc *p);
 pid_t cp_proc_pid(const struct cp_proc *p);
-const char *cp_proc_binary(const struct cp_proc *p);
 
 /* Has the child exited?  Waits up to wait_ms for it (0: just look), does
  * not reap it.  On true, *status is a waitpid()-style status. */

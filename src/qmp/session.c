@@ -131,11 +131,6 @@ uint64_t cp_qemu_take_cost(struct cp_qemu *s)
 	return s && s->qmp ? cp_qmp_take_cost(s->qmp) : 0;
 }
 
-void cp_qemu_set_deadline(struct cp_qemu *s, int64_t deadline_ms)
-{
-	cp_qmp_set_deadline(s->qmp, deadline_ms);
-}
-
 void cp_qemu_close(struct cp_qemu *s)
 {
 	if (!s)

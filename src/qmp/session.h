@@ -40,7 +40,6 @@ int cp_qemu_cmd(struct cp_qemu *s, const char *execute, json_object *args,
 /* The greeting object (borrowed), e.g. for QMP.version.qemu. */
 json_object *cp_qemu_greeting(struct cp_qemu *s);
 pid_t cp_qemu_pid(struct cp_qemu *s);	/* 0 when replaying */
-void cp_qemu_set_deadline(struct cp_qemu *s, int64_t deadline_ms);
 /* See cp_qmp_take_cost(): the memory the answers received so far hold. */
 uint64_t cp_qemu_take_cost(struct cp_qemu *s);
 

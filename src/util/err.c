@@ -135,11 +135,6 @@ void cp_set_verbose(int on)
 	verbose = on;
 }
 
-int cp_is_verbose(void)
-{
-	return verbose;
-}
-
 void cp_verbose(const char *fmt, ...)
 {
 	va_list ap;

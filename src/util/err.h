@@ -26,7 +26,6 @@ void cp_warn(const char *fmt, ...) CP_PRINTF(1, 2);
 /* "capsprobe: ..." on stderr, only with --verbose. */
 void cp_verbose(const char *fmt, ...) CP_PRINTF(1, 2);
 void cp_set_verbose(int on);
-int cp_is_verbose(void);
 /* --debug: "debug: ..." lines on stderr (the QMP traffic, see qmp.c). */
 void cp_debug(const char *fmt, ...) CP_PRINTF(1, 2);
 void cp_set_debug(int on);

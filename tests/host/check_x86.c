@@ -158,7 +158,7 @@ static char *decode_model(const char *name, unsigned family, unsigned model, uns
 
 START_TEST(map_shape)
 {
-	/* what libvirt 11.3's map is known to hold (derivation doc, App. A/B) */
+	/* what libvirt 11.3's map (src/cpu_map/x86_*.xml) is known to hold */
 	ck_assert_uint_eq(cp_x86_nvendors, 3);
 	ck_assert_uint_eq(cp_x86_nfeatures, 364);
 	ck_assert_uint_eq(cp_x86_nmodels, 150);
