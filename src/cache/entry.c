@@ -296,6 +296,20 @@ static json_object *parse_exact(const char *s, size_t len, struct cp_entry_charg
 	return o;
 }
 
+static json_object *parse_scanned(const char *s, size_t len, const struct cp_json_scan *sc,
+				  struct cp_entry_charge *ch)
+{
+	uint64_t cost;
+	int why = 0;
+	json_object *o = cp_json_parse_scanned(s, len, ENTRY_DEPTH, sc, ch->max - ch->cost, &cost, &why);
+
+	if (o)
+		ch->cost += cost;
+	else if (why != -EBADMSG && !ch->why)
+		ch->why = why;
+	return o;
+}
+
 int cp_entry_read(const char *text, size_t len, struct cp_entry *e, struct cp_entry_charge *ch,
 		  const char **why)
 {
@@ -358,6 +372,7 @@ struct answer_fields {
 	int pass;			/* 0 until seen */
 	int q;				/* -1 until seen */
 	const char *ret, *ret_end;	/* ret NULL until seen */
+	struct cp_json_scan ret_scan;	/* its price */
 	const char *cls, *cls_end, *desc, *desc_end;
 };
 
@@ -379,18 +394,25 @@ static int answer_fields(const char *p, const char *end, struct answer_fields *f
 		if (!(p = plain_string(p, end, &k, &kn)) || (p = skip_ws(p, end)) >= end || *p != ':')
 			return -EBADMSG;
 		v = skip_ws(p + 1, end);
-		if (!(ve = cp_json_skip(v, end)) || ve == v)
+		if (v >= end || *v == '}' || *v == ']' || *v == ',' || *v == ':')
 			return -EBADMSG;
-		if (is(k, kn, "p") && !f->pass && ve - v == 1 && (*v == '1' || *v == '2')) {
+		if (is(k, kn, "ret") && !f->ret) {
+			/* most of an entry's bytes: priced and skipped in one pass */
+			cp_json_scan_init(&f->ret_scan);
+			ve = v + cp_json_scan(&f->ret_scan, v, (size_t)(end - v));
+			if (!f->ret_scan.done)
+				return -EBADMSG;
+			f->ret = v;
+			f->ret_end = ve;
+		} else if (!(ve = cp_json_skip(v, end)) || ve == v) {
+			return -EBADMSG;
+		} else if (is(k, kn, "p") && !f->pass && ve - v == 1 && (*v == '1' || *v == '2')) {
 			f->pass = *v - '0';
 		} else if (is(k, kn, "q") && f->q < 0 && plain_string(v, ve, &s, &n) == ve) {
 			for (f->q = 0; f->q < CP_Q_COUNT && !is(s, n, cp_q_names[f->q]); f->q++)
 				;
 			if (f->q == CP_Q_COUNT)
 				return -EBADMSG;
-		} else if (is(k, kn, "ret") && !f->ret) {
-			f->ret = v;
-			f->ret_end = ve;
 		} else if (is(k, kn, "class") && !f->cls) {
 			f->cls = v;
 			f->cls_end = ve;
@@ -479,13 +501,7 @@ static int answer_line(const char *line, const char *end, struct cp_qemu_probe *
 	if (f.q == CP_Q_SCHEMA) {
 		/* the schema stays text, charged as if parsed (the rules
 		 * parse parts of it) */
-		struct cp_json_scan sc;
-
-		if (is_null(f.ret, f.ret_end))
-			return -EBADMSG;
-		cp_json_scan_init(&sc);
-		cp_json_scan_all(&sc, f.ret, n);
-		if (!take(ch, cp_json_scan_cost(&sc) + n))
+		if (*f.ret != '[' || !take(ch, cp_json_scan_cost(&f.ret_scan) + n))
 			return -EBADMSG;
 		a->asked = true;
 		a->text = cp_strndup(f.ret, n);
@@ -493,7 +509,7 @@ static int answer_line(const char *line, const char *end, struct cp_qemu_probe *
 		return 0;
 	}
 	/* an answer that is not an error has the shape QEMU's had */
-	if (!(ret = parse_exact(f.ret, n, ch)) ||
+	if (!(ret = parse_scanned(f.ret, n, &f.ret_scan, ch)) ||
 	    cp_answer_check((enum cp_q)f.q, ret, out->arch, true, cp_q_names[f.q], out->binary) < 0) {
 		json_object_put(ret);
 		return -EBADMSG;
