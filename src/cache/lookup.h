@@ -1,7 +1,7 @@
 /* A QEMU probe through the probe cache (cache/store.h): the one recipe that
  * `capsprobe host` (each <guest>), `domain` and `emulators` share. */
-#ifndef CP_QEMU_CACHED_H
-#define CP_QEMU_CACHED_H
+#ifndef CP_CACHE_LOOKUP_H
+#define CP_CACHE_LOOKUP_H
 
 #include <stdbool.h>
 

@@ -18,8 +18,8 @@
  * a miss (said under --verbose) and is rewritten by the next store; a store
  * that fails (full disk, read-only directory) is a warning, never a failure
  * of the command. */
-#ifndef CP_QEMU_CACHE_H
-#define CP_QEMU_CACHE_H
+#ifndef CP_CACHE_STORE_H
+#define CP_CACHE_STORE_H
 
 #include <json-c/json.h>
 #include <stdbool.h>

@@ -1,8 +1,8 @@
 /* libvirt's arm and ppc64 CPU maps as C tables (generated into arm_cpumap.c
  * and ppc_cpumap.c by scripts/gen-arm-cpumap).  Both host decoders take the
  * first matching row, so the map order is kept. */
-#ifndef CP_NONX86_CPUMAP_H
-#define CP_NONX86_CPUMAP_H
+#ifndef CP_CPUMAP_NONX86_CPUMAP_H
+#define CP_CPUMAP_NONX86_CPUMAP_H
 
 #include <stddef.h>
 #include <stdint.h>

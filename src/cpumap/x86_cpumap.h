@@ -1,8 +1,8 @@
 /* libvirt 11.3's x86 CPU map as C tables (generated into x86_cpumap.c by
  * scripts/gen-x86-cpumap).  Map order matters twice: the feature order is the
  * <feature> output order, and the model order is the decode walk order. */
-#ifndef CP_X86_CPUMAP_H
-#define CP_X86_CPUMAP_H
+#ifndef CP_CPUMAP_X86_CPUMAP_H
+#define CP_CPUMAP_X86_CPUMAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* Guest-side data of libvirt 11.3's x86 CPU map (generated into
  * x86_guestmap.c by scripts/gen-x86-guestmap), row for row parallel to
  * cp_x86_models. */
-#ifndef CP_X86_GUESTMAP_H
-#define CP_X86_GUESTMAP_H
+#ifndef CP_CPUMAP_X86_GUESTMAP_H
+#define CP_CPUMAP_X86_GUESTMAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

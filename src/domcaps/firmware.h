@@ -9,8 +9,8 @@
  * empty file masks the name, and the survivors are used in byte order of
  * their names.  A descriptor that cannot be read or parsed is skipped with
  * a warning, as libvirt 11.3 skips it. */
-#ifndef CP_QEMU_FIRMWARE_H
-#define CP_QEMU_FIRMWARE_H
+#ifndef CP_DOMCAPS_FIRMWARE_H
+#define CP_DOMCAPS_FIRMWARE_H
 
 #include <stdbool.h>
 #include <stddef.h>

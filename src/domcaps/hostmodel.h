@@ -2,8 +2,8 @@
  * against the cpu_map candidates that QEMU offers, with the weighted
  * penalty choice (virQEMUCapsInitHostCPUModel, x86Decode and
  * x86DecodeUseCandidate). */
-#ifndef CP_QEMU_HOSTMODEL_H
-#define CP_QEMU_HOSTMODEL_H
+#ifndef CP_DOMCAPS_HOSTMODEL_H
+#define CP_DOMCAPS_HOSTMODEL_H
 
 #include <json-c/json.h>
 #include <stdbool.h>

@@ -12,8 +12,8 @@
  * are there, the recorded /dev/kvm fact (DIR/capsprobe/kvm) picks one.
  * Everything else (firmware descriptors, KVM and host facts) comes from the
  * sysroot through the cp_root, as for `capsprobe host`. */
-#ifndef CP_QEMU_RESOLVE_H
-#define CP_QEMU_RESOLVE_H
+#ifndef CP_DOMCAPS_RESOLVE_H
+#define CP_DOMCAPS_RESOLVE_H
 
 #include <stdbool.h>
 #include <stdint.h>

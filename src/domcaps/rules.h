@@ -5,8 +5,8 @@
  * for which a live root opens /dev/kvm), so a recorded tree replays it
  * like the host probes; swtpm (which takes running a program) comes from
  * the request. */
-#ifndef CP_QEMU_RULES_H
-#define CP_QEMU_RULES_H
+#ifndef CP_DOMCAPS_RULES_H
+#define CP_DOMCAPS_RULES_H
 
 #include <stdbool.h>
 

@@ -10,8 +10,8 @@
  * identity (path, device, inode, size, mtime, ctime) of the three tools,
  * of the libtpms libraries swtpm loads and of the loader cache, and on
  * capsprobe's version, so that swtpm_setup runs only when one changed. */
-#ifndef CP_QEMU_SWTPM_H
-#define CP_QEMU_SWTPM_H
+#ifndef CP_DOMCAPS_SWTPM_H
+#define CP_DOMCAPS_SWTPM_H
 
 #include <stdbool.h>
 #include <stdint.h>

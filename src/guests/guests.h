@@ -15,8 +15,8 @@
  * The "emulators" fact, written when recording: one line per guest arch the
  * search served, "<arch> <absolute path>\n" in arch order ('#' lines are
  * comments).  A tree without it has no guests. */
-#ifndef CP_QEMU_GUESTS_H
-#define CP_QEMU_GUESTS_H
+#ifndef CP_GUESTS_GUESTS_H
+#define CP_GUESTS_GUESTS_H
 
 #include <stdbool.h>
 #include <stddef.h>

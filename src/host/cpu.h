@@ -1,8 +1,8 @@
 /* The per-arch host CPU probes behind cp_probe_cpu (libvirt's getHost
  * drivers).  Each fills what it can of cpu; a return < 0 is swallowed by the
  * caller, as libvirt keeps arch, topology and pages when getHost fails. */
-#ifndef CP_CPU_H
-#define CP_CPU_H
+#ifndef CP_HOST_CPU_H
+#define CP_HOST_CPU_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,8 +6,8 @@
  * Most of the document is "enums": <enum name='x'><value>..</value></enum>.
  * A cp_dc_enum carries its name and libvirt's declaration order, so values
  * added in any order come out in libvirt's order. */
-#ifndef CP_QEMU_DOMCAPS_H
-#define CP_QEMU_DOMCAPS_H
+#ifndef CP_MODEL_DOMCAPS_H
+#define CP_MODEL_DOMCAPS_H
 
 #include <stdbool.h>
 #include <stddef.h>

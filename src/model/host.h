@@ -2,8 +2,8 @@
  * and printed by src/xml/caps.c; freed here (model/host.c).  Nothing here knows about XML; nothing in the printer
  * reads the system.  Units are those of the source (bytes, KiB, Hz) and the
  * printer chooses the rendering. */
-#ifndef CP_HOST_H
-#define CP_HOST_H
+#ifndef CP_MODEL_HOST_H
+#define CP_MODEL_HOST_H
 
 #include <stdbool.h>
 #include <stddef.h>

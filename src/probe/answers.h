@@ -3,8 +3,8 @@
  * probe, as it fails libvirt's (qemuMonitorJSONGet* report an error), and
  * never reaches the rules as "nothing there".  The rules are one table in
  * answers.c. */
-#ifndef CP_QEMU_ANSWERS_H
-#define CP_QEMU_ANSWERS_H
+#ifndef CP_PROBE_ANSWERS_H
+#define CP_PROBE_ANSWERS_H
 
 #include <stdbool.h>
 

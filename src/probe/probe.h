@@ -9,8 +9,8 @@
  * runs under KVM and TCG data is needed, pass 2 ("tcg") asks only the
  * accelerator-specific questions.  capsprobe starts pass 2 alongside pass 1
  * rather than after it, and skips it when the request does not need it. */
-#ifndef CP_QEMU_PROBE_H
-#define CP_QEMU_PROBE_H
+#ifndef CP_PROBE_PROBE_H
+#define CP_PROBE_PROBE_H
 
 #include <json-c/json.h>
 #include <stdbool.h>

@@ -10,8 +10,8 @@
  *   enum      ^VALUE the value exists (optionally followed by $FEAT of it)
  *   builtin   !JSONTYPE the json-type matches
  * A path exists when every component is consumed. */
-#ifndef CP_QEMU_SCHEMA_H
-#define CP_QEMU_SCHEMA_H
+#ifndef CP_PROBE_SCHEMA_H
+#define CP_PROBE_SCHEMA_H
 
 #include <json-c/json.h>
 #include <stdbool.h>

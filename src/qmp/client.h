@@ -29,8 +29,8 @@
  * all were used, sending the recorded events first and rewriting "id" to
  * the caller's.  Requests it cannot match get a CommandNotFound error.
  */
-#ifndef CP_QEMU_QMP_H
-#define CP_QEMU_QMP_H
+#ifndef CP_QMP_CLIENT_H
+#define CP_QMP_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -12,8 +12,8 @@
  * QMP channel reaches QEMU.  Several children may run at once (one struct each).
  * The environment is LC_ALL=C, PATH and HOME (as libvirt), plus any
  * CAPSPROBE_FAKE_* variables, which only steer tests/fake-qemu. */
-#ifndef CP_QEMU_PROCESS_H
-#define CP_QEMU_PROCESS_H
+#ifndef CP_QMP_PROCESS_H
+#define CP_QMP_PROCESS_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,12 +1,12 @@
-/* Serving a recorded QMP conversation (a .replies file, format in qmp.h)
+/* Serving a recorded QMP conversation (a .replies file, format in qmp/client.h)
  * as if an emulator were answering: the replay side of record/replay.
  *
  * capsprobe uses it under --sysroot: instead of starting QEMU, a thread
  * plays the recorded emulator on one end of a socketpair and the prober's
  * QMP client talks to the other end, exactly as it talks to a live QEMU.
  * tests/fake-qemu plays the same part as a separate process. */
-#ifndef CP_QEMU_REPLAY_H
-#define CP_QEMU_REPLAY_H
+#ifndef CP_QMP_REPLAY_H
+#define CP_QMP_REPLAY_H
 
 #include <stddef.h>
 

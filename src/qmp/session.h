@@ -2,8 +2,8 @@
  * cp_qemu_open() starts QEMU, checks the greeting and leaves capabilities
  * negotiation; cp_qemu_cmd() runs one command; cp_qemu_close() always
  * kills, reaps and cleans up.  All waits share one absolute deadline. */
-#ifndef CP_QEMU_SESSION_H
-#define CP_QEMU_SESSION_H
+#ifndef CP_QMP_SESSION_H
+#define CP_QMP_SESSION_H
 
 #include <stdint.h>
 #include <stdio.h>

@@ -19,8 +19,8 @@
  * one: a recording that does not reproduce it is an error.
  *
  * No cache is read or written. */
-#ifndef CP_QEMU_RECORD_H
-#define CP_QEMU_RECORD_H
+#ifndef CP_RECORD_RECORD_H
+#define CP_RECORD_RECORD_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* Live queries of host devices: the only code that opens /dev/kvm and the
  * MSR device.  Each is a cp_fact_live_fn (path.h), so it runs only through
  * cp_fact() on the live system, never under --sysroot or stated facts. */
-#ifndef CP_HOSTDEV_H
-#define CP_HOSTDEV_H
+#ifndef CP_UTIL_HOSTDEV_H
+#define CP_UTIL_HOSTDEV_H
 
 #include <stdint.h>
 

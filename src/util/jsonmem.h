@@ -17,8 +17,8 @@
  * buffer (twice the longest token), and the serialized copy --debug and
  * --record make; each level of nesting of each value 8 times more (the
  * indentation --record writes, in a buffer that doubles). */
-#ifndef CP_JSONMEM_H
-#define CP_JSONMEM_H
+#ifndef CP_UTIL_JSONMEM_H
+#define CP_UTIL_JSONMEM_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -11,8 +11,8 @@
  *
  * Facts that are not files (CPUID, MSRs, uname, ioctls) live in the
  * recorded tree under CP_FACTS_DIR; see cp_fact_read()/cp_fact_write(). */
-#ifndef CP_PATH_H
-#define CP_PATH_H
+#ifndef CP_UTIL_PATH_H
+#define CP_UTIL_PATH_H
 
 #include <stdbool.h>
 #include <stddef.h>

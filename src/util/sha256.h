@@ -1,6 +1,6 @@
 /* SHA-256 (FIPS 180-4): names the probe cache's entry files. */
-#ifndef CP_SHA256_H
-#define CP_SHA256_H
+#ifndef CP_UTIL_SHA256_H
+#define CP_UTIL_SHA256_H
 
 #include <stddef.h>
 

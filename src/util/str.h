@@ -1,6 +1,6 @@
 /* Growable string buffer and small parsing helpers shared by every probe. */
-#ifndef CP_STR_H
-#define CP_STR_H
+#ifndef CP_UTIL_STR_H
+#define CP_UTIL_STR_H
 
 #include <stdbool.h>
 #include <stddef.h>

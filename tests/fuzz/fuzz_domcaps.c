@@ -6,7 +6,7 @@
  *    "pass1":{"ran":B,"accel":S,"kvm":B},"pass2":{...}}     (one line)
  *   {"p":1,"q":"machines","ret":...[,"class":S,"desc":S]}   one per answer
  *
- * The lines are assembled into the serialized probe of qemu/cache.h and
+ * The lines are assembled into the serialized probe of cache/entry.h and
  * read with cp_probe_from_json() (what a cache load does), then run through
  * what `capsprobe domain` does after probing (resolve.c: arch family,
  * virttype, machine resolution; rules.c against the recorded domain host

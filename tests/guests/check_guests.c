@@ -1,6 +1,6 @@
 /* <guest> model: libvirt's machine list rules, guest features, the
  * emulators fact, the per-arch emulator search and the printer, without any
- * QEMU (tests/host/guests*.sh run the whole command). */
+ * QEMU (tests/guests/guests*.sh run the whole command). */
 #include "config.h"
 
 #include <check.h>
