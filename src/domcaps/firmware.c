@@ -426,7 +426,7 @@ int cp_fw_load(const struct cp_root *r, const char *xdg_config_home, const char 
 
 	out->v = NULL;
 	out->n = 0;
-	if (xdg_config_home && *xdg_config_home)
+	if (xdg_config_home && *xdg_config_home == '/')
 		user = cp_asprintf("%s/qemu/firmware", xdg_config_home);
 	else if (home && *home)
 		user = cp_asprintf("%s/.config/qemu/firmware", home);
@@ -435,17 +435,16 @@ int cp_fw_load(const struct cp_root *r, const char *xdg_config_home, const char 
 	if (rc == 0 && user)
 		rc = scan_dir(r, user, NITEMS(system_dirs), &ents, &nents);
 	free(user);
+	/* Every descriptor is read, as libvirt does: a cap would quietly list
+	 * fewer loaders.  Each one's size and parse cost are bounded above. */
 	nents = dedup(ents, nents);
-	if (rc == 0 && nents > CP_FW_MAX_FILES)
-		cp_warn("%zu firmware descriptor files; only the first %d by name are considered", nents,
-			CP_FW_MAX_FILES);
 	for (size_t i = 0; i < nents; i++) {
 		struct cp_fw_desc d;
 		char *text = NULL;
 		size_t len = 0;
 		int e;
 
-		if (rc < 0 || i >= CP_FW_MAX_FILES)
+		if (rc < 0)
 			goto next;
 		e = cp_read(r, &text, &len, "%s", ents[i].path);
 		if (e < 0) {

@@ -26,10 +26,6 @@
  * such a descriptor is skipped with a warning, where libvirt would parse
  * it. */
 #define CP_FW_DESC_MAX_COST ((uint64_t)16 << 20)
-/* Descriptor files considered at most (the first by name, after the
- * override), so that a flooded directory costs bounded time; a system has
- * a few dozen.  More is a warning.  libvirt has no such limit. */
-#define CP_FW_MAX_FILES 256
 
 enum {
 	CP_FW_IF_BIOS = 1 << 0,
@@ -92,7 +88,7 @@ struct cp_fw_list {
 
 /* Read every descriptor visible in r.  Pass xdg_config_home and home as the
  * environment has them to emulate a session daemon (the user directory is
- * $XDG_CONFIG_HOME when set and non-empty, else $HOME/.config), or both
+ * $XDG_CONFIG_HOME when it is an absolute path, else $HOME/.config), or both
  * NULL for the system daemon.  Only an unreadable directory or a failure to
  * list one is an error; bad descriptors are skipped with a warning. */
 int cp_fw_load(const struct cp_root *r, const char *xdg_config_home, const char *home,

@@ -475,7 +475,23 @@ int cp_domain_caps(const struct cp_domain_args *a, struct cp_domcaps *dc)
 			.arch = arch, .machine = machine, .kvm = kvm,
 			.swtpm = get_swtpm, .swtpm_ctx = &sw,
 		};
+		bool priv;
 
+		/* As libvirt's session daemon, an unprivileged run also reads
+		 * the user's firmware descriptors (qemuInteropFetchConfigs);
+		 * the system daemon does not read root's. */
+		rc = cp_host_privileged(root, &priv);
+		if (rc == -ENOENT && !live) {
+			/* a recording made before the fact was recorded */
+			cp_clear_error();
+			priv = true;
+		} else if (rc < 0) {
+			goto out;
+		}
+		if (!priv) {
+			dreq.xdg_config_home = getenv("XDG_CONFIG_HOME");
+			dreq.home = getenv("HOME");
+		}
 		rc = cp_domcaps_build(root, &p, &dreq, dc);
 	}
 out:

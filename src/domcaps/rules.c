@@ -384,13 +384,11 @@ static void host_sev_counts(const struct cp_root *r, unsigned *max_guests, unsig
 
 static unsigned host_phys_bits(const struct cp_root *r)
 {
-	char *info = NULL;
-	size_t len;
+	const char *info;
 	unsigned bits = 0;
 
-	if (cp_read(r, &info, &len, "/proc/cpuinfo") == 0 && cp_x86_parse_physaddr(info, &bits) < 0)
+	if (cp_read_shared(r, &info, NULL, "/proc/cpuinfo") == 0 && cp_x86_parse_physaddr(info, &bits) < 0)
 		bits = 0;
-	free(info);
 	return bits;
 }
 

@@ -272,12 +272,52 @@ out:
 	return rc;
 }
 
+/* Banks seen so far, found by (level, type, id, size) in an open-addressing
+ * table of their indices: every CPU lists its banks again, so a linear
+ * search would be O(CPUs x banks). */
+struct bank_index {
+	size_t *slot;		/* bank index + 1; 0 is free */
+	size_t cap;		/* a power of two, at most half full */
+};
+
+static size_t bank_hash(const struct cp_cache_bank *b)
+{
+	uint64_t k = ((uint64_t)b->level << 56) ^ ((uint64_t)(uintptr_t)b->type << 40) ^ b->id ^ (b->size << 17);
+
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (size_t)k;
+}
+
+/* The slot of a bank equal to b, or the free slot where it would go. */
+static size_t *bank_slot(const struct bank_index *ix, const struct cp_host *h, const struct cp_cpuset *sets,
+			 const struct cp_cache_bank *b, const struct cp_cpuset *cpus)
+{
+	size_t i = bank_hash(b) & (ix->cap - 1);
+
+	while (ix->slot[i] && !bank_equal(&h->banks[ix->slot[i] - 1], b, cpus, &sets[ix->slot[i] - 1]))
+		i = (i + 1) & (ix->cap - 1);
+	return &ix->slot[i];
+}
+
+static void bank_index_grow(struct bank_index *ix, const struct cp_host *h, const struct cp_cpuset *sets)
+{
+	ix->cap = ix->cap ? ix->cap * 2 : 64;
+	free(ix->slot);
+	ix->slot = cp_calloc(ix->cap, sizeof(*ix->slot));
+	for (size_t j = 0; j < h->nbanks; j++)
+		*bank_slot(ix, h, sets, &h->banks[j], &sets[j]) = j + 1;
+}
+
 /* 0 when the scan finished, < 0 when it stopped (banks so far are kept). */
 static int scan_banks(const struct cp_root *r, struct resctrl *rs, const struct cp_cpuset *online, struct cp_host *h,
 		      struct cp_cpuset **setsp)
 {
+	struct bank_index ix = { 0 };
 	int rc = 0;
 
+	bank_index_grow(&ix, h, *setsp);
 	cp_cpuset_foreach(online, cpu) {
 		struct cp_strv names;
 
@@ -286,13 +326,15 @@ static int scan_banks(const struct cp_root *r, struct resctrl *rs, const struct 
 			rc = 0;
 			continue;
 		}
-		if (rc < 0)
-			return cp_fail(rc, "cannot list the caches of CPU %d", cpu);
+		if (rc < 0) {
+			rc = cp_fail(rc, "cannot list the caches of CPU %d", cpu);
+			break;
+		}
 		rc = 0;
 		for (size_t i = 0; i < names.n && !rc; i++) {
 			struct cp_cache_bank b = { 0 };
 			struct cp_cpuset cpus = { 0 };
-			size_t j;
+			size_t *slot;
 
 			if (!cp_startswith(names.v[i], "index"))
 				continue;
@@ -300,10 +342,8 @@ static int scan_banks(const struct cp_root *r, struct resctrl *rs, const struct 
 			if (rc <= 0)
 				continue;
 			rc = 0;
-			for (j = 0; j < h->nbanks; j++)
-				if (bank_equal(&h->banks[j], &b, &cpus, &(*setsp)[j]))
-					break;
-			if (j < h->nbanks) {
+			slot = bank_slot(&ix, h, *setsp, &b, &cpus);
+			if (*slot) {
 				cp_cpuset_free(&cpus);
 				continue;
 			}
@@ -316,12 +356,16 @@ static int scan_banks(const struct cp_root *r, struct resctrl *rs, const struct 
 			*setsp = cp_realloc(*setsp, (h->nbanks + 1) * sizeof(**setsp));
 			(*setsp)[h->nbanks] = cpus;
 			h->banks[h->nbanks++] = b;
+			*slot = h->nbanks;
+			if (h->nbanks * 2 > ix.cap)
+				bank_index_grow(&ix, h, *setsp);
 		}
 		cp_strv_free(&names);
 		if (rc < 0)
-			return rc;
+			break;
 	}
-	return 0;
+	free(ix.slot);
+	return rc;
 }
 
 static void add_monitor(const struct resctrl *rs, const char *prefix, struct cp_monitor *m)
@@ -347,7 +391,10 @@ int cp_probe_cachebanks(const struct cp_root *r, struct cp_host *h)
 	}
 	/* Offline CPUs have no cache information. */
 	if ((rc = cp_sysfs_read_cpus(r, &online, "/sys/devices/system/cpu/online")) < 0) {
-		cp_verbose("no <cache>: cannot read the online CPU list");
+		if (rc == -ERANGE)
+			cp_warn("no <cache>: the online CPU list holds %s", cp_cpus_strerror(rc));
+		else
+			cp_verbose("no <cache>: cannot read the online CPU list");
 		goto out;
 	}
 	if (scan_banks(r, &rs, &online, h, &sets) < 0) {

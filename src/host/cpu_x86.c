@@ -274,7 +274,7 @@ int cp_cpu_x86(const struct cp_root *r, struct cp_host_cpu *cpu)
 	struct cp_cpuid_table cpuid = { 0 };
 	struct cp_msr_table msr = { 0 };
 	struct cp_x86_decoded d;
-	char *info = NULL;
+	const char *info = NULL;
 	size_t len = 0;
 	unsigned v;
 	int rc, ret;
@@ -304,13 +304,12 @@ int cp_cpu_x86(const struct cp_root *r, struct cp_host_cpu *cpu)
 	}
 
 	/* Only the first 4 KiB of cpuinfo are searched for the microcode. */
-	if (cp_read(r, &info, &len, "/proc/cpuinfo") == 0) {
-		char saved = info[len < 4096 ? len : 4096];
+	if (cp_read_shared(r, &info, &len, "/proc/cpuinfo") == 0) {
+		char *head = cp_asprintf("%.*s", (int)(len < 4096 ? len : 4096), info);
 
-		info[len < 4096 ? len : 4096] = '\0';
-		if (cp_x86_parse_microcode(info, &v) == 0)
+		if (cp_x86_parse_microcode(head, &v) == 0)
 			cpu->microcode = v;
-		info[len < 4096 ? len : 4096] = saved;
+		free(head);
 	}
 
 	{
@@ -328,7 +327,6 @@ int cp_cpu_x86(const struct cp_root *r, struct cp_host_cpu *cpu)
 	if (info && cp_x86_parse_physaddr(info, &v) == 0)
 		cpu->maxphysaddr = v;
 
-	free(info);
 	cp_msr_table_free(&msr);
 	cp_cpuid_table_free(&cpuid);
 	return ret;

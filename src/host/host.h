@@ -36,6 +36,9 @@ int cp_probe_iommu(const struct cp_root *r, struct cp_host *h);
 int cp_probe_numa(const struct cp_root *r, const struct cp_nodeinfo *ni, bool ni_ok, struct cp_host *h);
 int cp_probe_cachebanks(const struct cp_root *r, struct cp_host *h);
 int cp_probe_secmodel(const struct cp_root *r, struct cp_host *h);
+/* Whether the run is a privileged one (root: libvirt's system daemon) or a
+ * session daemon's, by the fact "privileged" (live: the effective uid). */
+int cp_host_privileged(const struct cp_root *r, bool *priv);
 
 /* System page size in bytes (a fact: sysconf live, recorded otherwise). */
 int cp_host_pagesize(const struct cp_root *r, uint64_t *bytes);

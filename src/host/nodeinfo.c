@@ -40,15 +40,19 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* "cpu<digits>" → 1 and the number; anything else → 0. */
+/* "cpu<digits>" → 1 and the number; anything else → 0; a CPU id above
+ * what capsprobe handles → -ERANGE, naming the limit (never a CPU quietly
+ * left out). */
 static int cpu_entry(const char *name, unsigned *cpu)
 {
 	uint64_t v;
 
 	if (!cp_startswith(name, "cpu") || !isdigit((unsigned char)name[3]))
 		return 0;
-	if (cp_parse_u64(name + 3, 10, false, &v) < 0 || v > CP_CPU_MAX)
+	if (cp_parse_u64(name + 3, 10, false, &v) < 0)
 		return 0;
+	if (v > CP_CPU_MAX)
+		return cp_fail(-ERANGE, "CPU %s: ids above %u are not supported", name + 3, CP_CPU_MAX);
 	*cpu = (unsigned)v;
 	return 1;
 }
@@ -68,9 +72,14 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 	if (rc < 0)
 		return cp_fail(rc, "cannot list %s: %s", dir, strerror(-rc));
 	for (size_t i = 0; i < names.n; i++) {
-		unsigned cpu;
+		unsigned cpu = 0;
+		int k = cpu_entry(names.v[i], &cpu);
 
-		if (cpu_entry(names.v[i], &cpu) && cp_cpuset_has(w->present, cpu))
+		if (k < 0) {
+			cp_strv_free(&names);
+			return k;
+		}
+		if (k && cp_cpuset_has(w->present, cpu))
 			cp_cpuset_set(&members, cpu);
 	}
 	cp_strv_free(&names);
@@ -91,7 +100,7 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 		if (w->s390) {
 			core = (unsigned)cpu;
 		} else {
-			rc = cp_sysfs_read_uint(r, &core, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
+			rc = cp_sysfs_read_cpu_uint(r, (unsigned)cpu, "core_id", &core);
 			if (rc == -ENOENT) {
 				core = 0;
 			} else if (rc < 0) {
@@ -102,7 +111,7 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 		pairs = cp_realloc(pairs, (npairs + 1) * sizeof(*pairs));
 		pairs[npairs++] = (uint64_t)socket << 32 | core;
 
-		rc = cp_sysfs_read_cpus(r, &sib, "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
+		rc = cp_sysfs_read_cpu_siblings(r, (unsigned)cpu, &sib);
 		if (rc == -ENOENT) {
 			c->threads = c->threads ? c->threads : 1;
 		} else if (rc < 0 || !cp_cpuset_count(&sib)) {
@@ -159,7 +168,7 @@ static int read_cpu_list(const struct cp_root *r, const char *name, struct cp_cp
 	int rc = cp_sysfs_read_cpus(r, set, "/sys/devices/system/cpu/%s", name);
 
 	if (rc < 0)
-		return cp_fail(rc, "cannot read /sys/devices/system/cpu/%s: %s", name, strerror(-rc));
+		return cp_fail(rc, "cannot read /sys/devices/system/cpu/%s: %s", name, cp_cpus_strerror(rc));
 	return 0;
 }
 
@@ -170,7 +179,7 @@ int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni)
 	struct cp_strv names = { 0 };
 	struct counts c;
 	uint64_t mem;
-	char *cpuinfo;
+	const char *cpuinfo;
 	int rc;
 
 	*ni = (struct cp_nodeinfo){ 0 };
@@ -178,10 +187,9 @@ int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni)
 		return rc;
 	/* Only the frequency is parsed, and failing that only warns, but
 	 * the file must open. */
-	rc = cp_read(r, &cpuinfo, NULL, "/proc/cpuinfo");
+	rc = cp_read_shared(r, &cpuinfo, NULL, "/proc/cpuinfo");
 	if (rc < 0)
 		return cp_fail(rc, "cannot read /proc/cpuinfo: %s", strerror(-rc));
-	free(cpuinfo);
 	if ((rc = read_cpu_list(r, "present", &present)) < 0 ||
 	    (rc = read_cpu_list(r, "online", &online)) < 0)
 		goto out;

@@ -98,16 +98,16 @@ static int cell_cpus(const struct cp_root *r, const struct cp_cpuset *map, struc
 		    (rc = cp_sysfs_read_id(r, u, "die_id", &p->die_id)) < 0 ||
 		    (rc = cp_sysfs_read_id(r, u, "cluster_id", &p->cluster_id)) < 0)
 			return cp_fail(rc, "bad topology ids for CPU %u", u);
-		rc = cp_sysfs_read_uint(r, &p->core_id, "/sys/devices/system/cpu/cpu%u/topology/core_id", u);
+		rc = cp_sysfs_read_cpu_uint(r, u, "core_id", &p->core_id);
 		if (rc == -ENOENT)
 			p->core_id = 0;
 		else if (rc < 0)
 			return cp_fail(rc, "bad core_id for CPU %u", u);
-		rc = cp_sysfs_read_cpus(r, &sib, "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list", u);
+		rc = cp_sysfs_read_cpu_siblings(r, u, &sib);
 		if (rc == -ENOENT)
 			cp_cpuset_set(&sib, u);
 		else if (rc < 0)
-			return cp_fail(rc, "bad thread_siblings_list for CPU %u", u);
+			return cp_fail(rc, "bad thread_siblings_list for CPU %u: %s", u, cp_cpus_strerror(rc));
 		p->siblings = cp_cpuset_format(&sib);
 		cp_cpuset_free(&sib);
 	}
@@ -319,6 +319,8 @@ static int numa_real(const struct cp_root *r, struct cp_host *h)
 			continue;
 		rc = *text ? cp_cpuset_parse_mask(text, &map) : -EINVAL;
 		free(text);
+		if (rc == -ERANGE)
+			cp_warn("NUMA node %d left out: its cpumap holds %s", n, cp_cpus_strerror(rc));
 		if (rc < 0) {
 			rc = 0;
 			continue;

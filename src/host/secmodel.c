@@ -347,7 +347,7 @@ static int privileged_live(void *arg, char **text)
 	return 0;
 }
 
-static int privileged(const struct cp_root *r, bool *priv)
+int cp_host_privileged(const struct cp_root *r, bool *priv)
 {
 	char *s;
 	int rc = cp_fact(r, "privileged", privileged_live, NULL, &s);
@@ -408,7 +408,7 @@ int cp_probe_secmodel(const struct cp_root *r, struct cp_host *h)
 	char *text;
 	int rc;
 
-	if ((rc = privileged(r, &priv)) < 0)
+	if ((rc = cp_host_privileged(r, &priv)) < 0)
 		return rc;
 	rc = cp_read(r, &text, NULL, "/etc/libvirt/qemu.conf");
 	if (rc == 0) {

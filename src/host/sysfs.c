@@ -100,18 +100,87 @@ int cp_sysfs_read_ullong(const struct cp_root *r, uint64_t *v, const char *fmt, 
 int cp_sysfs_read_cpus(const struct cp_root *r, struct cp_cpuset *set, const char *fmt, ...)
 {
 	va_list ap;
-	char *path, *s;
+	char *path;
+	const char *s;
 	int rc;
 
 	va_start(ap, fmt);
 	if (vasprintf(&path, fmt, ap) < 0)
 		cp_oom();
 	va_end(ap);
-	rc = cp_read(r, &s, NULL, "%s", path);
+	/* the online and present lists are read by several probes */
+	rc = cp_read_shared(r, &s, NULL, "%s", path);
 	free(path);
 	if (rc < 0)
 		return rc;
 	/* libvirt refuses an empty list as it refuses garbage. */
+	return *s && !isspace((unsigned char)*s) ? cp_cpuset_parse_list(s, set) : -EINVAL;
+}
+
+/* One file of a CPU's topology directory, which both nodeinfo and the NUMA
+ * cells read: through the root's shared reads, so each is read once. */
+static int read_topology_file(const struct cp_root *r, unsigned cpu, const char *name, char **out)
+{
+	const char *text;
+	size_t len;
+	int rc = cp_read_shared(r, &text, &len, "/sys/devices/system/cpu/cpu%u/topology/%s", cpu, name);
+
+	if (rc < 0)
+		return rc;
+	if (len > VALUE_MAX)
+		return -EFBIG;
+	*out = cp_asprintf("%.*s", (int)len, text);
+	return 0;
+}
+
+/* As read_number, for a file of a CPU's topology directory. */
+static int cpu_number(const struct cp_root *r, unsigned cpu, const char *name, int64_t *i, uint64_t *u)
+{
+	char *s;
+	size_t n;
+	int rc = read_topology_file(r, cpu, name, &s);
+
+	if (rc < 0)
+		return rc;
+	n = strlen(s);
+	while (n && s[n - 1] == '\n')
+		s[--n] = '\0';
+	rc = i ? cp_parse_i64(s, 10, false, i) : cp_parse_u64(s, 10, false, u);
+	free(s);
+	return rc;
+}
+
+int cp_sysfs_read_cpu_int(const struct cp_root *r, unsigned cpu, const char *name, int *v)
+{
+	int64_t x;
+	int rc = cpu_number(r, cpu, name, &x, NULL);
+
+	if (rc == 0 && (x < INT_MIN || x > INT_MAX))
+		rc = -ERANGE;
+	if (rc == 0)
+		*v = (int)x;
+	return rc;
+}
+
+int cp_sysfs_read_cpu_uint(const struct cp_root *r, unsigned cpu, const char *name, unsigned *v)
+{
+	uint64_t x;
+	int rc = cpu_number(r, cpu, name, NULL, &x);
+
+	if (rc == 0 && x > UINT_MAX)
+		rc = -ERANGE;
+	if (rc == 0)
+		*v = (unsigned)x;
+	return rc;
+}
+
+int cp_sysfs_read_cpu_siblings(const struct cp_root *r, unsigned cpu, struct cp_cpuset *set)
+{
+	char *s;
+	int rc = read_topology_file(r, cpu, "thread_siblings_list", &s);
+
+	if (rc < 0)
+		return rc;
 	rc = *s && !isspace((unsigned char)*s) ? cp_cpuset_parse_list(s, set) : -EINVAL;
 	free(s);
 	return rc;
@@ -119,8 +188,8 @@ int cp_sysfs_read_cpus(const struct cp_root *r, struct cp_cpuset *set, const cha
 
 int cp_sysfs_read_id(const struct cp_root *r, unsigned cpu, const char *name, unsigned *v)
 {
-	int x;
-	int rc = cp_sysfs_read_int(r, &x, "/sys/devices/system/cpu/cpu%u/topology/%s", cpu, name);
+	int x = 0;
+	int rc = cp_sysfs_read_cpu_int(r, cpu, name, &x);
 
 	if (rc == -ENOENT) {
 		*v = 0;
@@ -308,14 +377,10 @@ int cp_sysfs_numa_nodes(const struct cp_root *r, struct cp_cpuset *nodes)
 
 int cp_sysfs_node_memory(const struct cp_root *r, unsigned node, uint64_t *kib)
 {
-	char *text;
-	int rc = cp_read(r, &text, NULL, "/sys/devices/system/node/node%u/meminfo", node);
+	const char *text;
+	int rc = cp_read_shared(r, &text, NULL, "/sys/devices/system/node/node%u/meminfo", node);
 
-	if (rc < 0)
-		return rc;
-	rc = cp_sysfs_parse_meminfo_total(text, kib);
-	free(text);
-	return rc;
+	return rc < 0 ? rc : cp_sysfs_parse_meminfo_total(text, kib);
 }
 
 int cp_sysfs_total_memory(const struct cp_root *r, uint64_t *kib)

@@ -25,6 +25,11 @@ int cp_sysfs_read_ullong(const struct cp_root *r, uint64_t *v, const char *fmt, 
 int cp_sysfs_read_cpus(const struct cp_root *r, struct cp_cpuset *set, const char *fmt, ...) CP_PRINTF(3, 4);
 /* A topology id (socket, die, cluster): missing or negative → 0. */
 int cp_sysfs_read_id(const struct cp_root *r, unsigned cpu, const char *name, unsigned *v);
+/* A file of /sys/devices/system/cpu/cpuN/topology (core_id, ...) as a
+ * number, and its thread_siblings_list, each read once per root. */
+int cp_sysfs_read_cpu_int(const struct cp_root *r, unsigned cpu, const char *name, int *v);
+int cp_sysfs_read_cpu_uint(const struct cp_root *r, unsigned cpu, const char *name, unsigned *v);
+int cp_sysfs_read_cpu_siblings(const struct cp_root *r, unsigned cpu, struct cp_cpuset *set);
 
 /* Pure parsers. */
 /* libnuma's reading of a node meminfo: the last line naming MemTotal with a

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,4 +207,14 @@ char *cp_cpuset_format(const struct cp_cpuset *set)
 		cpu = cp_cpuset_next(set, (unsigned)last + 1);
 	}
 	return cp_buf_steal(&b);
+}
+
+const char *cp_cpus_strerror(int rc)
+{
+	static char range[64];
+
+	if (rc != -ERANGE)
+		return strerror(-rc);
+	snprintf(range, sizeof(range), "a CPU id above %u (not supported)", CP_CPU_MAX);
+	return range;
 }

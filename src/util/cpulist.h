@@ -19,6 +19,9 @@ struct cp_cpuset {
 int cp_cpuset_parse_list(const char *s, struct cp_cpuset *out);
 /* "00000000,00000003": comma-separated 32-bit hex groups, most significant first. */
 int cp_cpuset_parse_mask(const char *s, struct cp_cpuset *out);
+/* strerror() for the results of the two parsers above: -ERANGE is a CPU id
+ * above CP_CPU_MAX, which must be said (never a CPU quietly left out). */
+const char *cp_cpus_strerror(int rc);
 /* libvirt's format: "0-1", "0,64", "0-5,12-17"; "" when empty.  Caller frees. */
 char *cp_cpuset_format(const struct cp_cpuset *set);
 

@@ -34,7 +34,63 @@ struct cp_root {
 	struct deny *deny;	/* injected errors of a recorded tree */
 	size_t ndeny;
 	struct cp_root *stated;	/* $CAPSPROBE_FACTS as a flat tree, or NULL */
+	struct memo *memo;	/* cp_read_shared's files; filled as they are read */
 };
+
+/* The files several probes parse, read once per root: an open-addressing
+ * table by path, each with its text or its error. */
+struct memo_ent {
+	char *path;		/* NULL: a free slot */
+	char *text;
+	size_t len;
+	int rc;
+};
+struct memo {
+	struct memo_ent *v;
+	size_t cap, n;		/* cap a power of two, at most half full */
+};
+
+static size_t memo_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+
+static struct memo_ent *memo_slot(struct memo *m, const char *path)
+{
+	size_t i = memo_hash(path) & (m->cap - 1);
+
+	while (m->v[i].path && strcmp(m->v[i].path, path) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return &m->v[i];
+}
+
+static void memo_grow(struct memo *m)
+{
+	struct memo old = *m;
+
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->v = cp_calloc(m->cap, sizeof(*m->v));
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.v[i].path)
+			*memo_slot(m, old.v[i].path) = old.v[i];
+	free(old.v);
+}
+
+static void memo_free(struct memo *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->cap; i++) {
+		free(m->v[i].path);
+		free(m->v[i].text);
+	}
+	free(m->v);
+	free(m);
+}
 
 static const struct {
 	const char *name;
@@ -815,6 +871,7 @@ void cp_root_free(struct cp_root *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	cp_root_free(r->stated);
+	memo_free(r->memo);
 	for (size_t i = 0; i < r->ndeny; i++)
 		free(r->deny[i].path);
 	free(r->deny);
@@ -879,13 +936,15 @@ static int read_path(const struct cp_root *r, const char *path, char **out, size
 		ssize_t n;
 
 		if (len + 1 >= cap) {
-			if (cap > CP_READ_MAX) {
+			/* room for CP_READ_MAX bytes, one more to see a longer
+			 * file, and the NUL */
+			if (len > CP_READ_MAX) {
 				free(buf);
 				close(fd);
 				fd = -EFBIG;
 				goto fail_fd;
 			}
-			cap *= 2;
+			cap = cap > (CP_READ_MAX + 2) / 2 ? CP_READ_MAX + 2 : cap * 2;
 			buf = cp_realloc(buf, cap);
 		}
 		n = read(fd, buf + len, cap - len - 1);
@@ -924,6 +983,47 @@ int cp_read(const struct cp_root *r, char **out, size_t *len, const char *fmt, .
 	rc = read_path(r, path, out, len);
 	free(path);
 	return rc;
+}
+
+/* The memo entry of key (taken), and whether it is new (to be filled). */
+static struct memo_ent *memo_get(const struct cp_root *r, char *key, bool *fresh)
+{
+	/* the memo is a cache of what r reads: filling it leaves r as it was */
+	struct cp_root *w = (struct cp_root *)r;
+	struct memo_ent *e;
+
+	if (!w->memo)
+		w->memo = cp_calloc(1, sizeof(*w->memo));
+	if ((w->memo->n + 1) * 2 > w->memo->cap)
+		memo_grow(w->memo);
+	e = memo_slot(w->memo, key);
+	*fresh = !e->path;
+	if (*fresh) {
+		e->path = key;
+		w->memo->n++;
+	} else {
+		free(key);
+	}
+	return e;
+}
+
+int cp_read_shared(const struct cp_root *r, const char **out, size_t *len, const char *fmt, ...)
+{
+	struct memo_ent *e;
+	char *path;
+	bool fresh;
+
+	FORMAT_PATH(path, fmt);
+	e = memo_get(r, path, &fresh);
+	if (fresh) {
+		e->rc = read_path(r, e->path, &e->text, &e->len);
+		if (e->rc == 0)	/* kept: no room to spare (reads start at 4 KiB) */
+			e->text = cp_realloc(e->text, e->len + 1);
+	}
+	*out = e->rc < 0 ? NULL : e->text;
+	if (len)
+		*len = e->rc < 0 ? 0 : e->len;
+	return e->rc;
 }
 
 int cp_read_str(const struct cp_root *r, char **out, const char *fmt, ...)
@@ -973,14 +1073,45 @@ int cp_read_i64(const struct cp_root *r, int64_t *out, const char *fmt, ...)
 	return rc;
 }
 
+static int list_path(const struct cp_root *r, char *path, struct cp_strv *names);
+
+/* Listings are kept too (the NUMA node directory is listed by several
+ * probes): the names packed one after another, each with its NUL, under a
+ * key no file path has (a leading newline). */
 int cp_list(const struct cp_root *r, struct cp_strv *names, const char *fmt, ...)
 {
-	struct dirent *de;
+	struct memo_ent *e;
 	char *path;
+	bool fresh;
+
+	FORMAT_PATH(path, fmt);
+	e = memo_get(r, cp_asprintf("\n%s", path), &fresh);
+	if (fresh) {
+		struct cp_buf b = { 0 };
+
+		e->rc = list_path(r, path, names);
+		for (size_t i = 0; e->rc >= 0 && i < names->n; i++)
+			cp_buf_add(&b, names->v[i], strlen(names->v[i]) + 1);
+		e->text = b.s;
+		e->len = b.len;
+		return e->rc;
+	}
+	free(path);
+	*names = (struct cp_strv){ 0 };
+	if (e->rc < 0)
+		return e->rc;
+	for (size_t at = 0; at < e->len; at += strlen(e->text + at) + 1)
+		cp_strv_push(names, cp_strdup(e->text + at));
+	return (int)names->n;
+}
+
+/* cp_list's reading; path is taken. */
+static int list_path(const struct cp_root *r, char *path, struct cp_strv *names)
+{
+	struct dirent *de;
 	DIR *d;
 	int fd, rc = 0;
 
-	FORMAT_PATH(path, fmt);
 	*names = (struct cp_strv){ 0 };
 	fd = root_open(r, path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
@@ -1095,9 +1226,15 @@ int cp_fact_read(const struct cp_root *r, const char *name, char **out)
 			cp_fact_write(r, name, *out);
 	}
 	if (rc == -ENOENT && r->fd >= 0) {
-		path = cp_asprintf(CP_FACTS_DIR "/%s", name);
-		rc = read_path(r, path, out, NULL);
-		free(path);
+		/* several probes ask for the same facts: each file read once */
+		const char *text;
+		size_t len;
+
+		rc = cp_read_shared(r, &text, &len, CP_FACTS_DIR "/%s", name);
+		if (rc == 0) {
+			*out = cp_malloc(len + 1);
+			memcpy(*out, text, len + 1);
+		}
 	}
 	return rc;
 }

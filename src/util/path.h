@@ -22,10 +22,13 @@
 #include "util/err.h"
 #include "util/str.h"
 
-/* Reads are bounded: sysfs files are small, and a recorded tree must not
- * make us read forever (a file that never ends is an error, not a hang). */
-#define CP_READ_MAX (4u << 20)
-#define CP_LIST_MAX 65536
+/* Reads are bounded, so that a recorded tree cannot make us read forever (a
+ * file that never ends is an error, not a hang), but far above what a real
+ * host holds: /proc/cpuinfo of 16384 x86 CPUs is ~25 MiB, and a node of
+ * many TiB in 128 MiB blocks lists ~100,000 memoryN entries.  Reaching
+ * either is an error (EFBIG, E2BIG) that the caller reports. */
+#define CP_READ_MAX (256u << 20)
+#define CP_LIST_MAX (1u << 22)
 /* In a recorded tree, the file that keeps an empty directory (git drops
  * empty directories); listings of a recorded tree never show it. */
 #define CP_EMPTY_MARK ".capsprobe-empty"
@@ -80,6 +83,11 @@ bool cp_root_recording(const struct cp_root *r);
 int cp_read(const struct cp_root *r, char **out, size_t *len, const char *fmt, ...) CP_PRINTF(4, 5);
 /* Whole file with trailing whitespace removed. */
 int cp_read_str(const struct cp_root *r, char **out, const char *fmt, ...) CP_PRINTF(3, 4);
+/* cp_read for the files several probes parse (/proc/cpuinfo, a CPU's
+ * topology ids): read once per root, the same text or error every time.
+ * The text belongs to r and lives as long as it. */
+int cp_read_shared(const struct cp_root *r, const char **out, size_t *len, const char *fmt, ...)
+	CP_PRINTF(4, 5);
 /* Decimal number; surrounding newline allowed.  Unparsable → -EINVAL. */
 int cp_read_u64(const struct cp_root *r, uint64_t *out, const char *fmt, ...) CP_PRINTF(3, 4);
 int cp_read_i64(const struct cp_root *r, int64_t *out, const char *fmt, ...) CP_PRINTF(3, 4);

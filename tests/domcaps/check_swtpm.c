@@ -269,6 +269,15 @@ START_TEST(failing_setup)
 }
 END_TEST
 
+static int reopen(const char *dir, struct cp_root **r)
+{
+	char *tree = cp_asprintf("%s/tree", dir);
+	int rc = cp_root_new(tree, r);
+
+	free(tree);
+	return rc;
+}
+
 START_TEST(recorded_tree)
 {
 	struct env e;
@@ -284,12 +293,16 @@ START_TEST(recorded_tree)
 	ck_assert_int_eq(cp_root_new(f, &r), 0);
 	/* no fact: an error, and nothing runs */
 	ck_assert_int_eq(cp_swtpm_get(r, e.cache, false, cp_clock_ms() + 30000, &sw), -ENOENT);
+	cp_root_free(r);	/* a root reads each file once: a changed tree, a new root */
 	free(f);
 	f = cp_asprintf("%s/swtpm", facts);
 	write_file(f, "{\"features\":[\"tpm-1.2\"]}\n", 0644);
+	ck_assert_int_eq(reopen(e.dir, &r), 0);
 	ck_assert_int_eq(cp_swtpm_get(r, e.cache, false, cp_clock_ms() + 30000, &sw), 0);
 	ck_assert(sw.usable && sw.tpm12 && !sw.tpm20);
+	cp_root_free(r);
 	write_file(f, "none\n", 0644);
+	ck_assert_int_eq(reopen(e.dir, &r), 0);
 	ck_assert_int_eq(cp_swtpm_get(r, e.cache, false, cp_clock_ms() + 30000, &sw), 0);
 	ck_assert(!sw.usable);
 	ck_assert_int_eq(runs(&e), 0);

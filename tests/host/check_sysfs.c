@@ -598,14 +598,19 @@ START_TEST(host_pages)
 	ck_assert_uint_eq(h.cpu.page_kib[2], 1048576);
 	cp_host_free(&h);
 
-	/* The free count is read too: garbage there drops the whole list. */
+	/* The free count is read too: garbage there drops the whole list.
+	 * (A root reads each file once: a changed tree needs a new root.) */
+	cp_root_free(r);
 	put("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "1 \n");
+	r = open_tree();
 	ck_assert_int_eq(cp_probe_pages(r, &h), 0);
 	ck_assert_uint_eq(h.cpu.npage, 0);
 	ck_assert_ptr_null(h.cpu.page_kib);
+	cp_root_free(r);
 	put("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "1\n");
 	/* An entry that is not "<N>kB" too. */
 	mkdirs("/sys/kernel/mm/hugepages/hugepages-2M");
+	r = open_tree();
 	ck_assert_int_eq(cp_probe_pages(r, &h), 0);
 	ck_assert_uint_eq(h.cpu.npage, 0);
 	cp_root_free(r);
