@@ -1,6 +1,6 @@
 /* A stand-in for qemu-system-*: takes capsprobe's command line, speaks QMP
  * on the channel it names, and answers from a .replies file (format: see
- * src/qemu/qmp.h) through the product's replay (src/qemu/replay.c), so a
+ * src/qmp/client.h) through the product's replay (src/qmp/replay.c), so a
  * replay behaves the same in a process as in capsprobe --sysroot.
  * Test-only; never installed.
  *
@@ -46,7 +46,7 @@
 
 #include <json-c/json.h>
 
-#include "qemu/replay.h"
+#include "qmp/replay.h"
 #include "util/err.h"
 
 static struct cp_replay *replay;

@@ -25,7 +25,7 @@ diff "$scratch/default.xml" "$scratch/stable.xml" | grep '^[<>]' >"$scratch/delt
 check "default vs --stable: only <counter> and cell <pages> lines differ" \
 	eval '! grep -Ev "^< +(<counter name=.tsc. |<pages unit=.KiB. size=.[0-9]+.>[0-9]+</pages>$)" "$scratch/delta"'
 
-# 3. a replayed host with seven emulators (see tests/host/guests.sh)
+# 3. a replayed host with seven emulators (see tests/guests/guests.sh)
 name=epyc-milan-7-emulators
 src=$FIXTURES/guests/$name
 t=$scratch/$name

@@ -7,8 +7,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "arch.h"
-#include "host.h"
+#include "host/arch.h"
+#include "host/host.h"
 
 /* libvirt 11.3's arch table: order, word size (sh4eb's 64 is libvirt's own
  * quirk, kept so that output matches), binary names and preferred machines. */

@@ -1,7 +1,7 @@
 /* libvirt's architecture names, in its enumeration order (which is also the
  * order of <guest> elements), with word size and QEMU binary name. */
-#ifndef CP_ARCH_H
-#define CP_ARCH_H
+#ifndef CP_HOST_ARCH_H
+#define CP_HOST_ARCH_H
 
 #include <stddef.h>
 

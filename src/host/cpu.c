@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cpu.h"
+#include "host/cpu.h"
 
 /* Arches with a libvirt 11.3 CPU driver: only they get a CPU definition,
  * hence <topology>; getHost exists for x86, aarch64 and ppc64 alone. */

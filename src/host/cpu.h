@@ -1,16 +1,16 @@
 /* The per-arch host CPU probes behind cp_probe_cpu (libvirt's getHost
  * drivers).  Each fills what it can of cpu; a return < 0 is swallowed by the
  * caller, as libvirt keeps arch, topology and pages when getHost fails. */
-#ifndef CP_CPU_H
-#define CP_CPU_H
+#ifndef CP_HOST_CPU_H
+#define CP_HOST_CPU_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cpuid.h"
-#include "host.h"
-#include "x86_cpumap.h"
+#include "host/cpuid.h"
+#include "host/host.h"
+#include "cpumap/x86_cpumap.h"
 
 int cp_cpu_x86(const struct cp_root *r, struct cp_host_cpu *cpu);
 int cp_cpu_arm(const struct cp_root *r, struct cp_host_cpu *cpu);

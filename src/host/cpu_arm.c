@@ -8,10 +8,10 @@
 #include <sys/auxv.h>
 #endif
 
-#include "cpu.h"
-#include "nonx86_cpumap.h"
+#include "host/cpu.h"
+#include "cpumap/nonx86_cpumap.h"
 
-/* aarch64 host CPU (derivation §10.1): the model from MIDR_EL1's part
+/* aarch64 host CPU (virCPUarmGetHost): the model from MIDR_EL1's part
  * number, the vendor from its implementer, features from AT_HWCAP. */
 
 /* Kernel names of AT_HWCAP bits 0-31, as libvirt prints them. */

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "nonx86_cpumap.h"
+#include "host/cpu.h"
+#include "cpumap/nonx86_cpumap.h"
 
-/* ppc64 host CPU (derivation §10.2): the first map model whose masked PVR
+/* ppc64 host CPU (virCPUppc64GetHost): the first map model whose masked PVR
  * matches gives <model> and its vendor; no features. */
 
 int cp_ppc_decode(uint32_t pvr, struct cp_host_cpu *cpu)

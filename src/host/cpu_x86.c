@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cpu.h"
+#include "host/cpu.h"
 #include "util/hostdev.h"
 
 /* Feature sets: bit i = cp_x86_features[i].  The generator guarantees one

@@ -12,7 +12,7 @@
 #define CP_HAVE_CPUID 1
 #endif
 
-#include "cpuid.h"
+#include "host/cpuid.h"
 #include "util/hostdev.h"
 
 /* Bounds no real CPU comes near (basic ranges end near 0x24, extended near
@@ -150,8 +150,8 @@ static uint32_t sub_limit(uint32_t n)
 	return n < CP_CPUID_SUB_MAX ? n : CP_CPUID_SUB_MAX;
 }
 
-/* Subleaves that exist while the previous one says so (leaves 0x4, 0xB,
- * 0x12 from 2): stop is the register mask that must stay non-zero. */
+/* The subleaves of a leaf that has them, each leaf by its own rule of
+ * which subleaves exist (below); sub0 is subleaf 0, already asked. */
 static void walk_leaf(struct walk *w, const struct cp_cpuid_leaf *sub0)
 {
 	struct cp_cpuid_leaf l = *sub0;

@@ -2,14 +2,14 @@
  * the host CPU.  The walk asks a source for (leaf, subleaf) results; the
  * source is the CPUID instruction on the live host, or the recorded "cpuid"
  * fact, so that a replay walks exactly what the recording walked. */
-#ifndef CP_CPUID_H
-#define CP_CPUID_H
+#ifndef CP_HOST_CPUID_H
+#define CP_HOST_CPUID_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/path.h"
+#include "util/path.h"
 
 struct cp_cpuid_leaf {
 	uint32_t leaf, subleaf;

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "host.h"
+#include "host/host.h"
 
 /* libvirt: an IOMMU is in use iff the kernel made at least one IOMMU group;
  * any failure to list the directory means no. */

@@ -1,6 +1,6 @@
 /* nodeinfo: libvirt's count of nodes, sockets, cores and threads
- * (virCapabilitiesGetNodeInfo, host-derivation.md §2.3).  It feeds the host
- * <cpu><topology> and the fake NUMA cell.
+ * (virCapabilitiesGetNodeInfo, virHostCPUGetInfoPopulateLinux).  It feeds
+ * the host <cpu><topology> and the fake NUMA cell.
  *
  * Steps: the host memory must be known (virHostMemGetInfo runs first and its
  * failure fails nodeinfo), /proc/cpuinfo must open, present and online CPU
@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "topology.h"
+#include "host/sysfs.h"
 
 struct walk {
 	bool s390;			/* core id = CPU number */
@@ -93,14 +93,14 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 			continue;
 		}
 		c->cpus++;
-		if ((rc = cp_topo_read_id(r, (unsigned)cpu, "physical_package_id", &socket)) < 0) {
+		if ((rc = cp_sysfs_read_id(r, (unsigned)cpu, "physical_package_id", &socket)) < 0) {
 			rc = cp_fail(rc, "cannot read the socket of CPU %d", cpu);
 			goto out;
 		}
 		if (w->s390) {
 			core = (unsigned)cpu;
 		} else {
-			rc = cp_topo_read_cpu_uint(r, (unsigned)cpu, "core_id", &core);
+			rc = cp_sysfs_read_cpu_uint(r, (unsigned)cpu, "core_id", &core);
 			if (rc == -ENOENT) {
 				core = 0;
 			} else if (rc < 0) {
@@ -111,7 +111,7 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 		pairs = cp_realloc(pairs, (npairs + 1) * sizeof(*pairs));
 		pairs[npairs++] = (uint64_t)socket << 32 | core;
 
-		rc = cp_topo_read_cpu_siblings(r, (unsigned)cpu, &sib);
+		rc = cp_sysfs_read_cpu_siblings(r, (unsigned)cpu, &sib);
 		if (rc == -ENOENT) {
 			c->threads = c->threads ? c->threads : 1;
 		} else if (rc < 0 || !cp_cpuset_count(&sib)) {
@@ -165,7 +165,7 @@ static bool host_is_s390(const struct cp_root *r)
 
 static int read_cpu_list(const struct cp_root *r, const char *name, struct cp_cpuset *set)
 {
-	int rc = cp_topo_read_cpus(r, set, "/sys/devices/system/cpu/%s", name);
+	int rc = cp_sysfs_read_cpus(r, set, "/sys/devices/system/cpu/%s", name);
 
 	if (rc < 0)
 		return cp_fail(rc, "cannot read /sys/devices/system/cpu/%s: %s", name, cp_cpus_strerror(rc));
@@ -183,7 +183,7 @@ int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni)
 	int rc;
 
 	*ni = (struct cp_nodeinfo){ 0 };
-	if ((rc = cp_topo_total_memory(r, &mem)) < 0)
+	if ((rc = cp_sysfs_total_memory(r, &mem)) < 0)
 		return rc;
 	/* Only the frequency is parsed, and failing that only warns, but
 	 * the file must open. */

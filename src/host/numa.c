@@ -1,4 +1,4 @@
-/* <topology>: the NUMA cells (host-derivation.md §7, 11.3 §3.2).
+/* <topology>: the NUMA cells (virCapabilitiesHostNUMAInitReal, ...InitFake).
  *
  * Real path (the kernel has a node directory, i.e. libnuma works): one cell
  * per node<N> whose cpumap reads and parses, in node order, with its CPUs
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "topology.h"
+#include "host/sysfs.h"
 
 static struct cp_cell *add_cell(struct cp_host *h, unsigned id)
 {
@@ -94,16 +94,16 @@ static int cell_cpus(const struct cp_root *r, const struct cp_cpuset *map, struc
 		unsigned u = (unsigned)cpu;
 
 		p->id = u;
-		if ((rc = cp_topo_read_id(r, u, "physical_package_id", &p->socket_id)) < 0 ||
-		    (rc = cp_topo_read_id(r, u, "die_id", &p->die_id)) < 0 ||
-		    (rc = cp_topo_read_id(r, u, "cluster_id", &p->cluster_id)) < 0)
+		if ((rc = cp_sysfs_read_id(r, u, "physical_package_id", &p->socket_id)) < 0 ||
+		    (rc = cp_sysfs_read_id(r, u, "die_id", &p->die_id)) < 0 ||
+		    (rc = cp_sysfs_read_id(r, u, "cluster_id", &p->cluster_id)) < 0)
 			return cp_fail(rc, "bad topology ids for CPU %u", u);
-		rc = cp_topo_read_cpu_uint(r, u, "core_id", &p->core_id);
+		rc = cp_sysfs_read_cpu_uint(r, u, "core_id", &p->core_id);
 		if (rc == -ENOENT)
 			p->core_id = 0;
 		else if (rc < 0)
 			return cp_fail(rc, "bad core_id for CPU %u", u);
-		rc = cp_topo_read_cpu_siblings(r, u, &sib);
+		rc = cp_sysfs_read_cpu_siblings(r, u, &sib);
 		if (rc == -ENOENT)
 			cp_cpuset_set(&sib, u);
 		else if (rc < 0)
@@ -116,7 +116,7 @@ static int cell_cpus(const struct cp_root *r, const struct cp_cpuset *map, struc
 
 static int read_hmat_uint(const struct cp_root *r, unsigned *v, const char *dir, const char *file)
 {
-	int rc = cp_topo_read_uint(r, v, "%s/%s", dir, file);
+	int rc = cp_sysfs_read_uint(r, v, "%s/%s", dir, file);
 
 	return rc < 0 ? cp_fail(rc, "bad or missing %s/%s", dir, file) : 0;
 }
@@ -152,16 +152,16 @@ static int cell_caches(const struct cp_root *r, unsigned node, struct cp_cell *c
 		}
 		level = (unsigned)v;
 		dir = cp_asprintf("%s/%s", base, names.v[i]);
-		rc = cp_topo_read_ullong(r, &size, "%s/size", dir);
+		rc = cp_sysfs_read_ullong(r, &size, "%s/size", dir);
 		if (rc < 0)
 			rc = cp_fail(rc, "bad or missing %s/size", dir);
 		if (!rc)
 			rc = read_hmat_uint(r, &line, dir, "line_size");
 		if (!rc && !(rc = read_hmat_uint(r, &indexing, dir, "indexing")) &&
-		    !(mc.associativity = cp_topo_hmat_associativity(indexing)))
+		    !(mc.associativity = cp_sysfs_hmat_associativity(indexing)))
 			rc = cp_fail(-EINVAL, "unknown indexing value %u in %s", indexing, dir);
 		if (!rc && !(rc = read_hmat_uint(r, &policy, dir, "write_policy")) &&
-		    !(mc.policy = cp_topo_hmat_policy(policy)))
+		    !(mc.policy = cp_sysfs_hmat_policy(policy)))
 			rc = cp_fail(-EINVAL, "unknown write_policy value %u in %s", policy, dir);
 		free(dir);
 		if (rc)
@@ -302,7 +302,7 @@ static int numa_real(const struct cp_root *r, struct cp_host *h)
 	unsigned *dist, dim;
 	int last, rc = 0;
 
-	cp_topo_numa_nodes(r, &nodes);
+	cp_sysfs_numa_nodes(r, &nodes);
 	last = -1;
 	cp_cpuset_foreach(&nodes, n)
 		last = n;
@@ -338,12 +338,12 @@ static int numa_real(const struct cp_root *r, struct cp_host *h)
 			c->distances = cp_realloc(c->distances, (c->ndistances + 1) * sizeof(*c->distances));
 			c->distances[c->ndistances++] = (struct cp_distance){ i, d };
 		}
-		if ((rc = cp_topo_get_pages(r, n, &c->pages, &c->npages)) < 0)
+		if ((rc = cp_sysfs_get_pages(r, n, &c->pages, &c->npages)) < 0)
 			break;
 		if ((rc = cell_caches(r, (unsigned)n, c)) < 0)
 			break;
 		/* An unreadable MemTotal only leaves the size out. */
-		if (cp_topo_node_memory(r, (unsigned)n, &c->memory_kib) < 0)
+		if (cp_sysfs_node_memory(r, (unsigned)n, &c->memory_kib) < 0)
 			c->memory_kib = 0;
 	}
 	free(dist);
@@ -359,7 +359,7 @@ static int numa_fake(const struct cp_root *r, const struct cp_nodeinfo *ni, stru
 	unsigned id = 0;
 	int rc;
 
-	if ((rc = cp_topo_total_memory(r, &mem)) < 0)
+	if ((rc = cp_sysfs_total_memory(r, &mem)) < 0)
 		return rc;
 	/* The sanity rule bounds this by the CPU count; refuse anything
 	 * that could only come from wrapped arithmetic. */
@@ -380,7 +380,7 @@ static int numa_fake(const struct cp_root *r, const struct cp_nodeinfo *ni, stru
 				for (unsigned t = 0; t < ni->threads; t++, id++) {
 					unsigned online;
 
-					rc = cp_topo_read_uint(r, &online, "/sys/devices/system/cpu/cpu%u/online", id);
+					rc = cp_sysfs_read_uint(r, &online, "/sys/devices/system/cpu/cpu%u/online", id);
 					if (rc == -ENOENT) {
 						online = 1;
 					} else if (rc < 0) {
@@ -403,7 +403,7 @@ static int numa_fake(const struct cp_root *r, const struct cp_nodeinfo *ni, stru
 
 int cp_probe_numa(const struct cp_root *r, const struct cp_nodeinfo *ni, bool ni_ok, struct cp_host *h)
 {
-	if (cp_topo_numa_available(r)) {
+	if (cp_sysfs_numa_available(r)) {
 		if (numa_real(r, h) == 0) {
 			h->have_topology = true;
 			return 0;

@@ -1,5 +1,5 @@
-/* <cpu><pages>: the page sizes of the host (libvirt's virCapabilitiesInitPages,
- * host-derivation.md §2.2).  libvirt gathers them with the same routine that
+/* <cpu><pages>: the page sizes of the host (libvirt's virCapabilitiesInitPages).
+ * libvirt gathers them with the same routine that
  * counts a node's pages, so the pool counters and the host memory size are
  * read and must be sane even though no count is printed; any error leaves
  * the list out (libvirt only warns). */
@@ -7,7 +7,7 @@
 
 #include <stdlib.h>
 
-#include "topology.h"
+#include "host/sysfs.h"
 
 int cp_probe_pages(const struct cp_root *r, struct cp_host *h)
 {
@@ -19,7 +19,7 @@ int cp_probe_pages(const struct cp_root *r, struct cp_host *h)
 	/* A recorded tree without its page size is malformed: fail loudly. */
 	if ((rc = cp_host_pagesize(r, &pagesize)) < 0)
 		return rc;
-	if (cp_topo_get_pages(r, -1, &pages, &n) < 0) {
+	if (cp_sysfs_get_pages(r, -1, &pages, &n) < 0) {
 		/* a kernel without hugetlbfs is not an error (base pages only) */
 		cp_warn("%s; left out: the host CPU's <pages>", cp_last_error());
 		cp_clear_error();

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host.h"
-#include "misc.h"
+#include "host/host.h"
+#include "host/power.h"
 
 /* <power_management> comes from systemd-logind, asked over the system
  * D-Bus the way libvirt does (CanSuspend, CanHibernate, CanHybridSleep;

@@ -7,10 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host.h"
-#include "misc.h"
+#include "host/host.h"
+#include "host/secmodel.h"
 
-/* The QEMU driver's security stack (derivation §11): the configured or
+/* The QEMU driver's security stack (qemuSecurityInit, listed by
+ * virQEMUDriverCreateCapabilities): the configured or
  * first enabled primary driver (selinux, apparmor, none), then DAC when
  * the daemon would be privileged. */
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host.h"
-#include "misc.h"
+#include "host/host.h"
+#include "host/uuid.h"
 
 static int hexval(char c)
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpulist.h"
-#include "str.h"
+#include "util/cpulist.h"
+#include "util/str.h"
 
 void cp_cpuset_set(struct cp_cpuset *set, unsigned cpu)
 {

@@ -1,7 +1,7 @@
 /* CPU sets as the kernel writes them ("0-3,8-11" lists and "ff,00000001"
  * masks) and as libvirt prints them (ranges only for runs of two or more). */
-#ifndef CP_CPULIST_H
-#define CP_CPULIST_H
+#ifndef CP_UTIL_CPULIST_H
+#define CP_UTIL_CPULIST_H
 
 #include <stdbool.h>
 #include <stddef.h>

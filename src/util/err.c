@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "util/err.h"
 
 static _Thread_local char last_error[1024];
 static int verbose;
@@ -133,11 +133,6 @@ void cp_warn(const char *fmt, ...)
 void cp_set_verbose(int on)
 {
 	verbose = on;
-}
-
-int cp_is_verbose(void)
-{
-	return verbose;
 }
 
 void cp_verbose(const char *fmt, ...)

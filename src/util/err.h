@@ -1,7 +1,7 @@
 /* Error reporting: functions return 0 or -errno; the one that detects a
  * failure forms the message once with cp_fail(), and the CLI prints it. */
-#ifndef CP_ERR_H
-#define CP_ERR_H
+#ifndef CP_UTIL_ERR_H
+#define CP_UTIL_ERR_H
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,8 +26,7 @@ void cp_warn(const char *fmt, ...) CP_PRINTF(1, 2);
 /* "capsprobe: ..." on stderr, only with --verbose. */
 void cp_verbose(const char *fmt, ...) CP_PRINTF(1, 2);
 void cp_set_verbose(int on);
-int cp_is_verbose(void);
-/* --debug: "debug: ..." lines on stderr (the QMP traffic, see qmp.c). */
+/* --debug: "debug: ..." lines on stderr (the QMP traffic, see qmp/client.c). */
 void cp_debug(const char *fmt, ...) CP_PRINTF(1, 2);
 void cp_set_debug(int on);
 int cp_is_debug(void);

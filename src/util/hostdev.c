@@ -11,7 +11,7 @@
 #include <linux/kvm.h>
 #endif
 
-#include "hostdev.h"
+#include "util/hostdev.h"
 
 #define KVM_DEVICE "/dev/kvm"
 #define MSR_DEVICE "/dev/cpu/0/msr"

@@ -1,12 +1,12 @@
 /* Live queries of host devices: the only code that opens /dev/kvm and the
  * MSR device.  Each is a cp_fact_live_fn (path.h), so it runs only through
  * cp_fact() on the live system, never under --sysroot or stated facts. */
-#ifndef CP_HOSTDEV_H
-#define CP_HOSTDEV_H
+#ifndef CP_UTIL_HOSTDEV_H
+#define CP_UTIL_HOSTDEV_H
 
 #include <stdint.h>
 
-#include "path.h"
+#include "util/path.h"
 
 /* "kvm": "1" when /dev/kvm opens read-write (libvirt's test), else "0". */
 int cp_hostdev_kvm_usable(void *arg, char **text);

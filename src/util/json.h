@@ -1,8 +1,8 @@
 /* Reading members of parsed JSON (QMP answers, firmware descriptors, the
  * probe cache) that may have any shape: a missing member, a member of the
  * wrong type and a non-object are all "absent", never a crash. */
-#ifndef CP_JSON_H
-#define CP_JSON_H
+#ifndef CP_UTIL_JSON_H
+#define CP_UTIL_JSON_H
 
 #include <stdbool.h>
 

@@ -188,14 +188,20 @@ json_object *cp_json_parse_priced(const char *s, size_t len, int depth, uint64_t
 				  uint64_t *cost, int *why)
 {
 	struct cp_json_scan sc;
-	json_tokener *tok;
-	json_object *o;
-	uint64_t c;
 
-	*cost = 0;
 	cp_json_scan_init(&sc);
 	cp_json_scan_all(&sc, s, len);
-	c = cp_json_scan_cost(&sc);
+	return cp_json_parse_scanned(s, len, depth, &sc, max_cost, cost, why);
+}
+
+json_object *cp_json_parse_scanned(const char *s, size_t len, int depth, const struct cp_json_scan *sc,
+				   uint64_t max_cost, uint64_t *cost, int *why)
+{
+	json_tokener *tok;
+	json_object *o;
+	uint64_t c = cp_json_scan_cost(sc);
+
+	*cost = 0;
 	if (c > max_cost) {
 		*why = -E2BIG;
 		return NULL;

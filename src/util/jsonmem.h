@@ -17,8 +17,8 @@
  * buffer (twice the longest token), and the serialized copy --debug and
  * --record make; each level of nesting of each value 8 times more (the
  * indentation --record writes, in a buffer that doubles). */
-#ifndef CP_JSONMEM_H
-#define CP_JSONMEM_H
+#ifndef CP_UTIL_JSONMEM_H
+#define CP_UTIL_JSONMEM_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -79,6 +79,12 @@ uint64_t cp_json_budget_limit(void);
  * value (no message formed). */
 json_object *cp_json_parse_priced(const char *s, size_t len, int depth, uint64_t max_cost,
 				  uint64_t *cost, int *why);
+
+/* The same for text already priced: sc is the scan of exactly these len
+ * bytes (one value), so that a caller that had to scan the text to find
+ * where the value ends does not scan it again. */
+json_object *cp_json_parse_scanned(const char *s, size_t len, int depth, const struct cp_json_scan *sc,
+				   uint64_t max_cost, uint64_t *cost, int *why);
 
 /* "768 MiB" style, for messages. */
 #define CP_MIB(x) ((unsigned long long)((x) >> 20))

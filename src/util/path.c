@@ -19,7 +19,7 @@
 #endif
 #endif
 
-#include "path.h"
+#include "util/path.h"
 
 struct deny {
 	char *path;

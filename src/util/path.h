@@ -11,16 +11,16 @@
  *
  * Facts that are not files (CPUID, MSRs, uname, ioctls) live in the
  * recorded tree under CP_FACTS_DIR; see cp_fact_read()/cp_fact_write(). */
-#ifndef CP_PATH_H
-#define CP_PATH_H
+#ifndef CP_UTIL_PATH_H
+#define CP_UTIL_PATH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
-#include "str.h"
+#include "util/err.h"
+#include "util/str.h"
 
 /* Reads are bounded, so that a recorded tree cannot make us read forever (a
  * file that never ends is an error, not a hang), but far above what a real

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "str.h"
+#include "util/str.h"
 
 static void buf_grow(struct cp_buf *b, size_t need)
 {
@@ -239,4 +239,15 @@ void cp_strv_sort_nat(struct cp_strv *sv)
 {
 	if (sv->n > 1)
 		qsort(sv->v, sv->n, sizeof(*sv->v), natcmp_p);
+}
+
+static int strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cp_strv_sort(struct cp_strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), strcmp_p);
 }

@@ -1,12 +1,12 @@
 /* Growable string buffer and small parsing helpers shared by every probe. */
-#ifndef CP_STR_H
-#define CP_STR_H
+#ifndef CP_UTIL_STR_H
+#define CP_UTIL_STR_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "util/err.h"
 
 struct cp_buf {
 	char *s;	/* always NUL-terminated once anything was added */
@@ -53,5 +53,7 @@ struct cp_strv {
 void cp_strv_push(struct cp_strv *sv, char *owned);
 void cp_strv_free(struct cp_strv *sv);
 void cp_strv_sort_nat(struct cp_strv *sv);
+/* Sort by strcmp (byte order). */
+void cp_strv_sort(struct cp_strv *sv);
 
 #endif

@@ -3,8 +3,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "caps.h"
-#include "writer.h"
+#include "xml/caps.h"
+#include "xml/writer.h"
 
 static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 

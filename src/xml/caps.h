@@ -2,7 +2,7 @@
 #ifndef CP_XML_CAPS_H
 #define CP_XML_CAPS_H
 
-#include "../host/host.h"
+#include "model/host.h"
 
 /* The document as `virsh capabilities` prints it (ending in a blank line).
  * Caller frees. */

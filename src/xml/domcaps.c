@@ -3,8 +3,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "domcaps.h"
-#include "writer.h"
+#include "xml/domcaps.h"
+#include "xml/writer.h"
 
 /* libvirt's layout rules, shared by every element:
  *  - ABSENT elements are not printed;

@@ -2,7 +2,7 @@
 #ifndef CP_XML_DOMCAPS_H
 #define CP_XML_DOMCAPS_H
 
-#include "../qemu/domcaps.h"
+#include "model/domcaps.h"
 
 /* The document as `virsh domcapabilities` prints it (ending in a blank
  * line).  Caller frees. */

@@ -10,8 +10,8 @@
 #ifndef CP_XML_STABLE_H
 #define CP_XML_STABLE_H
 
-#include "host/host.h"
-#include "qemu/domcaps.h"
+#include "model/host.h"
+#include "model/domcaps.h"
 
 /* <counter> (the TSC frequency is calibrated at each boot) and the per-cell
  * <pages> counts (the huge page pools change at run time: surplus pages,

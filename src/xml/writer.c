@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "writer.h"
+#include "xml/writer.h"
 
 /* Per byte: 0 plain, 1 dropped (control characters other than tab,
  * newline and return), else the index of its entity.  NUL ends a value. */

@@ -5,7 +5,7 @@
 #ifndef CP_XML_WRITER_H
 #define CP_XML_WRITER_H
 
-#include "../util/str.h"
+#include "util/str.h"
 
 struct cp_xml {
 	struct cp_buf out;

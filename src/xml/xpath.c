@@ -9,7 +9,7 @@
 
 #include "util/err.h"
 #include "util/str.h"
-#include "xpath.h"
+#include "xml/xpath.h"
 
 /* libxml2 drags ICU and libstdc++ in with it: loading it costs more than a
  * whole warm probe, so it is loaded only when --xpath is used. */

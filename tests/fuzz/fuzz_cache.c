@@ -1,4 +1,4 @@
-/* Fuzz target: the probe cache's entry reader (qemu/cache.h) on a real
+/* Fuzz target: the probe cache's entry reader (cache/entry.h) on a real
  * file: the input is written as the entry of FUZZ_BINARY in a private
  * cache directory and loaded for the three kinds of request (everything,
  * a light <guest> probe, a full TCG one), then listed as `capsprobe cache`
@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "qemu/cache.h"
+#include "cache/store.h"
+#include "util/sha256.h"
 
 #define FUZZ_BINARY "/usr/bin/qemu-system-x86_64"
 

@@ -6,7 +6,7 @@
  *    "pass1":{"ran":B,"accel":S,"kvm":B},"pass2":{...}}     (one line)
  *   {"p":1,"q":"machines","ret":...[,"class":S,"desc":S]}   one per answer
  *
- * The lines are assembled into the serialized probe of qemu/cache.h and
+ * The lines are assembled into the serialized probe of cache/entry.h and
  * read with cp_probe_from_json() (what a cache load does), then run through
  * what `capsprobe domain` does after probing (resolve.c: arch family,
  * virttype, machine resolution; rules.c against the recorded domain host
@@ -17,13 +17,13 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "host/host.h"
-#include "qemu/cache.h"
-#include "qemu/domcaps.h"
-#include "qemu/guests.h"
-#include "qemu/probe.h"
-#include "qemu/resolve.h"
-#include "qemu/rules.h"
+#include "model/host.h"
+#include "cache/store.h"
+#include "model/domcaps.h"
+#include "guests/guests.h"
+#include "probe/probe.h"
+#include "domcaps/resolve.h"
+#include "domcaps/rules.h"
 #include "xml/domcaps.h"
 
 static struct cp_root *root;

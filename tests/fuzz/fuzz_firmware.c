@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "qemu/firmware.h"
+#include "domcaps/firmware.h"
 
 static const char *const pairs[][2] = {
 	{ "x86_64", "pc-q35-7.2" }, { "x86_64", "pc-i440fx-7.2" }, { "i686", "pc-q35-7.2" },

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "qemu/cache.h"
-#include "qemu/probe.h"
-#include "qemu/process.h"
-#include "qemu/replay.h"
+#include "cache/store.h"
+#include "probe/probe.h"
+#include "qmp/process.h"
+#include "qmp/replay.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "qemu/process.h"
-#include "qemu/qmp.h"
+#include "qmp/process.h"
+#include "qmp/client.h"
 
 /* What fits in a socketpair's buffer without a reader thread. */
 #define STREAM_MAX 65536

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "qemu/replay.h"
+#include "qmp/replay.h"
 
 static const char *const requests[] = {
 	"{\"execute\":\"qmp_capabilities\",\"id\":\"cp-1\"}",

@@ -10,8 +10,8 @@
 
 #include "fuzz.h"
 #include "host/cpu.h"
-#include "host/topology.h"
-#include "qemu/guests.h"
+#include "host/sysfs.h"
+#include "guests/guests.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,10 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned u;
 	size_t n = 0;
 
-	cp_topo_parse_meminfo_total(s, &u64);
-	cp_topo_parse_hugepages_name(s, &u);
-	cp_topo_parse_count_nl(s, &u64);
-	cp_topo_parse_scaled(s, &u64);
+	cp_sysfs_parse_meminfo_total(s, &u64);
+	cp_sysfs_parse_hugepages_name(s, &u);
+	cp_sysfs_parse_count_nl(s, &u64);
+	cp_sysfs_parse_scaled(s, &u64);
 	cp_x86_parse_microcode(s, &u);
 	cp_x86_parse_physaddr(s, &u);
 	if (cp_guest_bins_parse(s, &bins, &n) == 0) {

@@ -14,8 +14,10 @@
 
 #include "host/cpu.h"
 #include "host/host.h"
-#include "host/misc.h"
-#include "host/nonx86_cpumap.h"
+#include "host/power.h"
+#include "host/secmodel.h"
+#include "host/uuid.h"
+#include "cpumap/nonx86_cpumap.h"
 #include "util/path.h"
 #include "util/str.h"
 

@@ -8,7 +8,7 @@
 
 #include "host/cpu.h"
 #include "host/cpuid.h"
-#include "host/x86_cpumap.h"
+#include "cpumap/x86_cpumap.h"
 #include "check_skip.h"
 
 /* Synthetic CPUID/MSR data built from the map itself: these tests pin the
@@ -158,7 +158,7 @@ static char *decode_model(const char *name, unsigned family, unsigned model, uns
 
 START_TEST(map_shape)
 {
-	/* what libvirt 11.3's map is known to hold (derivation doc, App. A/B) */
+	/* what libvirt 11.3's map (src/cpu_map/x86_*.xml) is known to hold */
 	ck_assert_uint_eq(cp_x86_nvendors, 3);
 	ck_assert_uint_eq(cp_x86_nfeatures, 364);
 	ck_assert_uint_eq(cp_x86_nmodels, 150);

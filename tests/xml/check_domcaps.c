@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qemu/domcaps.h"
+#include "model/domcaps.h"
 #include "xml/domcaps.h"
 
 static void add(struct cp_dc_enum *e, const char *v)

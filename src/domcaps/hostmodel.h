@@ -1,0 +1,36 @@
+/* libvirt 11.3's x86 host-model: the host CPU as QEMU expands it, decoded
+ * against the cpu_map candidates that QEMU offers, with the weighted
+ * penalty choice (virQEMUCapsInitHostCPUModel, x86Decode and
+ * x86DecodeUseCandidate). */
+#ifndef CP_DOMCAPS_HOSTMODEL_H
+#define CP_DOMCAPS_HOSTMODEL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "model/domcaps.h"
+
+struct cp_hm_input {
+	json_object *expand;		/* {"model": {"name", "props"}}: migratable round */
+	json_object *expand_nonmig;	/* same with migratable=false, or NULL */
+	json_object *cpu_defs;		/* the accel's query-cpu-definitions */
+	bool canonical_names;		/* max-x86_64-cpu has "unavailable-features" */
+	unsigned maxphysaddr;		/* host bits; 0: no <maxphysaddr> */
+};
+
+/* Fill hm (supported, model, fallback, vendor, maxphysaddr, features).  No
+ * usable expansion or no candidate: supported='no'.  Only a broken build
+ * (the generated map tables disagree) is an error. */
+int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm);
+
+/* QEMU's spelling of a feature to libvirt's (table T1); other names are
+ * returned unchanged. */
+const char *cp_x86_feature_from_qemu(const char *name);
+/* Index in cp_x86_features, -1 when the map has no such feature. */
+int cp_x86_feature_find(const char *name);
+
+/* The guest-side cpu_map row of a model, NULL when the map has none. */
+struct cp_x86_guest_model;
+const struct cp_x86_guest_model *cp_x86_guest_find(const char *name, int *index);
+
+#endif
