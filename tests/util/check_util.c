@@ -310,6 +310,70 @@ START_TEST(path_sysroot)
 }
 END_TEST
 
+/* The corners of resolving inside a root, under both resolvers (_i as in
+ * path_sysroot): loops, a file on the way, links to directories, "." and
+ * trailing slashes, listing limits. */
+START_TEST(path_resolve_corners)
+{
+	struct cp_root *r;
+	struct cp_strv names;
+	char *s;
+
+	cp_root_portable_resolver(_i == 1);
+	strcpy(tmpl, "/tmp/check_util.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	put("sys/a/num", "17\n");
+	put("sys/b/x", "in b\n");
+	s = cp_asprintf("%s/sys/loop1", tmpl);
+	ck_assert_int_eq(symlink("loop2", s), 0);
+	free(s);
+	s = cp_asprintf("%s/sys/loop2", tmpl);
+	ck_assert_int_eq(symlink("/sys/loop1", s), 0);
+	free(s);
+	/* a link to a directory, relative and absolute, used on the way */
+	s = cp_asprintf("%s/sys/rel", tmpl);
+	ck_assert_int_eq(symlink("b", s), 0);
+	free(s);
+	s = cp_asprintf("%s/sys/abs", tmpl);
+	ck_assert_int_eq(symlink("/sys/a", s), 0);
+	free(s);
+	s = cp_asprintf("%s/sys/dangling", tmpl);
+	ck_assert_int_eq(symlink("/sys/nowhere", s), 0);
+	free(s);
+
+	ck_assert_int_eq(cp_root_new(tmpl, &r), 0);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/loop1"), -ELOOP);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/loop1/x"), -ELOOP);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/a/num/x"), -ENOTDIR);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/dangling"), -ENOENT);
+	ck_assert_int_eq(cp_exists(r, "/sys/dangling"), 0);
+	ck_assert_int_eq(cp_exists(r, "/sys/a/num/x"), 0);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/rel/x"), 0);
+	ck_assert_str_eq(s, "in b");
+	free(s);
+	ck_assert_int_eq(cp_read_str(r, &s, "/sys/abs/num"), 0);
+	ck_assert_str_eq(s, "17");
+	free(s);
+	ck_assert_int_eq(cp_read_str(r, &s, "//sys/./a/../b/./x"), 0);
+	ck_assert_str_eq(s, "in b");
+	free(s);
+	/* a path naming a directory: through a link, with "." or a slash last */
+	ck_assert_int_eq(cp_is_dir(r, "/sys/abs"), 1);
+	ck_assert_int_eq(cp_is_dir(r, "/sys/a/."), 1);
+	ck_assert_int_eq(cp_is_dir(r, "/sys/a/"), 1);
+	ck_assert_int_eq(cp_is_dir(r, "/"), 1);
+	ck_assert_int_eq(cp_list(r, &names, "/sys/rel/"), 1);
+	ck_assert_str_eq(names.v[0], "x");
+	cp_strv_free(&names);
+	ck_assert_int_eq(cp_list(r, &names, "/sys/a/num"), -ENOTDIR);
+	/* only absolute paths are asked for */
+	ck_assert_int_eq(cp_read_str(r, &s, "sys/a/num"), -EINVAL);
+	cp_root_free(r);
+	cp_root_portable_resolver(false);
+	ck_assert_int_eq(run("rm -rf '%s'%s", tmpl, ""), 0);
+}
+END_TEST
+
 START_TEST(path_record_roundtrip)
 {
 	char src[] = "/tmp/cp-rec-src-XXXXXX", dst[] = "/tmp/cp-rec-dst-XXXXXX";
@@ -497,6 +561,7 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("path");
 	tcase_add_loop_test(tc, path_sysroot, 0, 2);
+	tcase_add_loop_test(tc, path_resolve_corners, 0, 2);
 	tcase_add_test(tc, path_record_roundtrip);
 	tcase_add_test(tc, facts_sources);
 	suite_add_tcase(s, tc);
