@@ -14,7 +14,7 @@
 
 [ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }
 command -v unshare >/dev/null || { echo "SKIP: no unshare"; exit 77; }
-unshare -m sh -c 'mount --bind /dev/null /dev/null' 2>/dev/null ||
+unshare -m --propagation private sh -c 'mount --bind /dev/null /dev/null' 2>/dev/null ||
 	{ echo "SKIP: cannot bind-mount in a private mount namespace (needs root)"; exit 77; }
 unset CAPSPROBE_FACTS
 bin=$scratch/bin
@@ -31,7 +31,7 @@ devrun() {
 	local kvm=$1 d=$scratch/dev-$1; shift
 	rm -rf "$d"
 	mkdir -p "$d/cpu/0"
-	unshare -m "$BASH" -c '
+	unshare -m --propagation private "$BASH" -c '
 		kvm=$1 d=$2; shift 2
 		for n in null zero full random urandom; do
 			[ -e "/dev/$n" ] || continue
