@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/cpulist.h"
+#include "util/err.h"
 #include "util/path.h"
 #include "util/str.h"
 
@@ -374,6 +375,84 @@ START_TEST(path_resolve_corners)
 }
 END_TEST
 
+/* Where a recording may go: each refusal with its reason, and the places
+ * that are accepted (made on the way, or empty and our own). */
+START_TEST(record_dir_refusals)
+{
+	static const struct { const char *rel; bool empty; int rc; const char *msg; } cases[] = {
+		{ "link", false, -ELOOP, "is a symbolic link: record into the directory itself" },
+		{ "file", false, -ENOTDIR, "exists and is not a directory" },
+		{ "file/sub", false, -ENOTDIR, "cannot create " },
+		{ "open", false, -EPERM, "is writable by other users (mode 0777)" },
+		{ "theirs", false, -EPERM, "is owned by another user (uid 65534)" },
+		{ "full", true, -EEXIST, "exists and is not empty" },
+	};
+	char *p;
+	int fd;
+
+	strcpy(tmpl, "/tmp/check_util.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	put("file", "x\n");
+	put("full/x", "x\n");
+	put("open/.keep", "");
+	put("theirs/.keep", "");
+	p = cp_asprintf("%s/open", tmpl);
+	ck_assert_int_eq(chmod(p, 0777), 0);
+	free(p);
+	p = cp_asprintf("%s/link", tmpl);
+	ck_assert_int_eq(symlink("full", p), 0);
+	free(p);
+	p = cp_asprintf("%s/theirs", tmpl);
+	if (geteuid() != 0 || chown(p, 65534, 65534) < 0) {
+		free(p);
+		p = NULL;	/* only root can make another user's directory */
+	}
+	free(p);
+
+	ck_assert_int_eq(cp_record_dir_open("", false, &fd), -EINVAL);
+	ck_assert_str_eq(cp_last_error(), "no directory given");
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(cp_record_dir_open("///", false, &fd), -EINVAL);
+	ck_assert_str_eq(cp_last_error(), "cannot record into /");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (strcmp(cases[i].rel, "theirs") == 0 && geteuid() != 0)
+			continue;
+		p = cp_asprintf("%s/%s", tmpl, cases[i].rel);
+		ck_assert_int_eq(cp_record_dir_open(p, cases[i].empty, &fd), cases[i].rc);
+		ck_assert_msg(strstr(cp_last_error(), cases[i].msg) && strstr(cp_last_error(), p),
+			      "%s: '%s'", cases[i].rel, cp_last_error());
+		ck_assert_int_eq(fd, -1);
+		free(p);
+		cp_clear_error();
+	}
+	/* accepted: a new directory and its missing parents (trailing slashes
+	 * ignored), and the non-empty one when emptiness is not asked for */
+	p = cp_asprintf("%s/new/deeper/rec//", tmpl);
+	ck_assert_int_eq(cp_record_dir_open(p, true, &fd), 0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	free(p);
+	p = cp_asprintf("%s/full", tmpl);
+	ck_assert_int_eq(cp_record_dir_open(p, false, &fd), 0);
+	close(fd);
+	free(p);
+	/* a relative name is taken from the working directory */
+	ck_assert_int_eq(chdir(tmpl), 0);
+	ck_assert_int_eq(cp_record_dir_open("rel", true, &fd), 0);
+	close(fd);
+	ck_assert_int_eq(chdir("/"), 0);
+	p = cp_asprintf("%s/rel", tmpl);
+	{
+		struct stat st;
+
+		ck_assert_int_eq(stat(p, &st), 0);
+		ck_assert(S_ISDIR(st.st_mode));
+	}
+	free(p);
+	ck_assert_int_eq(run("rm -rf '%s'%s", tmpl, ""), 0);
+}
+END_TEST
+
 START_TEST(path_record_roundtrip)
 {
 	char src[] = "/tmp/cp-rec-src-XXXXXX", dst[] = "/tmp/cp-rec-dst-XXXXXX";
@@ -563,6 +642,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, path_sysroot, 0, 2);
 	tcase_add_loop_test(tc, path_resolve_corners, 0, 2);
 	tcase_add_test(tc, path_record_roundtrip);
+	tcase_add_test(tc, record_dir_refusals);
 	tcase_add_test(tc, facts_sources);
 	suite_add_tcase(s, tc);
 	return s;
