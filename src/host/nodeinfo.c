@@ -86,7 +86,7 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 
 	cp_cpuset_foreach(&members, cpu) {
 		unsigned socket, core;
-		struct cp_cpuset sib;
+		struct cp_cpuset sib = { 0 };	/* freed on every way out of the read */
 
 		if (!cp_cpuset_has(w->online, (unsigned)cpu)) {
 			w->offline++;

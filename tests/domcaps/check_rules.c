@@ -568,6 +568,73 @@ START_TEST(test_host_checks)
 }
 END_TEST
 
+/* SGX from query-sgx-capabilities (sections in KiB, bad sections left
+ * out) and s390 Protected Virtualization from the host's ultravisor and
+ * kernel command line. */
+START_TEST(test_sgx_s390_pv)
+{
+	static const struct { const char *cmdline; bool uv; enum cp_dc_support pv; } pv_cases[] = {
+		{ "root=/dev/vda prot_virt=1\n", true, CP_DC_YES },
+		{ "prot_virt=on quiet\n", true, CP_DC_YES },
+		{ "prot_virt=0\n", true, CP_DC_NO },
+		{ "noprot_virt=1\n", true, CP_DC_NO },		/* not the parameter */
+		{ "prot_virt=1 prot_virt=0\n", true, CP_DC_NO },	/* the last one counts */
+		{ "prot_virt=1\n", false, CP_DC_NO },		/* no ultravisor */
+	};
+	struct tmp_tree t;
+	struct cp_root *r = make_host(&t, "none\n", NULL);
+	struct cp_qemu_probe p;
+	struct cp_domcaps dc;
+
+	make_probe("x86_64",
+		   "{\"types\":[{\"name\":\"sgx-epc\"}],"
+		   "\"sgx\":{\"flc\":true,\"sgx1\":true,\"sgx2\":false,\"section-size\":1048576,"
+		   "\"sections\":[{\"node\":0,\"size\":524288},{\"node\":-1,\"size\":4096},"
+		   "{\"node\":1,\"size\":\"big\"},{\"node\":1,\"size\":1024}]}}",
+		   &p);
+	ck_assert_msg(build(r, &p, "x86_64", "pc-q35-7.2", true, &dc) == 0, "%s", cp_last_error());
+	ck_assert_int_eq(dc.features.sgx.supported, CP_DC_YES);
+	ck_assert(dc.features.sgx.flc && dc.features.sgx.sgx1 && !dc.features.sgx.sgx2);
+	ck_assert_uint_eq(dc.features.sgx.section_size_kib, 1024);
+	ck_assert(dc.features.sgx.have_sections);
+	ck_assert_uint_eq(dc.features.sgx.nsections, 2);
+	ck_assert_uint_eq(dc.features.sgx.sections[0].node, 0);
+	ck_assert_uint_eq(dc.features.sgx.sections[0].size_kib, 512);
+	ck_assert_uint_eq(dc.features.sgx.sections[1].node, 1);
+	ck_assert_uint_eq(dc.features.sgx.sections[1].size_kib, 1);
+	ck_assert_int_eq(dc.features.s390_pv, CP_DC_ABSENT);	/* not s390 */
+	cp_domcaps_free(&dc);
+	handmade_free(&p);
+	/* without the sgx-epc device the answer is not believed */
+	make_probe("x86_64", "{\"sgx\":{\"flc\":true,\"sgx1\":true}}", &p);
+	ck_assert_int_eq(build(r, &p, "x86_64", "pc-q35-7.2", true, &dc), 0);
+	ck_assert_int_eq(dc.features.sgx.supported, CP_DC_NO);
+	cp_domcaps_free(&dc);
+	handmade_free(&p);
+	drop_host(&t, r);
+
+	for (size_t i = 0; i < sizeof(pv_cases) / sizeof(pv_cases[0]); i++) {
+		const char *extra[] = { "proc/cmdline", pv_cases[i].cmdline,
+					pv_cases[i].uv ? "sys/firmware/uv/prot_virt_host" : NULL, "1\n", NULL };
+
+		r = make_host(&t, "none\n", extra);
+		make_probe("s390x",
+			   "{\"types\":[{\"name\":\"s390-pv-guest\"}],"
+			   "\"none_machine_props\":[{\"name\":\"confidential-guest-support\",\"type\":\"link\"}]}",
+			   &p);
+		ck_assert_msg(build(r, &p, "s390x", "s390-ccw-virtio", true, &dc) == 0, "%s", cp_last_error());
+		ck_assert_msg(dc.features.s390_pv == pv_cases[i].pv, "'%s': %d", pv_cases[i].cmdline,
+			      (int)dc.features.s390_pv);
+		ck_assert_int_eq(dc.features.launch_security.supported, pv_cases[i].pv);
+		ck_assert(cp_dc_enum_has(&dc.features.launch_security.sectype, "s390-pv") ==
+			  (pv_cases[i].pv == CP_DC_YES));
+		cp_domcaps_free(&dc);
+		handmade_free(&p);
+		drop_host(&t, r);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Custom models */
 
@@ -854,6 +921,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_schema_text_index);
 	tcase_add_test(tc, test_machine_rules);
 	tcase_add_test(tc, test_host_checks);
+	tcase_add_test(tc, test_sgx_s390_pv);
 	tcase_add_test(tc, test_custom_models);
 	tcase_add_test(tc, test_host_model);
 	tcase_add_test(tc, test_feature_from_qemu);

@@ -6,10 +6,12 @@
 #include "config.h"
 
 #include <check.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +374,101 @@ START_TEST(elf_needed)
 }
 END_TEST
 
+/* This test program with one thing in its ELF headers changed, written to
+ * path: each change cp_elf_needed must refuse or read as the loader would. */
+enum elf_edit { ELF_TRUNCATED, ELF_NO_DYNAMIC, ELF_DYNAMIC_HUGE, ELF_DYNAMIC_AWAY,
+		ELF_STRSZ_ZERO, ELF_NEEDED_TO_RPATH, ELF_NEEDED_TO_RUNPATH, ELF_EDITS };
+
+static void edited_self(const char *path, enum elf_edit how)
+{
+	FILE *f = fopen("/proc/self/exe", "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	ElfW(Ehdr) *eh;
+	ElfW(Phdr) *ph, *dynp = NULL;
+
+	ck_assert_ptr_nonnull(f);
+	do {
+		cap += 1 << 20;
+		buf = realloc(buf, cap);
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n);
+	fclose(f);
+	eh = (ElfW(Ehdr) *)buf;
+	ph = (ElfW(Phdr) *)(buf + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_DYNAMIC)
+			dynp = &ph[i];
+	ck_assert_ptr_nonnull(dynp);
+	switch (how) {
+	case ELF_TRUNCATED: len = sizeof(*eh) + 8; break;
+	case ELF_NO_DYNAMIC: dynp->p_type = PT_NULL; break;
+	case ELF_DYNAMIC_HUGE: dynp->p_filesz = (ElfW(Xword))1 << 40; break;
+	case ELF_DYNAMIC_AWAY: dynp->p_offset = (ElfW(Off))len * 2; break;
+	default: {
+		ElfW(Dyn) *d = (ElfW(Dyn) *)(buf + dynp->p_offset);
+		bool done = false;
+
+		for (; d->d_tag != DT_NULL && !done; d++) {
+			if (how == ELF_STRSZ_ZERO && d->d_tag == DT_STRSZ) {
+				d->d_un.d_val = 0;
+				done = true;
+			} else if (how != ELF_STRSZ_ZERO && d->d_tag == DT_NEEDED) {
+				d->d_tag = how == ELF_NEEDED_TO_RPATH ? DT_RPATH : DT_RUNPATH;
+				done = true;
+			}
+		}
+		ck_assert(done);
+	}
+	}
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	free(buf);
+}
+
+START_TEST(elf_edited)
+{
+	static const struct { enum elf_edit how; int rc; bool any_needed; bool runpath; } cases[] = {
+		{ ELF_TRUNCATED, -ENOEXEC, false, false },
+		{ ELF_NO_DYNAMIC, 0, false, false },		/* static: no libraries */
+		{ ELF_DYNAMIC_HUGE, -ENOEXEC, false, false },
+		{ ELF_DYNAMIC_AWAY, -ENOEXEC, false, false },
+		{ ELF_STRSZ_ZERO, -ENOEXEC, false, false },
+		{ ELF_NEEDED_TO_RPATH, 0, true, true },
+		{ ELF_NEEDED_TO_RUNPATH, 0, true, true },
+	};
+	char path[] = "/tmp/check_swtpm-elf-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cp_strv needed = { 0 };
+		char *runpath = (char *)1;
+
+		edited_self(path, cases[i].how);
+		ck_assert_msg(cp_elf_needed(path, &needed, &runpath) == cases[i].rc, "edit %d", (int)cases[i].how);
+		ck_assert_msg((needed.n > 0) == cases[i].any_needed, "edit %d: %zu needed", (int)cases[i].how, needed.n);
+		ck_assert_msg((runpath != NULL) == cases[i].runpath, "edit %d: runpath", (int)cases[i].how);
+		/* the path is the name the DT_NEEDED entry had: a library file name */
+		if (runpath)
+			ck_assert_msg(strstr(runpath, ".so"), "runpath '%s'", runpath);
+		cp_strv_free(&needed);
+		free(runpath);
+	}
+	unlink(path);
+	{
+		struct cp_strv needed = { 0 };
+		char *runpath;
+
+		ck_assert_int_eq(cp_elf_needed("/nonexistent/swtpm", &needed, &runpath), -ENOENT);
+	}
+}
+END_TEST
+
 /* A matching library appearing in LD_LIBRARY_PATH changes the key; here
  * swtpm is this test program and the match is libc. */
 START_TEST(key_libraries)
@@ -431,6 +528,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, recorded_tree);
 	tcase_add_test(tc, recording);
 	tcase_add_test(tc, elf_needed);
+	tcase_add_test(tc, elf_edited);
 	tcase_add_test(tc, key_libraries);
 	suite_add_tcase(s, tc);
 	return s;

@@ -586,7 +586,8 @@ END_TEST
  * A fake bus in a thread: it checks what the client sends (its own little
  * demarshaller, independent of the client's code) and answers. */
 
-enum scenario { FAKE_LOGIND, FAKE_ERROR, FAKE_GARBAGE, FAKE_SILENT, FAKE_REJECT, FAKE_BIG };
+enum scenario { FAKE_LOGIND, FAKE_ERROR, FAKE_GARBAGE, FAKE_SILENT, FAKE_REJECT, FAKE_BIG,
+		FAKE_HANGUP, FAKE_LONG_LINE, FAKE_HELLO_ERROR, FAKE_LONG_ANSWER };
 
 struct fake {
 	int lfd;
@@ -775,6 +776,25 @@ static void *fake_bus(void *arg)
 	case FAKE_REJECT:
 		srv_write(fd, "REJECTED EXTERNAL\r\n", 19);
 		break;
+	case FAKE_HANGUP:
+		/* half an answer, then gone */
+		srv_write(fd, "OK 01", 5);
+		break;
+	case FAKE_LONG_LINE: {
+		char big[600];
+
+		memset(big, 'O', sizeof(big));
+		srv_write(fd, big, sizeof(big));
+		srv_read(fd, line, 1);
+		break;
+	}
+	case FAKE_HELLO_ERROR:
+		srv_write(fd, "OK 0123456789abcdef0123456789abcdef\r\n", 37);
+		if (srv_line(fd, line, sizeof(line)) < 0 || srv_call(fd, &c) < 0)
+			goto out;
+		srv_send(fd, 3, 1, c.serial, "org.freedesktop.DBus.Error.AccessDenied");
+		srv_read(fd, line, 1);
+		break;
 	default:
 		srv_write(fd, "OK 0123456789abcdef0123456789abcdef\r\n", 37);
 		if (srv_line(fd, line, sizeof(line)) < 0 || strcmp(line, "BEGIN") != 0)
@@ -797,7 +817,10 @@ static void *fake_bus(void *arg)
 			    strcmp(c.iface, "org.freedesktop.login1.Manager") == 0 &&
 			    strcmp(c.dest, "org.freedesktop.login1") == 0)
 				fk->calls_ok++;
-			if (fk->sc == FAKE_ERROR && i == 1)
+			if (fk->sc == FAKE_LONG_ANSWER && i == 0)
+				srv_send(fd, 2, 10 + i, c.serial,
+					 "yes-and-then-a-great-deal-more-than-any-answer-logind-gives-to-a-Can-call");
+			else if (fk->sc == FAKE_ERROR && i == 1)
 				srv_send(fd, 3, 10 + i, c.serial, "org.freedesktop.DBus.Error.AccessDenied");
 			else if (fk->sc == FAKE_BIG && i == 2) {
 				unsigned char h[16] = { 'l', 2, 0, 1, 0, 0, 0, 0x40, 9, 0, 0, 0, 0, 0, 0, 0 };
@@ -904,6 +927,42 @@ START_TEST(dbus_failures)
 }
 END_TEST
 
+/* Each way a bus can fail, with the error it must give (libvirt then
+ * reports no power management: see cp_probe_power). */
+START_TEST(dbus_failure_texts)
+{
+	static const struct { enum scenario sc; const char *text; } cases[] = {
+		{ FAKE_HANGUP, "D-Bus: connection closed" },
+		{ FAKE_LONG_LINE, "D-Bus: authentication line too long" },
+		{ FAKE_HELLO_ERROR, "D-Bus: Hello refused" },
+		{ FAKE_LONG_ANSWER, "D-Bus: unexpected answer to CanSuspend" },
+		{ FAKE_ERROR, "D-Bus: logind CanHibernate failed" },
+		{ FAKE_BIG, "D-Bus: message too large" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake fk = { .sc = cases[i].sc, .answers = { "yes", "yes", "yes" } };
+		unsigned mask = 99;
+		pthread_t th;
+
+		fake_start(&fk, &th);
+		ck_assert_int_lt(cp_dbus_logind_pm(fk.sock, LONG_MS, &mask), 0);
+		ck_assert_uint_eq(mask, 0);
+		ck_assert_msg(strcmp(cp_last_error(), cases[i].text) == 0, "scenario %d: '%s', not '%s'",
+			      (int)cases[i].sc, cp_last_error(), cases[i].text);
+		fake_stop(&fk, th);
+		cp_clear_error();
+	}
+	{
+		unsigned mask = 99;
+
+		ck_assert_int_lt(cp_dbus_logind_pm("", 300, &mask), 0);
+		ck_assert_str_eq(cp_last_error(), "D-Bus: bad socket path");
+		cp_clear_error();
+	}
+}
+END_TEST
+
 START_TEST(dbus_address)
 {
 	static const struct { const char *in, *out; } cases[] = {
@@ -975,6 +1034,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, ppc_decode);
 	tcase_add_test(tc, dbus_logind);
 	tcase_add_test(tc, dbus_failures);
+	tcase_add_test(tc, dbus_failure_texts);
 	tcase_add_test(tc, dbus_address);
 	tcase_add_test(tc, power_fact);
 	suite_add_tcase(s, tc);

@@ -651,6 +651,34 @@ START_TEST(fake_faults)
 }
 END_TEST
 
+/* cp_proc_kill_all, what the fatal-signal handler runs: every emulator
+ * started and not yet stopped is killed and reaped, its socket files go,
+ * and stopping it afterwards finds nothing left to do. */
+START_TEST(kill_all)
+{
+	struct cp_proc *p[2];
+	pid_t pid;
+
+	ck_assert_int_eq(cp_proc_start(fake(), "tcg", CP_QEMU_CHAN_UNIX, cp_clock_ms() + LONG_MS, &p[0]), 0);
+	ck_assert_int_eq(cp_proc_start(fake(), "tcg", CP_QEMU_CHAN_FD, cp_clock_ms() + LONG_MS, &p[1]), 0);
+	ck_assert_int_eq(cp_proc_live_count(), 2);
+	pid = cp_proc_pid(p[0]);
+	ck_assert_int_eq(kill(pid, 0), 0);
+	cp_proc_kill_all();
+	ck_assert_int_eq(cp_proc_live_count(), 0);
+	ck_assert_int_eq(kill(pid, 0), -1);	/* killed and reaped */
+	ck_assert_int_eq(tmp_count(), 0);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	cp_proc_stop(p[0]);
+	cp_proc_stop(p[1]);
+	assert_clean(0);
+	/* nothing running: nothing to do */
+	cp_proc_kill_all();
+	assert_clean(0);
+}
+END_TEST
+
 START_TEST(fake_builtin)
 {
 	for (int chan = CP_QEMU_CHAN_FD; chan <= CP_QEMU_CHAN_UNIX; chan++) {
@@ -1326,6 +1354,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tp, tmp_setup, tmp_teardown);
 	tcase_add_test(tp, fake_faults);
 	tcase_add_test(tp, fake_builtin);
+	tcase_add_test(tp, kill_all);
 	tcase_add_test(tp, bad_binaries);
 	tcase_add_test(tp, several_at_once);
 	tcase_add_test(tp, threads);
