@@ -66,10 +66,10 @@ void cp_suggest_add(struct cp_suggest *s, const char *candidate)
 	size_t limit = len / 3 < 1 ? 1 : len / 3 > 3 ? 3 : len / 3;
 	size_t d = cp_edit_distance(s->word, candidate);
 
-	/* a word the candidate starts with ("pc-q35" for "pc-q35-7.2") is as
-	 * near as the farthest typo */
-	if (d > limit && len >= 2 && strncasecmp(candidate, s->word, len) == 0)
-		d = limit;
+	/* a word the candidate starts with ("pc-q35-7" for "pc-q35-7.2") is
+	 * as near as one typo */
+	if (d > 1 && len >= 2 && strncasecmp(candidate, s->word, len) == 0)
+		d = 1;
 	if (d > limit || d > s->best)
 		return;
 	if (d < s->best) {

@@ -13,7 +13,8 @@ size_t cp_edit_distance(const char *a, const char *b);
 
 /* Feed every valid word to cp_suggest_add; the nearest ones (at most
  * CP_SUGGEST_MAX, the first of equally near ones) are kept when they are
- * near enough to be a typo of the word, or start with it. */
+ * near enough to be a typo of the word, or start with it (as near as one
+ * typo). */
 struct cp_suggest {
 	const char *word;
 	size_t best;
