@@ -2,6 +2,7 @@
  * finding an --emulator given by name. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "qemu/cache.h"
 #include "util/path.h"
 #include "util/str.h"
+#include "util/suggest.h"
 
 /* where a recorded tree keeps each emulator's conversations */
 #define REPLAY_DIR CP_FACTS_DIR "/qemu"
@@ -80,6 +82,42 @@ static bool runnable(const char *path, const struct cp_root *replay)
 	       access(path, X_OK) == 0;
 }
 
+/* A name found nowhere, and (live) the nearest QEMU program in PATH. */
+static int not_found(const char *arg, const struct cp_root *replay)
+{
+	const char *p = getenv("PATH");
+	struct cp_strv names = { 0 };
+	struct cp_suggest sg;
+	char *near = NULL;
+	int rc;
+
+	if (!p)
+		p = "/bin:/usr/bin";
+	cp_suggest_init(&sg, arg);
+	for (; !replay && *p; p += strcspn(p, ":"), p += *p == ':') {
+		size_t len = strcspn(p, ":");
+		char *dir = cp_strndup(p, len);
+		DIR *d = opendir(len ? dir : ".");
+		struct dirent *e;
+
+		free(dir);
+		while (d && (e = readdir(d)))
+			if (cp_startswith(e->d_name, "qemu-"))
+				cp_strv_push(&names, cp_strdup(e->d_name));
+		if (d)
+			closedir(d);
+	}
+	cp_strv_sort_nat(&names);
+	for (size_t i = 0; i < names.n; i++)
+		cp_suggest_add(&sg, names.v[i]);
+	near = cp_suggest_text(&sg, NULL);
+	rc = cp_fail(-ENOENT, "%s: no such emulator in PATH%s%s%s%s", arg, replay ? " among the recorded ones" : "",
+		     near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+	free(near);
+	cp_strv_free(&names);
+	return rc;
+}
+
 int cli_find_emulator(const char *arg, const struct cp_root *replay, char **out)
 {
 	const char *p = getenv("PATH");
@@ -119,6 +157,5 @@ int cli_find_emulator(const char *arg, const struct cp_root *replay, char **out)
 			break;
 		p += len + 1;
 	}
-	return cp_fail(-ENOENT, "%s: no such emulator in PATH%s", arg,
-		       replay ? " among the recorded ones" : "");
+	return not_found(arg, replay);
 }

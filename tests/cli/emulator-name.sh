@@ -52,6 +52,9 @@ for cmd in "emulators --machines" "domain --emulator" "host --emulator" "record 
 done
 check "record made nothing" test ! -e "$scratch/rec"
 PATH=$oldpath
+PATH=$scratch/noexec:$scratch/bin capsprobe domain --emulator qemu-system-x86_46 >/dev/null 2>"$scratch/err"
+check "a mistyped name: the nearest QEMU program in PATH" \
+	grep -qx "error: qemu-system-x86_46: no such emulator in PATH; did you mean 'qemu-system-x86_64'?" "$scratch/err"
 
 # under --sysroot: among the recorded emulators, in the replaying PATH
 root=$scratch/replay
