@@ -89,6 +89,7 @@ _capsprobe() {
 		w=${COMP_WORDS[i]}
 		v=${COMP_WORDS[i + 1]:-}
 		[ "$v" = "=" ] && v=${COMP_WORDS[i + 2]:-}
+		[ -n "$w" ] || continue	# (an empty key is no subscript)
 		case ${kind[$w]:-} in
 		emulator) emulator=$v ;;
 		arch) arch=$v ;;
@@ -96,7 +97,9 @@ _capsprobe() {
 		esac
 	done
 
-	case ${kind[$prev]:-} in
+	v=
+	[ -n "$prev" ] && v=${kind[$prev]:-}
+	case $v in
 	emulator)
 		local paths
 		paths=$(_capsprobe_emulator_paths)

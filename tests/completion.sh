@@ -45,6 +45,8 @@ check "--sysroot: directories" only "$scratch/dirs/sub1 $scratch/dirs/sub2 " hos
 check "--sysroot: no files" eval '! has "$scratch/dirs/file" host --sysroot "$scratch/dirs/"'
 check "record DIR: directories" has "$scratch/dirs/sub1" record "$scratch/dirs/s"
 check "--timeout: nothing" only "" domain --timeout ""
+check "after an empty word: options, and no error" \
+	eval 'test "$(complete_line host "" --no-g 2>&1)" = --no-guests' 
 
 # emulators: qemu-system-* in PATH, by path or by name
 if [ -x "${FAKE_QEMU:-}" ]; then
