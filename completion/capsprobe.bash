@@ -1,27 +1,18 @@
-# bash completion for capsprobe(1): commands, each command's options, QEMU
-# emulators for --emulator, libvirt's arch names for --arch, kvm|qemu for
-# --virttype, directories where a directory is wanted, and for --machine the
-# machine types of the emulator on the line (or of qemu-system-<arch>), as
-# `capsprobe emulators --machines PATH` lists them (from the probe cache when
-# its entry is valid, else from a quick probe).
+# bash completion for capsprobe(1).  The commands and each command's options
+# come from the program itself: `capsprobe --list-commands`, and
+# `capsprobe --list-options [COMMAND]`, one line per option, "--NAME KIND",
+# made from the command's option table (the same table as its --help), KIND
+# saying what its argument is (dir, cache-dir, emulator, arch, virttype,
+# machine, text; none for an option without one).  The values offered: QEMU
+# emulators in PATH for an emulator, libvirt's arch names, kvm|qemu,
+# directories, and for a machine the machine types of the emulator on the
+# line (or of qemu-system-<arch>), as `capsprobe emulators --machines PATH`
+# lists them (from the probe cache when its entry is valid, else from a
+# quick probe).
 # Installed by `make install` into bash-completion's completions directory.
 
-_capsprobe_commands="host domain record emulators cache"
 # libvirt's arch names (src/host/arch.c)
 _capsprobe_arches="alpha armv6l armv7l armv7b aarch64 cris i686 ia64 lm32 loongarch64 m68k microblaze microblazeel mips mipsel mips64 mips64el openrisc parisc parisc64 ppc ppcle ppc64 ppc64le ppcemb riscv32 riscv64 s390 s390x sh4 sh4eb sparc sparc64 unicore32 x86_64 xtensa xtensaeb"
-
-# _capsprobe_options COMMAND: its options, as its --help lists them
-_capsprobe_options() {
-	local cache="--cache-dir --no-cache --refresh"
-	local query="--xpath --wrap"
-	case $1 in
-	host) echo "--sysroot --record --emulator --emulatorbin --no-guests --timeout $cache $query --stable --debug --verbose --help" ;;
-	domain) echo "--emulator --emulatorbin --arch --machine --virttype --timeout --sysroot --record --record-qmp $cache $query --stable --debug --verbose --help" ;;
-	record) echo "--emulator --emulatorbin --timeout --debug --verbose --help" ;;
-	emulators) echo "--timeout $cache --machines --debug --verbose --help" ;;
-	cache) echo "--cache-dir --verbose --help" ;;
-	esac
-}
 
 # The qemu-system-* emulators in PATH, as absolute paths, each name once.
 _capsprobe_emulator_paths() {
@@ -52,9 +43,11 @@ _capsprobe_qemu_name() {
 
 _capsprobe() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=
-	local cmd= i w v emulator= arch= cachedir=
+	local cmd= i w v emulator= arch= cachedir= list
 	local bin=${COMP_WORDS[0]}
+	local -A kind=()
 
+	[ -x "$bin" ] || bin=capsprobe
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	# --opt=value is split at '=' by COMP_WORDBREAKS
 	if [ "$cur" = "=" ]; then
@@ -64,30 +57,50 @@ _capsprobe() {
 	fi
 	COMPREPLY=()
 
-	# the command, and the options that decide what --machine lists
+	# the command: the first word that is no option
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
-		v=${COMP_WORDS[i + 1]:-}
-		[ "$v" = "=" ] && v=${COMP_WORDS[i + 2]:-}
-		case $w in
-		--emulator | --emulatorbin) emulator=$v ;;
-		--arch) arch=$v ;;
-		--cache-dir) cachedir=$v ;;
-		esac
-		[ -z "$cmd" ] && [ "${w#-}" = "$w" ] && cmd=$w
+		[ "${w#-}" = "$w" ] && [ "$w" != = ] && { cmd=$w; break; }
 	done
 
 	if [ -z "$cmd" ]; then
 		if [ "${cur#-}" != "$cur" ]; then
-			COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "$("$bin" --list-options 2>/dev/null)" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$_capsprobe_commands" -- "$cur"))
+			COMPREPLY=($(compgen -W "$("$bin" --list-commands 2>/dev/null)" -- "$cur"))
 		fi
 		return 0
 	fi
+	# help's operand is a command
+	if [ "$cmd" = help ] && [ "${cur#-}" = "$cur" ]; then
+		((COMP_CWORD == i + 1)) &&
+			COMPREPLY=($(compgen -W "$("$bin" --list-commands 2>/dev/null)" -- "$cur"))
+		return 0
+	fi
 
-	case $prev in
-	--emulator | --emulatorbin | --machines)
+	# the command's options and what each one's argument is
+	list=$("$bin" --list-options "$cmd" 2>/dev/null) || return 0
+	while read -r w v; do
+		[ -n "$w" ] && kind[$w]=${v:-none}
+	done <<<"$list"
+
+	# the options that decide what a machine type completes to
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		v=${COMP_WORDS[i + 1]:-}
+		[ "$v" = "=" ] && v=${COMP_WORDS[i + 2]:-}
+		[ -n "$w" ] || continue	# (an empty key is no subscript)
+		case ${kind[$w]:-} in
+		emulator) emulator=$v ;;
+		arch) arch=$v ;;
+		cache-dir) cachedir=$v ;;
+		esac
+	done
+
+	v=
+	[ -n "$prev" ] && v=${kind[$prev]:-}
+	case $v in
+	emulator)
 		local paths
 		paths=$(_capsprobe_emulator_paths)
 		if [ -z "$cur" ] || [ "${cur#/}" != "$cur" ]; then
@@ -103,19 +116,19 @@ _capsprobe() {
 			COMPREPLY=($(printf '%s\n' "${COMPREPLY[@]}" $(compgen -f -- "$cur") | sort -u))
 		return 0
 		;;
-	--arch)
+	arch)
 		COMPREPLY=($(compgen -W "$_capsprobe_arches" -- "$cur"))
 		return 0
 		;;
-	--virttype)
+	virttype)
 		COMPREPLY=($(compgen -W "kvm qemu" -- "$cur"))
 		return 0
 		;;
-	--sysroot | --record | --record-qmp | --cache-dir)
+	dir | cache-dir)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return 0
 		;;
-	--machine)
+	machine)
 		if [ -z "$emulator" ]; then
 			[ -n "$arch" ] || arch=$(uname -m)
 			case $arch in i?86) arch=i686 ;; arm64) arch=aarch64 ;; esac
@@ -123,18 +136,17 @@ _capsprobe() {
 			[ -n "$emulator" ] || { [ -x /usr/libexec/qemu-kvm ] && emulator=/usr/libexec/qemu-kvm; }
 		fi
 		[ -n "$emulator" ] || return 0
-		[ -x "$bin" ] || bin=capsprobe
 		COMPREPLY=($(compgen -W "$("$bin" emulators --machines "$emulator" --timeout 10 \
 			${cachedir:+--cache-dir "$cachedir"} 2>/dev/null)" -- "$cur"))
 		return 0
 		;;
-	--timeout | --xpath)
+	text)
 		return 0
 		;;
 	esac
 
 	if [ "${cur#-}" != "$cur" ]; then
-		COMPREPLY=($(compgen -W "$(_capsprobe_options "$cmd")" -- "$cur"))
+		COMPREPLY=($(compgen -W "${!kind[*]}" -- "$cur"))
 	elif [ "$cmd" = cache ]; then
 		COMPREPLY=($(compgen -W "list clear" -- "$cur"))
 	elif [ "$cmd" = record ]; then

@@ -44,7 +44,9 @@ tree="$FIXTURES/host/x86-epyc-milan-kvm-2cpu"
 check "--xpath selects nodes" run 0 host --no-guests --sysroot "$tree" --xpath '/capabilities/host/cpu/model'
 check "  printed as virsh prints them" cmp -s "$scratch/out" <(printf '<model>kvm64-v1</model>\n\n')
 check "--xpath number" run 0 host --no-guests --sysroot "$tree" --xpath 'count(//cpu/feature)'
-check "  is the count" cmp -s "$scratch/out" <(printf '%s\n\n' "$(grep -c '<feature name' "$tree.xml")")
+check "  is the count, one line and no empty line after it" cmp -s "$scratch/out" <(printf '%s\n' "$(grep -c '<feature name' "$tree.xml")")
+check "--xpath string" run 0 host --no-guests --sysroot "$tree" --xpath 'string(/capabilities/host/cpu/model)'
+check "  is the value, one line" cmp -s "$scratch/out" <(printf 'kvm64-v1\n')
 check "--xpath --wrap" run 0 host --no-guests --sysroot "$tree" --xpath '//bank[@level=3]' --wrap
 check "  wraps in <nodes>" cmp -s "$scratch/out" <(printf '<nodes>\n  <bank id="0" level="3" type="both" size="32" unit="MiB" cpus="0-1"/>\n</nodes>\n\n')
 check "invalid --xpath is a usage error" run 1 host --no-guests --sysroot "$tree" --xpath '//bogus['

@@ -2,7 +2,9 @@
 # The bash completion (completion/capsprobe.bash), sourced into this shell:
 # COMPREPLY for commands, options, values, emulators in PATH and an
 # emulator's machine types (a fake emulator, through the private cache);
-# its option lists and arch names agree with --help and src/host/arch.c.
+# its commands and option lists come from the program (--list-commands,
+# --list-options: the tables --help is made from), its arch names agree
+# with src/host/arch.c.
 . "$(dirname "$0")/lib.sh" || exit 99
 [ -d "${scratch:-}" ] || { echo "ERROR: no scratch directory"; exit 99; }
 
@@ -25,7 +27,9 @@ has() { complete_line "${@:2}" | grep -qx -- "$1"; }
 only() { test "$(complete_line "${@:2}" | LC_ALL=C sort | tr '\n' ' ')" = "$1"; }
 
 check "registered for capsprobe" eval 'complete -p capsprobe | grep -q _capsprobe'
-check "commands" only "cache domain emulators host record " ""
+check "commands" only "cache domain emulators help host record " ""
+check "help COMMAND" only "help host " help h
+check "help: one command" only "" help host ""
 check "command prefix" only "host " ho
 check "top-level options" only "--help --version " --
 check "domain options: --vi" only "--virttype " domain --vi
@@ -41,6 +45,8 @@ check "--sysroot: directories" only "$scratch/dirs/sub1 $scratch/dirs/sub2 " hos
 check "--sysroot: no files" eval '! has "$scratch/dirs/file" host --sysroot "$scratch/dirs/"'
 check "record DIR: directories" has "$scratch/dirs/sub1" record "$scratch/dirs/s"
 check "--timeout: nothing" only "" domain --timeout ""
+check "after an empty word: options, and no error" \
+	eval 'test "$(complete_line host "" --no-g 2>&1)" = --no-guests' 
 
 # emulators: qemu-system-* in PATH, by path or by name
 if [ -x "${FAKE_QEMU:-}" ]; then
@@ -82,15 +88,38 @@ capsprobe emulators --machines "$scratch/none" >/dev/null 2>"$scratch/err"
 check "--machines of a missing file: exit 2, one error line" \
 	test $? -eq 2 -a "$(wc -l <"$scratch/err")" -eq 1
 
-# the lists in the script agree with the program and the sources
-for cmd in host domain record emulators cache; do
+# the option lists are the program's: every option of --help completes,
+# and what completes is what the command's table lists
+for cmd in $(capsprobe --list-commands); do
 	help=$(capsprobe "$cmd" --help | sed -n '/^Options:$/,/^$/p' | grep -o -- '--[a-z][a-z-]*' | sort -u)
-	script=$(_capsprobe_options "$cmd" | tr ' ' '\n' | sort -u)
+	table=$(capsprobe --list-options "$cmd" | cut -d' ' -f1 | sort -u)
+	completed=$(complete_line "$cmd" -- | sort -u)
 	check "$cmd: every --help option completes" \
-		test -z "$(comm -23 <(echo "$help") <(echo "$script"))"
-	check "$cmd: every completed option exists (aliases and --machines aside)" \
-		test -z "$(comm -13 <(echo "$help") <(echo "$script") | grep -vx -- '--emulatorbin\|--machines')"
+		test -n "$help" -a -z "$(comm -23 <(echo "$help") <(echo "$completed"))"
+	check "$cmd: what completes is the table's --list-options" test "$completed" = "$table"
 done
+check "emulators --machines (no longer hidden) is in --help" \
+	eval 'capsprobe emulators --help | grep -q -- "^      --machines PATH "'
+# no typed-in copy: a program with another table completes that table
+fake=$scratch/fakebin/capsprobe
+mkdir -p "$scratch/fakebin"
+cat >"$fake" <<'EOS'
+#!/bin/sh
+case "$1 $2" in
+"--list-commands ") echo frob ;;
+"--list-options frob") printf '%s\n' '--zap' '--into dir' '--vt virttype' ;;
+*) exit 1 ;;
+esac
+EOS
+chmod +x "$fake"
+fake_line() { (CAPSPROBE=$fake; complete_line "$@"); }
+check "a program's --list-commands is what completes" test "$(fake_line "")" = frob
+check "a program's --list-options is what completes" \
+	test "$(fake_line frob -- | sort | tr '\n' ' ')" = "--into --vt --zap "
+check "  and its kinds decide the values (virttype)" test "$(fake_line frob --vt "" | tr '\n' ' ')" = "kvm qemu "
+check "  (dir)" eval 'fake_line frob --into "$scratch/dirs/s" | grep -qx "$scratch/dirs/sub1"' 
+check "the script lists no option of its own" \
+	eval '! grep -q -- "--sysroot\|--no-guests\|--record-qmp\|--stable" "$srcdir/completion/capsprobe.bash"'
 arches=$(grep -o '^	{ "[a-z0-9_]*"' "$srcdir/src/host/arch.c" | cut -d'"' -f2 | tr '\n' ' ')
 check "arch names = src/host/arch.c's" test "$arches" = "$_capsprobe_arches "
 finish

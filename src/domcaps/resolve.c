@@ -22,6 +22,8 @@
 #include "util/err.h"
 #include "util/hostdev.h"
 #include "util/json.h"
+#include "util/str.h"
+#include "util/suggest.h"
 
 #define REPLAY_DIR CP_FACTS_DIR "/qemu"
 
@@ -159,7 +161,36 @@ static bool replay_exists(const char *path, void *ctx)
 	return cp_is_dir(w->root, REPLAY_DIR "%s", path) > 0;
 }
 
+/* ---- errors that help ---- */
+
+/* "; did you mean 'x'?" when one of the n valid words is near word, else
+ * "; valid: a, b, ..." listing them all.  The caller frees it. */
+static char *hint(const char *word, const char *const *valid, size_t n)
+{
+	struct cp_suggest sg;
+	struct cp_buf b = { 0 };
+	char *near;
+
+	cp_suggest_init(&sg, word);
+	for (size_t i = 0; i < n; i++)
+		cp_suggest_add(&sg, valid[i]);
+	if ((near = cp_suggest_text(&sg, NULL))) {
+		cp_buf_printf(&b, "; did you mean %s?", near);
+		free(near);
+		return cp_buf_steal(&b);
+	}
+	cp_buf_puts(&b, "; valid:");
+	for (size_t i = 0; i < n; i++)
+		cp_buf_printf(&b, "%s %s", i ? "," : "", valid[i]);
+	return cp_buf_steal(&b);
+}
+
 /* ---- machines ---- */
+
+static int natcmp_p(const void *a, const void *b)
+{
+	return cp_natcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static bool names(json_object *m, const char *what)
 {
@@ -196,8 +227,30 @@ int cp_qemu_resolve_machine(json_object *machines, const char *binary_arch,
 		if (!qdefault && cp_json_true(m, "is-default"))
 			qdefault = m;
 	}
-	if (want)
-		return cp_fail(-ENOENT, "the machine '%s' is not supported by emulator '%s'", want, emulator);
+	if (want) {
+		/* libvirt's message, and the machines and aliases it has */
+		const char **valid = cp_calloc(2 * n + 1, sizeof(*valid));
+		size_t nvalid = 0;
+		char *h;
+		int rc;
+
+		for (size_t i = 0; i < n; i++) {
+			json_object *m = json_object_array_get_idx(machines, i);
+			const char *name = cp_json_str(m, "name"), *alias = cp_json_str(m, "alias");
+
+			if (name && strcmp(name, "none"))
+				valid[nvalid++] = name;
+			if (name && strcmp(name, "none") && alias)
+				valid[nvalid++] = alias;
+		}
+		/* QEMU lists them in its hash table's order */
+		qsort(valid, nvalid, sizeof(*valid), natcmp_p);
+		h = nvalid ? hint(want, valid, nvalid) : cp_strdup("");
+		rc = cp_fail(-ENOENT, "the machine '%s' is not supported by emulator '%s'%s", want, emulator, h);
+		free(h);
+		free(valid);
+		return rc;
+	}
 	/* libvirt moves its preferred machine first, else QEMU's default */
 	pick = preferred ? preferred : qdefault ? qdefault : first;
 	if (pick)
@@ -316,10 +369,34 @@ static bool known(const char *const *list, const char *s)
 
 int cp_domain_check_args(const struct cp_domain_args *a)
 {
-	if (a->virttype && !known(virttypes, a->virttype))
-		return cp_fail(-EINVAL, "unknown virttype: %s", a->virttype);
-	if (a->arch && !cp_arch_find(a->arch))
-		return cp_fail(-EINVAL, "unknown architecture: %s", a->arch);
+	char *h;
+	int rc;
+
+	if (a->virttype && !known(virttypes, a->virttype)) {
+		/* near any of libvirt's names; listed: the two QEMU takes here */
+		static const char *const qemu_types[] = { "kvm", "qemu" };
+		size_t n = sizeof(virttypes) / sizeof(virttypes[0]) - 1;
+
+		h = hint(a->virttype, (const char *const *)virttypes, n);
+		if (strncmp(h, "; valid:", 8) == 0) {
+			free(h);
+			h = hint(a->virttype, qemu_types, 2);
+		}
+		rc = cp_fail(-EINVAL, "unknown virttype: %s%s", a->virttype, h);
+		free(h);
+		return rc;
+	}
+	if (a->arch && !cp_arch_find(a->arch)) {
+		const char **names = cp_calloc(cp_narches, sizeof(*names));
+
+		for (size_t i = 0; i < cp_narches; i++)
+			names[i] = cp_arches[i].name;
+		h = hint(a->arch, names, cp_narches);
+		rc = cp_fail(-EINVAL, "unknown architecture: %s%s", a->arch, h);
+		free(h);
+		free(names);
+		return rc;
+	}
 	return 0;
 }
 

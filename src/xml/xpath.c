@@ -199,6 +199,9 @@ int cp_xpath_query(const char *text, const char *expr, bool wrap, char **out)
 	switch (res->type) {
 	case XPATH_NODESET:
 		print_nodes(&b, doc, res->nodesetval, wrap);
+		/* virsh ends a node list with one more newline; a value is one
+		 * line, as a shell's $(...) wants it */
+		cp_buf_putc(&b, '\n');
 		break;
 	case XPATH_STRING:
 	case XPATH_NUMBER:
@@ -213,8 +216,6 @@ int cp_xpath_query(const char *text, const char *expr, bool wrap, char **out)
 		rc = cp_fail(-EINVAL, "XPath expression '%s' gives no printable result", expr);
 		goto out;
 	}
-	/* virsh ends what it prints with one more newline */
-	cp_buf_putc(&b, '\n');
 	*out = cp_buf_steal(&b);
 out:
 	cp_buf_free(&b);

@@ -2,7 +2,8 @@
  * Node sets print one node per line with libxml2's serializer (so
  * attributes are double-quoted there, as in virsh); --wrap copies the nodes
  * into a <nodes> element.  Unlike virsh, string, number and boolean results
- * print as values, and an invalid expression is an error. */
+ * print as values, one line with no empty line after it, and an invalid
+ * expression is an error. */
 #ifndef CP_XML_XPATH_H
 #define CP_XML_XPATH_H
 

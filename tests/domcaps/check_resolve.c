@@ -114,8 +114,17 @@ START_TEST(machine_choice)
 		{ machines_x86, "x86_64", "q35", "pc-q35-7.2" },
 		{ machines_x86, "x86_64", "pc-q35-7.2", "pc-q35-7.2" },
 		{ machines_x86, "x86_64", "isapc", "isapc" },
-		{ machines_x86, "x86_64", "none", "the machine 'none' is not supported by emulator '/bin/q'" },
-		{ machines_x86, "x86_64", "foo", "the machine 'foo' is not supported by emulator '/bin/q'" },
+		/* libvirt's message, then the nearest machines or all of them */
+		{ machines_x86, "x86_64", "none", "the machine 'none' is not supported by emulator '/bin/q'"
+		  "; valid: isapc, pc, pc-i440fx-7.2, pc-q35-7.2, q35" },
+		{ machines_x86, "x86_64", "foo", "the machine 'foo' is not supported by emulator '/bin/q'"
+		  "; valid: isapc, pc, pc-i440fx-7.2, pc-q35-7.2, q35" },
+		{ machines_x86, "x86_64", "q53", "the machine 'q53' is not supported by emulator '/bin/q'"
+		  "; did you mean 'q35'?" },
+		{ machines_x86, "x86_64", "pc-q35-7", "the machine 'pc-q35-7' is not supported by emulator '/bin/q'"
+		  "; did you mean 'pc-q35-7.2'?" },
+		{ machines_x86, "x86_64", "PC", "the machine 'PC' is not supported by emulator '/bin/q'"
+		  "; did you mean 'pc'?" },
 		{ machines_riscv, "riscv64", NULL, "virt" },		/* libvirt 11.3 prefers virt over spike */
 		{ machines_riscv, "ppc", NULL, "spike" },		/* no preferred match: QEMU's default */
 		{ machines_odd, "ppc", NULL, "b" },			/* nothing: the first one */
@@ -142,11 +151,20 @@ START_TEST(request_names)
 	ck_assert_int_eq(cp_domain_check_args(&a), 0);	/* a libvirt name; the probe refuses it */
 	a.virttype = "kvmx";
 	ck_assert_int_eq(cp_domain_check_args(&a), -EINVAL);
-	ck_assert_str_eq(cp_last_error(), "unknown virttype: kvmx");
+	ck_assert_str_eq(cp_last_error(), "unknown virttype: kvmx; did you mean 'kvm'?");
+	a.virttype = "bar";
+	ck_assert_int_eq(cp_domain_check_args(&a), -EINVAL);
+	ck_assert_str_eq(cp_last_error(), "unknown virttype: bar; valid: kvm, qemu");
 	a.virttype = NULL;
 	a.arch = "nios2";
 	ck_assert_int_eq(cp_domain_check_args(&a), -EINVAL);
-	ck_assert_str_eq(cp_last_error(), "unknown architecture: nios2");
+	/* every arch, in libvirt's order */
+	ck_assert_msg(strncmp(cp_last_error(), "unknown architecture: nios2; valid: alpha, armv6l, ", 51) == 0 &&
+		      strstr(cp_last_error(), ", x86_64, xtensa, xtensaeb") &&
+		      strlen(strstr(cp_last_error(), ", x86_64, xtensa, xtensaeb")) == 26, "%s", cp_last_error());
+	a.arch = "x86-64";
+	ck_assert_int_eq(cp_domain_check_args(&a), -EINVAL);
+	ck_assert_str_eq(cp_last_error(), "unknown architecture: x86-64; did you mean 'x86_64'?");
 }
 END_TEST
 

@@ -59,5 +59,9 @@ fi
 err=$(capsprobe domain --sysroot "$root" --arch aarch64 2>&1 >/dev/null)
 check "replay: no recorded aarch64 emulator" test "$err" = "error: unable to find any emulator to serve 'aarch64' architecture"
 err=$(capsprobe domain --sysroot "$root" --emulator /usr/bin/qemu-system-x86_64 --machine foo 2>&1 >/dev/null)
-check "replay: unknown machine" test "$err" = "error: the machine 'foo' is not supported by emulator '/usr/bin/qemu-system-x86_64'"
+check "replay: unknown machine, libvirt's message and every machine ($err)" \
+	eval 'case $err in "error: the machine '"'foo'"' is not supported by emulator '"'/usr/bin/qemu-system-x86_64'"'; valid: "*", q35"*) ;; *) false ;; esac'
+err=$(capsprobe domain --sysroot "$root" --emulator /usr/bin/qemu-system-x86_64 --machine q53 2>&1 >/dev/null)
+check "replay: a mistyped machine, the nearest" \
+	test "$err" = "error: the machine 'q53' is not supported by emulator '/usr/bin/qemu-system-x86_64'; did you mean 'q35'?"
 finish

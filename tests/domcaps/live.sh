@@ -83,9 +83,12 @@ err() {
 
 printf 'not a binary\n' >"$scratch/noexec"
 chmod 644 "$scratch/noexec"
-err "unknown machine" 2 "the machine 'foo' is not supported by emulator '$qemu'" --emulator "$qemu" --machine foo
-err "unknown arch" 1 "unknown architecture: foo (see 'capsprobe domain --help')" --emulator "$qemu" --arch foo
-err "unknown virttype" 1 "unknown virttype: bar (see 'capsprobe domain --help')" --emulator "$qemu" --virttype bar
+err "unknown machine" 2 "the machine 'q53' is not supported by emulator '$qemu'; did you mean 'q35'?" \
+	--emulator "$qemu" --machine q53
+err "unknown arch" 1 "unknown architecture: x86-64; did you mean 'x86_64'? (see 'capsprobe domain --help')" \
+	--emulator "$qemu" --arch x86-64
+err "unknown virttype" 1 "unknown virttype: bar; valid: kvm, qemu (see 'capsprobe domain --help')" \
+	--emulator "$qemu" --virttype bar
 err "arch of another family" 2 "architecture from emulator 'x86_64' doesn't match given architecture 'aarch64'" \
 	--emulator "$qemu" --arch aarch64
 if [ -x /usr/bin/qemu-system-aarch64 ]; then

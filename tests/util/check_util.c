@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/path.h"
 #include "util/str.h"
+#include "util/suggest.h"
 
 static char *roundtrip_list(const char *in)
 {
@@ -233,6 +234,48 @@ static void put(const char *rel, const char *content)
 }
 
 /* _i: 0 with openat2 where the kernel has it, 1 the portable resolver */
+/* the nearest valid words, for "did you mean" */
+static char *suggest(const char *word, const char *const *valid)
+{
+	struct cp_suggest sg;
+
+	cp_suggest_init(&sg, word);
+	for (; *valid; valid++)
+		cp_suggest_add(&sg, *valid);
+	return cp_suggest_text(&sg, NULL);
+}
+
+START_TEST(did_you_mean)
+{
+	static const char *const commands[] = { "host", "domain", "record", "emulators", "cache", "help", NULL };
+	static const char *const machines[] = { "pc", "q35", "pc-q35-7.1", "pc-q35-7.2", "isapc", NULL };
+	static const struct { const char *word, *want; const char *const *valid; } cases[] = {
+		{ "hots", "'host'", commands },			/* a swap is one edit */
+		{ "domian", "'domain'", commands },
+		{ "emulator", "'emulators'", commands },
+		{ "HOST", "'host'", commands },			/* case ignored */
+		{ "frobnicate", NULL, commands },
+		{ "x", NULL, commands },
+		{ "q53", "'q35'", machines },
+		{ "pc-q35-7", "'pc-q35-7.1' or 'pc-q35-7.2'", machines },	/* a start, in order */
+		{ "pc-q35-7.3", "'pc-q35-7.1' or 'pc-q35-7.2'", machines },
+		{ "foo", NULL, machines },			/* "foo" is no typo of "pc" */
+	};
+
+	ck_assert_uint_eq(cp_edit_distance("q53", "q35"), 1);
+	ck_assert_uint_eq(cp_edit_distance("", "abc"), 3);
+	ck_assert_uint_eq(cp_edit_distance("kitten", "sitting"), 3);
+	ck_assert_uint_eq(cp_edit_distance("Sysroot", "sysroot"), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = suggest(cases[i].word, cases[i].valid);
+
+		ck_assert_msg(cases[i].want ? got && strcmp(got, cases[i].want) == 0 : !got,
+			      "%s: %s", cases[i].word, got ? got : "(none)");
+		free(got);
+	}
+}
+END_TEST
+
 START_TEST(path_sysroot)
 {
 	struct cp_root *r;
@@ -682,6 +725,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, xml_clean);
 	tcase_add_test(tc, flat_messages);
 	tcase_add_loop_test(tc, out_of_memory, 0, 3);
+	tcase_add_test(tc, did_you_mean);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("path");
 	tcase_add_loop_test(tc, path_sysroot, 0, 2);

@@ -55,10 +55,10 @@ END_TEST
 
 START_TEST(values)
 {
-	EXPECT("count(//feature)", 0, "2\n\n");
-	EXPECT("string(//cpu/model)", 0, "kvm64-v1\n\n");
-	EXPECT("count(//x) = 0", 0, "true\n\n");
-	EXPECT("count(//feature) div 4", 0, "0.5\n\n");
+	EXPECT("count(//feature)", 0, "2\n");
+	EXPECT("string(//cpu/model)", 0, "kvm64-v1\n");
+	EXPECT("count(//x) = 0", 0, "true\n");
+	EXPECT("count(//feature) div 4", 0, "0.5\n");
 }
 END_TEST
 
