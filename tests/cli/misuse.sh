@@ -4,7 +4,7 @@
 # --timeout, an --xpath that compiles but fails when run, and output or
 # recording places that cannot be used.  Each: its exit status (1 usage, 2
 # probe failure), exactly one error line saying what, and no document.
-. "$(dirname "$0")/lib.sh" || exit 99
+. "$(dirname "$0")/../lib.sh" || exit 99
 
 tree=$FIXTURES/host/x86-epyc-milan-kvm-2cpu
 # want STATUS TEXT ARGS...: capsprobe ARGS exits STATUS, prints nothing on
