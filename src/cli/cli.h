@@ -107,6 +107,10 @@ const struct cli_command *cli_find_command(const char *name);
 	  "diff-friendly: sort enumerations, leave out values\nthat change from run to run (see capsprobe(1))" }
 #define CLI_OPT_DEBUG \
 	{ OPT_DEBUG, "debug", 0, VAL_NONE, NULL, "log the QMP traffic on standard error" }
+/* host's and domain's --verbose (the other commands say what theirs tells) */
+#define CLI_OPT_VERBOSE_PROBE \
+	{ OPT_VERBOSE, "verbose", 'v', VAL_NONE, NULL, \
+	  "say what is probed, from where, and what came\nfrom the cache" }
 #define CLI_OPT_EMULATORBIN \
 	{ OPT_EMULATOR, "emulatorbin", 0, VAL_EMULATOR, "PATH", NULL }
 #define CLI_OPT_HELP \

@@ -30,8 +30,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_XPATH,
 	CLI_OPT_STABLE,
 	CLI_OPT_DEBUG,
-	{ OPT_VERBOSE, "verbose", 'v', VAL_NONE, NULL,
-	  "say what is probed, from where, and what came\nfrom the cache" },
+	CLI_OPT_VERBOSE_PROBE,
 	CLI_OPT_HELP,
 	{ 0 }
 };
