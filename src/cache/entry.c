@@ -217,21 +217,29 @@ static void answer_lines(struct cp_buf *b, int n, const struct cp_qemu_pass *ps)
 	}
 }
 
-char *cp_entry_text(const struct cp_cache_key *key, const struct cp_qemu_probe *p, size_t *len)
+/* A probe entry's header: what every entry has, and the key. */
+static json_object *keyed_header(const struct cp_cache_key *key)
 {
-	json_object *doc = json_object_new_object(), *k = json_object_new_object(), *probe;
-	struct cp_buf b = { 0 };
-	char ver[32];
+	json_object *doc = json_object_new_object(), *k = json_object_new_object();
 
 	for (int i = 0; i < CP_CK_COUNT; i++)
 		add_str(k, cp_cache_key_names[i], key->f[i]);
-	snprintf(ver, sizeof(ver), "%u.%u.%u", p->version / 1000000, p->version / 1000 % 1000,
-		 p->version % 1000);
 	json_object_object_add(doc, "format", json_object_new_int(CP_CACHE_FORMAT));
 	json_object_object_add(doc, "written", json_object_new_int64((int64_t)time(NULL)));
 	add_str(doc, "emulator", key->f[CP_CK_BINARY]);
-	add_str(doc, "qemu_version", ver);
 	json_object_object_add(doc, "key", k);
+	return doc;
+}
+
+char *cp_entry_text(const struct cp_cache_key *key, const struct cp_qemu_probe *p, size_t *len)
+{
+	json_object *doc = keyed_header(key), *probe;
+	struct cp_buf b = { 0 };
+	char ver[32];
+
+	snprintf(ver, sizeof(ver), "%u.%u.%u", p->version / 1000000, p->version / 1000 % 1000,
+		 p->version % 1000);
+	add_str(doc, "qemu_version", ver);
 	/* the probe without its answers: those are the lines that follow */
 	probe = cp_probe_to_json(p);
 	json_object_object_add(json_object_object_get(probe, "pass1"), "answers", json_object_new_object());
@@ -245,6 +253,18 @@ char *cp_entry_text(const struct cp_cache_key *key, const struct cp_qemu_probe *
 	answer_lines(&b, 2, &p->pass2);
 	*len = b.len;
 	return cp_buf_steal(&b);
+}
+
+char *cp_entry_refused_text(const struct cp_cache_key *key, const char *message, size_t *len)
+{
+	json_object *doc = keyed_header(key);
+	char *s;
+
+	add_str(doc, "refused", message);
+	s = cp_asprintf("%s\n", plain(doc));
+	json_object_put(doc);
+	*len = strlen(s);
+	return s;
 }
 
 char *cp_entry_small_text(json_object *doc, size_t *len)

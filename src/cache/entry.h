@@ -11,7 +11,9 @@
  *   lists), "key" (every cp_ck field by cp_cache_key_names, a string) and
  *   "probe" (cp_probe_to_json() with empty "answers" objects); a small
  *   entry (swtpm's capabilities, the modules memo) has its owner's members
- *   instead ("program" and "version" are listed).
+ *   instead ("program" and "version" are listed).  A refused emulator
+ *   (cp_qemu_probe()'s -ENOTSUP: its version or arch) has "emulator", "key"
+ *   and "refused", the message, instead of a probe, and no answers.
  *
  *   lines 2 .. N+1, one answer each, an object of these members in any
  *   order, each at most once:
@@ -77,6 +79,7 @@ int cp_entry_probe(const struct cp_entry *e, const struct cp_probe_req *req, str
  * "written").  New strings. */
 char *cp_entry_text(const struct cp_cache_key *key, const struct cp_qemu_probe *p, size_t *len);
 char *cp_entry_small_text(json_object *doc, size_t *len);
+char *cp_entry_refused_text(const struct cp_cache_key *key, const char *message, size_t *len);
 
 /* cp_qemu_probe <-> JSON (also the format of a serialized probe anywhere
  * else).  from_json fills *out (free with cp_qemu_probe_free) or returns

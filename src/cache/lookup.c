@@ -48,6 +48,11 @@ int cp_probe_cached(struct cp_cache *c, const struct cp_probe_req *req, bool ref
 			*from_cache = true;
 			return 0;
 		}
+		if (rc == -ENOTSUP) {	/* refused before, for what it is */
+			cp_verbose("%s: refused by an earlier probe (cache): %s", req->binary, cp_last_error());
+			cp_cache_key_free(&k);
+			return rc;
+		}
 		/* cp_cache_load has said why under --verbose */
 		why = rc == 0 ? "no cache entry" : rc == -ENODATA ? "the cache entry lacks answers" :
 		      "the cache entry is not usable";
@@ -59,6 +64,13 @@ int cp_probe_cached(struct cp_cache *c, const struct cp_probe_req *req, bool ref
 	rc = cp_qemu_probe(&wide, out);
 	if (rc == 0 && keyed)
 		cp_cache_store(c, &k, out);	/* warns on failure; never fatal */
+	if (rc == -ENOTSUP && keyed) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", cp_last_error());
+		cp_cache_store_refused(c, &k, msg);
+		cp_fail(rc, "%s", msg);
+	}
 	if (keyed)
 		cp_cache_key_free(&k);
 	return rc;

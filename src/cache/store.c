@@ -239,6 +239,10 @@ int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, const stru
 			goto out;
 		}
 	}
+	if ((k = cp_json_typed(e.header, "refused", json_type_string))) {
+		rc = cp_fail(-ENOTSUP, "%s", json_object_get_string(k));
+		goto out;
+	}
 	rc = cp_entry_probe(&e, req, out, &ch);
 	if (rc == 0 && (!out->binary || strcmp(out->binary, bin) != 0))
 		rc = -EBADMSG;
@@ -255,7 +259,8 @@ out:
 		cp_verbose("cache entry %s/%s for %s: %s, ignored", c->dir, name, bin, why);
 	json_object_put(e.header);
 	if (rc != 1) {
-		cp_clear_error();
+		if (rc != -ENOTSUP)
+			cp_clear_error();
 		cp_qemu_probe_free(out);
 		cp_json_budget_give(ch.cost);
 	} else {
@@ -404,6 +409,20 @@ int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const str
 
 	entry_name(key->f[CP_CK_BINARY], name);
 	text = cp_entry_text(key, p, &len);
+	rc = write_entry(c, name, text, len, key->f[CP_CK_BINARY]);
+	free(text);
+	return rc;
+}
+
+int cp_cache_store_refused(struct cp_cache *c, const struct cp_cache_key *key, const char *message)
+{
+	char name[65 + sizeof(ENTRY_SUFFIX)];
+	size_t len;
+	char *text;
+	int rc;
+
+	entry_name(key->f[CP_CK_BINARY], name);
+	text = cp_entry_refused_text(key, message, &len);
 	rc = write_entry(c, name, text, len, key->f[CP_CK_BINARY]);
 	free(text);
 	return rc;

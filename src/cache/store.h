@@ -62,13 +62,17 @@ const char *cp_cache_path(const struct cp_cache *c);
  * entry lacks answers req needs (a light entry, no TCG pass), -ESTALE the
  * key differs, -EBADMSG corrupt, truncated or of another format, other
  * -errno unreadable.  Misses are reported with cp_verbose() only; on any
- * miss, probe and cp_cache_store(). */
+ * miss, probe and cp_cache_store().  Not a miss: -ENOTSUP with the stored
+ * message formed, when the entry keeps the emulator's refusal
+ * (cp_cache_store_refused()). */
 int cp_cache_load(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_probe_req *req,
 		  struct cp_qemu_probe *out);
 
 /* Write (or replace) the entry.  Failure is reported with cp_warn() and
  * returned as -errno for the tests; callers ignore it. */
 int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_qemu_probe *p);
+/* Or keep cp_qemu_probe()'s refusal (-ENOTSUP) and its message. */
+int cp_cache_store_refused(struct cp_cache *c, const struct cp_cache_key *key, const char *message);
 
 /* Does a cached probe answer everything req needs?  A light probe does not
  * cover a full request; a probe that ran under KVM without its TCG pass

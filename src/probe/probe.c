@@ -68,6 +68,7 @@ struct run {
 	bool cancel2;			/* pass 2 is not needed (or pass 1 failed) */
 	int rc2;
 	char err2[1024];
+	bool refused;		/* pass 1 refused the binary's version or arch */
 	char *rec_tmp[2];	/* recording: the passes' temporary names, */
 	FILE *rec[2];		/* their files, */
 	struct rec_out {	/* and what is below each FILE */
@@ -509,8 +510,10 @@ static int run_pass(struct run *run, int n)
 				rc = check_target(out, &c);
 			else if (q->q == CP_Q_KVM)
 				cancel = !(ps->kvm = kvm_enabled(ret));
-			if (rc < 0)
+			if (rc < 0) {
+				run->refused = rc == -ENOTSUP;
 				break;
+			}
 			settle(run, BIT(q->q), false, cancel);
 		}
 	}
@@ -688,6 +691,9 @@ out:
 	}
 	pthread_cond_destroy(&run.cv);
 	pthread_mutex_destroy(&run.mu);
+	/* -ENOTSUP means a refusal only (probe.h): the cache remembers those */
+	if (rc == -ENOTSUP && !run.refused)
+		rc = -EPROTO;
 	if (rc < 0) {
 		char msg[1024];
 

@@ -106,6 +106,10 @@ struct cp_probe_req {
  *   <version>-<arch>.replies       pass 1 that ran without KVM (the only pass)
  * <arch> is libvirt's name of the binary's arch (i686 for qemu-system-i386). */
 
+/* 0, or -errno with a message.  -ENOTSUP is a refusal of the binary for
+ * what it is (a QEMU older than supported, an arch libvirt does not know):
+ * the same binary always gets it, so the cache keeps it like an answer;
+ * no other failure is -ENOTSUP. */
 int cp_qemu_probe(const struct cp_probe_req *req, struct cp_qemu_probe *out);
 
 /* What the probe keeps of an answer (*ret is replaced): the answers the
