@@ -394,30 +394,37 @@ static char *microcode_of(const struct cp_root *r, const char *path)
 {
 	struct cp_strv seen = { 0 };
 	struct cp_buf b = { 0 };
-	char *text = NULL, *line, *save = NULL;
+	const char *text, *nl;
 	size_t len;
 
-	if (cp_read(r, &text, &len, "%s", path) < 0) {
+	/* the text the host probes read too (cp_read_shared): one read a run */
+	if (cp_read_shared(r, &text, &len, "%s", path) < 0) {
 		cp_clear_error();
 		return cp_strdup("");
 	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':'), *v;
+	for (const char *line = text, *end = text + len; line < end; line = nl + 1) {
+		const char *colon, *v;
+		bool dup = false;
+		char *val;
 
-		if (!cp_startswith(line, "microcode") || !colon)
+		if (!(nl = memchr(line, '\n', (size_t)(end - line))))
+			nl = end;
+		colon = memchr(line, ':', (size_t)(nl - line));
+		if (!colon || strncmp(line, "microcode", 9) != 0 || seen.n >= 64)
 			continue;
-		v = colon + 1 + strspn(colon + 1, " \t");
-		cp_rstrip(v);
-		for (size_t i = 0; v && i < seen.n; i++)
-			if (strcmp(seen.v[i], v) == 0)
-				v = NULL;
-		if (!v || seen.n >= 64)
+		for (v = colon + 1; v < nl && (*v == ' ' || *v == '\t'); v++)
+			;
+		val = cp_rstrip(cp_strndup(v, (size_t)(nl - v)));
+		for (size_t i = 0; i < seen.n && !dup; i++)
+			dup = strcmp(seen.v[i], val) == 0;
+		if (dup) {
+			free(val);
 			continue;
-		cp_strv_push(&seen, cp_strdup(v));
-		cp_buf_printf(&b, "%s%s", b.len ? "," : "", v);
+		}
+		cp_buf_printf(&b, "%s%s", b.len ? "," : "", val);
+		cp_strv_push(&seen, val);
 	}
 	cp_strv_free(&seen);
-	free(text);
 	cp_buf_puts(&b, "");
 	return cp_buf_steal(&b);
 }
