@@ -16,15 +16,20 @@
  * error, not a number. */
 #define VALUE_MAX 1024
 
-static int read_value(const struct cp_root *r, char **out, const char *fmt, va_list ap)
+/* A file's value without its optional trailing newlines (as libvirt
+ * strips them).  shared: a file several probes read (a CPU's topology, read
+ * by nodeinfo and the NUMA cells), through the root's shared reads so that
+ * it is read once a run. */
+static int read_value(const struct cp_root *r, bool shared, char **out, const char *fmt, va_list ap)
 {
-	char *path, *s;
+	const char *text;
+	char *path, *s = NULL;
 	size_t len, n;
 	int rc;
 
 	if (vasprintf(&path, fmt, ap) < 0)
 		cp_oom();
-	rc = cp_read(r, &s, &len, "%s", path);
+	rc = shared ? cp_read_shared(r, &text, &len, "%s", path) : cp_read(r, &s, &len, "%s", path);
 	free(path);
 	if (rc < 0)
 		return rc;
@@ -32,7 +37,8 @@ static int read_value(const struct cp_root *r, char **out, const char *fmt, va_l
 		free(s);
 		return -EFBIG;
 	}
-	/* Only the optional trailing newline goes, as in libvirt. */
+	if (shared)
+		s = cp_strndup(text, len);
 	n = strlen(s);
 	while (n && s[n - 1] == '\n')
 		s[--n] = '\0';
@@ -41,11 +47,11 @@ static int read_value(const struct cp_root *r, char **out, const char *fmt, va_l
 }
 
 /* One base-10 number, signed (into *i) or not (into *u): the reading the
- * three typed readers below share. */
-static int read_number(const struct cp_root *r, int64_t *i, uint64_t *u, const char *fmt, va_list ap)
+ * typed readers below share. */
+static int read_number(const struct cp_root *r, bool shared, int64_t *i, uint64_t *u, const char *fmt, va_list ap)
 {
 	char *s;
-	int rc = read_value(r, &s, fmt, ap);
+	int rc = read_value(r, shared, &s, fmt, ap);
 
 	if (rc < 0)
 		return rc;
@@ -54,15 +60,11 @@ static int read_number(const struct cp_root *r, int64_t *i, uint64_t *u, const c
 	return rc;
 }
 
-int cp_sysfs_read_int(const struct cp_root *r, int *v, const char *fmt, ...)
+static int read_int(const struct cp_root *r, bool shared, int *v, const char *fmt, va_list ap)
 {
 	int64_t x;
-	va_list ap;
-	int rc;
+	int rc = read_number(r, shared, &x, NULL, fmt, ap);
 
-	va_start(ap, fmt);
-	rc = read_number(r, &x, NULL, fmt, ap);
-	va_end(ap);
 	if (rc == 0 && (x < INT_MIN || x > INT_MAX))
 		rc = -ERANGE;
 	if (rc == 0)
@@ -70,19 +72,37 @@ int cp_sysfs_read_int(const struct cp_root *r, int *v, const char *fmt, ...)
 	return rc;
 }
 
-int cp_sysfs_read_uint(const struct cp_root *r, unsigned *v, const char *fmt, ...)
+static int read_uint(const struct cp_root *r, bool shared, unsigned *v, const char *fmt, va_list ap)
 {
 	uint64_t x;
-	va_list ap;
-	int rc;
+	int rc = read_number(r, shared, NULL, &x, fmt, ap);
 
-	va_start(ap, fmt);
-	rc = read_number(r, NULL, &x, fmt, ap);
-	va_end(ap);
 	if (rc == 0 && x > UINT_MAX)
 		rc = -ERANGE;
 	if (rc == 0)
 		*v = (unsigned)x;
+	return rc;
+}
+
+int cp_sysfs_read_int(const struct cp_root *r, int *v, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = read_int(r, false, v, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int cp_sysfs_read_uint(const struct cp_root *r, unsigned *v, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = read_uint(r, false, v, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -92,7 +112,7 @@ int cp_sysfs_read_ullong(const struct cp_root *r, uint64_t *v, const char *fmt, 
 	int rc;
 
 	va_start(ap, fmt);
-	rc = read_number(r, NULL, v, fmt, ap);
+	rc = read_number(r, false, NULL, v, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -117,67 +137,56 @@ int cp_sysfs_read_cpus(const struct cp_root *r, struct cp_cpuset *set, const cha
 	return *s && !isspace((unsigned char)*s) ? cp_cpuset_parse_list(s, set) : -EINVAL;
 }
 
-/* One file of a CPU's topology directory, which both nodeinfo and the NUMA
- * cells read: through the root's shared reads, so each is read once. */
-static int read_topology_file(const struct cp_root *r, unsigned cpu, const char *name, char **out)
-{
-	const char *text;
-	size_t len;
-	int rc = cp_read_shared(r, &text, &len, "/sys/devices/system/cpu/cpu%u/topology/%s", cpu, name);
+#define TOPOLOGY "/sys/devices/system/cpu/cpu%u/topology/%s"
 
-	if (rc < 0)
-		return rc;
-	if (len > VALUE_MAX)
-		return -EFBIG;
-	*out = cp_asprintf("%.*s", (int)len, text);
-	return 0;
+/* The va_list readers above, for a file of a CPU's topology directory. */
+static int topology_value(const struct cp_root *r, char **out, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, out);
+	rc = read_value(r, true, out, TOPOLOGY, ap);
+	va_end(ap);
+	return rc;
 }
 
-/* As read_number, for a file of a CPU's topology directory. */
-static int cpu_number(const struct cp_root *r, unsigned cpu, const char *name, int64_t *i, uint64_t *u)
+static int topology_int(const struct cp_root *r, int *v, ...)
 {
-	char *s;
-	size_t n;
-	int rc = read_topology_file(r, cpu, name, &s);
+	va_list ap;
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	n = strlen(s);
-	while (n && s[n - 1] == '\n')
-		s[--n] = '\0';
-	rc = i ? cp_parse_i64(s, 10, false, i) : cp_parse_u64(s, 10, false, u);
-	free(s);
+	va_start(ap, v);
+	rc = read_int(r, true, v, TOPOLOGY, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int topology_uint(const struct cp_root *r, unsigned *v, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, v);
+	rc = read_uint(r, true, v, TOPOLOGY, ap);
+	va_end(ap);
 	return rc;
 }
 
 int cp_sysfs_read_cpu_int(const struct cp_root *r, unsigned cpu, const char *name, int *v)
 {
-	int64_t x;
-	int rc = cpu_number(r, cpu, name, &x, NULL);
-
-	if (rc == 0 && (x < INT_MIN || x > INT_MAX))
-		rc = -ERANGE;
-	if (rc == 0)
-		*v = (int)x;
-	return rc;
+	return topology_int(r, v, cpu, name);
 }
 
 int cp_sysfs_read_cpu_uint(const struct cp_root *r, unsigned cpu, const char *name, unsigned *v)
 {
-	uint64_t x;
-	int rc = cpu_number(r, cpu, name, NULL, &x);
-
-	if (rc == 0 && x > UINT_MAX)
-		rc = -ERANGE;
-	if (rc == 0)
-		*v = (unsigned)x;
-	return rc;
+	return topology_uint(r, v, cpu, name);
 }
 
 int cp_sysfs_read_cpu_siblings(const struct cp_root *r, unsigned cpu, struct cp_cpuset *set)
 {
 	char *s;
-	int rc = read_topology_file(r, cpu, "thread_siblings_list", &s);
+	int rc = topology_value(r, &s, cpu, "thread_siblings_list");
 
 	if (rc < 0)
 		return rc;
