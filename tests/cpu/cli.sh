@@ -57,6 +57,12 @@ check "two CPUs in one file are one baseline: libvirt's" \
 run cpu-baseline --arch x86_64 "$data/x86_64-cpuid-Xeon-E5-2609-v3-json.xml"
 check "one guest CPU is its own baseline, its model kept (fallback='forbid')" \
 	grep -q "<model fallback='forbid'>Haswell-noTSX-IBRS</model>" "$scratch/out"
+# one input model is kept even where a newer one fits better (libvirt's
+# single preferred model; virsh 11.3 prints Nehalem here too, Westmere is
+# what the features alone would give)
+printf "<cpu><arch>x86_64</arch><model>Nehalem</model><vendor>Intel</vendor><feature name='aes'/><feature name='pclmuldq'/><feature name='avx'/><feature name='xsave'/></cpu>" >"$scratch/pref.xml"
+run cpu-baseline "$scratch/pref.xml"
+check "a single input model is the baseline's model" grep -q "<model fallback='forbid'>Nehalem</model>" "$scratch/out"
 dc=$FIXTURES/domain/x86_64-q35-kvm.xml
 run cpu-baseline "$dc"
 check "a domain capabilities' host-model is a CPU to baseline (exit $(rc))" test "$(rc)" -eq 0
