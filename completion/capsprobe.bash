@@ -3,7 +3,7 @@
 # `capsprobe --list-options [COMMAND]`, one line per option, "--NAME KIND",
 # made from the command's option table (the same table as its --help), KIND
 # saying what its argument is (dir, cache-dir, emulator, arch, virttype,
-# machine, text; none for an option without one).  The values offered: QEMU
+# machine, file, text; none for an option without one).  The values offered: QEMU
 # emulators in PATH for an emulator, libvirt's arch names, kvm|qemu,
 # directories, and for a machine the machine types of the emulator on the
 # line (or of qemu-system-<arch>), as `capsprobe emulators --machines PATH`
@@ -128,6 +128,10 @@ _capsprobe() {
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return 0
 		;;
+	file)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0
+		;;
 	machine)
 		if [ -z "$emulator" ]; then
 			[ -n "$arch" ] || arch=$(uname -m)
@@ -151,6 +155,10 @@ _capsprobe() {
 		COMPREPLY=($(compgen -W "list clear" -- "$cur"))
 	elif [ "$cmd" = record ]; then
 		COMPREPLY=($(compgen -d -- "$cur"))
+	elif [ "$cmd" = cpu-models ]; then
+		COMPREPLY=($(compgen -W "$_capsprobe_arches" -- "$cur"))
+	elif [ "$cmd" = cpu-baseline ] || [ "$cmd" = cpu-compare ]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 	return 0
 }

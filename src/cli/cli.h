@@ -19,6 +19,8 @@ enum {
 	EXIT_OK = 0,
 	EXIT_USAGE = 1,
 	EXIT_PROBE = 2,
+	/* cpu-compare: the CPU is incompatible with the host's */
+	EXIT_INCOMPATIBLE = 3,
 };
 
 /* What an option is; a command's parser switches on it.  0 ends a table. */
@@ -42,6 +44,11 @@ enum cli_opt_id {
 	OPT_STABLE,
 	OPT_DEBUG,
 	OPT_VERBOSE,
+	OPT_FILE,
+	OPT_FEATURES,
+	OPT_MIGRATABLE,
+	OPT_ERROR,
+	OPT_HOST_CPU,
 	OPT_HELP,
 };
 
@@ -56,6 +63,7 @@ enum cli_value {
 	VAL_ARCH,	/* libvirt's arch names */
 	VAL_VIRTTYPE,	/* kvm, qemu */
 	VAL_MACHINE,	/* the machine types of the emulator on the line */
+	VAL_FILE,	/* a file */
 };
 
 struct cli_opt {
@@ -83,7 +91,7 @@ struct cli_command {
 
 /* The commands, each in its file; main.c lists them. */
 extern const struct cli_command cli_host, cli_domain, cli_record, cli_emulators, cli_cache,
-	cli_help;
+	cli_cpu_models, cli_cpu_baseline, cli_cpu_compare, cli_help;
 extern const struct cli_command *const cli_commands[];
 extern const size_t cli_ncommands;
 /* NULL when there is none of that name. */

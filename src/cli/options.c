@@ -104,6 +104,7 @@ static const char *const value_names[] = {
 	[VAL_ARCH] = "arch",
 	[VAL_VIRTTYPE] = "virttype",
 	[VAL_MACHINE] = "machine",
+	[VAL_FILE] = "file",
 };
 
 void cli_list_options(const struct cli_command *c)

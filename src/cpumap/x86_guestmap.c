@@ -174,3 +174,5 @@ const struct cp_x86_guest_model cp_x86_guest_models[] = {
 	{ "Dhyana-v2", false, NULL, NULL },
 };
 const size_t cp_x86_guest_nmodels = 150;
+
+const char *const cp_x86_nonmigratable[] = { "xsaves", "invtsc", NULL };

@@ -16,5 +16,7 @@ struct cp_x86_guest_model {
 
 extern const struct cp_x86_guest_model cp_x86_guest_models[];
 extern const size_t cp_x86_guest_nmodels;
+/* Features marked migratable='no', NULL-terminated. */
+extern const char *const cp_x86_nonmigratable[];
 
 #endif

@@ -10,6 +10,7 @@
 #include "domcaps/hostmodel.h"
 #include "util/err.h"
 #include "cpumap/x86_guestmap.h"
+#include "cpu/x86.h"
 
 /* Table T1: QEMU property names whose libvirt spelling differs, sorted by
  * QEMU name (strcmp): every blocker of every CPU model is looked up here. */
@@ -48,87 +49,8 @@ const char *cp_x86_feature_from_qemu(const char *name)
 	return name;
 }
 
-/* Feature indices sorted by name, built on first use. */
-static uint16_t *by_name;
-
-static int cmp_index(const void *a, const void *b)
-{
-	return strcmp(cp_x86_features[*(const uint16_t *)a].name,
-		      cp_x86_features[*(const uint16_t *)b].name);
-}
-
-int cp_x86_feature_find(const char *name)
-{
-	size_t lo = 0, hi = cp_x86_nfeatures;
-
-	if (!by_name) {
-		uint16_t *v = cp_malloc(cp_x86_nfeatures * sizeof(*v));
-
-		for (size_t i = 0; i < cp_x86_nfeatures; i++)
-			v[i] = (uint16_t)i;
-		qsort(v, cp_x86_nfeatures, sizeof(*v), cmp_index);
-		by_name = v;
-	}
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(name, cp_x86_features[by_name[mid]].name);
-
-		if (c == 0)
-			return by_name[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return -1;
-}
-
-/* Free the lazily built index at exit so leak checkers stay quiet. */
-__attribute__((destructor)) static void free_index(void)
-{
-	free(by_name);
-	by_name = NULL;
-}
-
-const struct cp_x86_guest_model *cp_x86_guest_find(const char *name, int *index)
-{
-	for (size_t i = 0; i < cp_x86_guest_nmodels; i++)
-		if (strcmp(cp_x86_guest_models[i].name, name) == 0) {
-			if (index)
-				*index = (int)i;
-			return &cp_x86_guest_models[i];
-		}
-	return NULL;
-}
-
-typedef uint64_t fset[CP_X86_FEATURE_WORDS];
-
-static void fset_add(uint64_t *s, unsigned i)
-{
-	s[i / 64] |= UINT64_C(1) << (i % 64);
-}
-
-static void fset_del(uint64_t *s, unsigned i)
-{
-	s[i / 64] &= ~(UINT64_C(1) << (i % 64));
-}
-
-static bool fset_has(const uint64_t *s, unsigned i)
-{
-	return s[i / 64] >> (i % 64) & 1;
-}
-
-static unsigned fset_count(const uint64_t *s)
-{
-	unsigned n = 0;
-
-	for (size_t w = 0; w < CP_X86_FEATURE_WORDS; w++)
-		n += (unsigned)__builtin_popcountll(s[w]);
-	return n;
-}
-
 struct host_cpu {
-	fset features;
+	cp_x86_fset features;
 	int vendor;			/* index in cp_x86_vendors, -1: unknown */
 	int64_t family, model, stepping;	/* -1: not reported */
 };
@@ -163,7 +85,7 @@ static void add_true_props(json_object *props, uint64_t *set)
 			continue;
 		f = cp_x86_feature_find(cp_x86_feature_from_qemu(key));
 		if (f >= 0)
-			fset_add(set, (unsigned)f);
+			cp_x86_fset_add(set, (unsigned)f);
 	}
 }
 
@@ -196,21 +118,12 @@ static int host_from_expansion(const struct cp_hm_input *in, struct host_cpu *h)
 		int f;
 
 		if ((f = cp_x86_feature_find("hle")) >= 0)
-			fset_del(h->features, (unsigned)f);
+			cp_x86_fset_del(h->features, (unsigned)f);
 		if ((f = cp_x86_feature_find("rtm")) >= 0)
-			fset_del(h->features, (unsigned)f);
+			cp_x86_fset_del(h->features, (unsigned)f);
 	}
 	return 0;
 }
-
-struct candidate {
-	size_t model;			/* index in cp_x86_models */
-	fset require, disable;
-	uint16_t extra[16];		/* removed='yes' features appended to disable */
-	size_t nextra;
-	unsigned total, b;
-	bool sig;
-};
 
 static bool signature_matches(const struct cp_x86_model *m, const struct host_cpu *h)
 {
@@ -276,76 +189,44 @@ static json_object *find_def(const struct named_def *v, size_t n, const char *na
 	return lo < n && strcmp(v[lo].name, name) == 0 ? v[lo].def : NULL;
 }
 
-static void evaluate(const struct host_cpu *h, size_t mi, json_object *def, struct candidate *c)
+/* The model's blockers (QEMU's unavailable-features of its definition) as
+ * a feature set, and the guest decode's evaluation of it. */
+static void evaluate(const struct host_cpu *h, size_t mi, json_object *def, struct cp_x86_candidate *c)
 {
-	const struct cp_x86_model *m = &cp_x86_models[mi];
-	const struct cp_x86_guest_model *g = &cp_x86_guest_models[mi];
-	fset model = { 0 };
-	json_object *blockers;
-	unsigned r, d, half;
+	cp_x86_fset blockers = { 0 };
+	json_object *v;
 
-	memset(c, 0, sizeof(*c));
-	c->model = mi;
-	for (size_t i = 0; i < m->nfeatures; i++)
-		fset_add(model, m->features[i]);
-	for (size_t w = 0; w < CP_X86_FEATURE_WORDS; w++) {
-		c->require[w] = h->features[w] & ~model[w];
-		c->disable[w] = model[w] & ~h->features[w];
-	}
-	if (json_object_object_get_ex(def, "unavailable-features", &blockers) &&
-	    json_object_is_type(blockers, json_type_array)) {
-		size_t n = json_object_array_length(blockers);
+	if (json_object_object_get_ex(def, "unavailable-features", &v) && json_object_is_type(v, json_type_array)) {
+		size_t n = json_object_array_length(v);
 
 		for (size_t i = 0; i < n; i++) {
-			json_object *b = json_object_array_get_idx(blockers, i);
+			json_object *b = json_object_array_get_idx(v, i);
 			int f;
 
 			if (!json_object_is_type(b, json_type_string))
 				continue;
 			f = cp_x86_feature_find(cp_x86_feature_from_qemu(json_object_get_string(b)));
-			if (f >= 0 && !fset_has(c->require, (unsigned)f))
-				fset_add(c->disable, (unsigned)f);
+			if (f >= 0)
+				cp_x86_fset_add(blockers, (unsigned)f);
 		}
 	}
-	for (size_t i = 0; g->removed && g->removed[i]; i++) {
-		int f = cp_x86_feature_find(g->removed[i]);
-
-		if (f < 0 || fset_has(c->require, (unsigned)f) || fset_has(c->disable, (unsigned)f))
-			continue;
-		if (c->nextra < sizeof(c->extra) / sizeof(c->extra[0]))
-			c->extra[c->nextra++] = (uint16_t)f;
-	}
-
-	/* Every second disabled feature costs 2, 3, 4, ... instead of 1. */
-	r = fset_count(c->require);
-	d = fset_count(c->disable) + (unsigned)c->nextra;
-	half = (d + 1) / 2;
-	c->b = d ? (half + 1) * (half + 2) / 2 - 1 : 0;
-	c->total = r + d / 2 + c->b;
-	c->sig = signature_matches(m, h);
-}
-
-static bool better(const struct candidate *c, const struct candidate *best)
-{
-	if (best->sig != c->sig)
-		return c->sig;
-	return c->total < best->total || (c->total == best->total && c->b < best->b);
+	cp_x86_candidate_eval(h->features, mi, blockers, signature_matches(&cp_x86_models[mi], h), c);
 }
 
 static void add_features(struct cp_dc_host_model *hm, const char *policy, const uint64_t *set,
 			 const uint64_t *hide)
 {
 	for (size_t i = 0; i < cp_x86_nfeatures; i++)
-		if (fset_has(set, (unsigned)i) && !fset_has(hide, (unsigned)i))
+		if (cp_x86_fset_has(set, (unsigned)i) && !cp_x86_fset_has(hide, (unsigned)i))
 			cp_dc_host_model_add_feature(hm, policy, cp_x86_features[i].name);
 }
 
 int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm)
 {
 	struct host_cpu h;
-	struct candidate best, cur;
+	struct cp_x86_candidate best, cur;
 	bool have = false;
-	fset hide = { 0 };
+	cp_x86_fset hide = { 0 };
 	struct named_def *defs;
 	size_t ndefs;
 
@@ -375,7 +256,7 @@ int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm)
 		evaluate(&h, k, def, &cur);
 		cp_verbose("host-model candidate %s: %u (%u, %u)%s", m->name, cur.total,
 			   cur.total - cur.b, cur.b, cur.sig ? " signature" : "");
-		if (!have || better(&cur, &best)) {
+		if (!have || cp_x86_candidate_better(&cur, &best, false)) {
 			best = cur;
 			have = true;
 		}
@@ -389,7 +270,7 @@ int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm)
 	if (!in->canonical_names)
 		for (size_t i = 0; i < cp_x86_nfeatures; i++)
 			if (cp_x86_features[i].msr)
-				fset_add(hide, (unsigned)i);
+				cp_x86_fset_add(hide, (unsigned)i);
 
 	hm->supported = CP_DC_YES;
 	hm->model = cp_strdup(cp_x86_models[best.model].name);
@@ -403,7 +284,7 @@ int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm)
 	add_features(hm, "require", best.require, hide);
 	add_features(hm, "disable", best.disable, hide);
 	for (size_t i = 0; i < best.nextra; i++)
-		if (!fset_has(hide, best.extra[i]))
+		if (!cp_x86_fset_has(hide, best.extra[i]))
 			cp_dc_host_model_add_feature(hm, "disable", cp_x86_features[best.extra[i]].name);
 	return 0;
 }

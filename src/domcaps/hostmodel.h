@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "cpu/x86.h"
 #include "model/domcaps.h"
 
 struct cp_hm_input {
@@ -26,11 +27,5 @@ int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm)
 /* QEMU's spelling of a feature to libvirt's (table T1); other names are
  * returned unchanged. */
 const char *cp_x86_feature_from_qemu(const char *name);
-/* Index in cp_x86_features, -1 when the map has no such feature. */
-int cp_x86_feature_find(const char *name);
-
-/* The guest-side cpu_map row of a model, NULL when the map has none. */
-struct cp_x86_guest_model;
-const struct cp_x86_guest_model *cp_x86_guest_find(const char *name, int *index);
 
 #endif

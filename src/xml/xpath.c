@@ -1,99 +1,23 @@
 #include "config.h"
 
-#include <dlfcn.h>
 #include <errno.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
 #include <string.h>
 
 #include "util/err.h"
+#include "util/libxml.h"
 #include "util/str.h"
 #include "xml/xpath.h"
 
-/* libxml2 drags ICU and libstdc++ in with it: loading it costs more than a
- * whole warm probe, so it is loaded only when --xpath is used. */
-#define CP_LIBXML_FUNCS(X) \
-	X(xmlSetGenericErrorFunc) \
-	X(xmlSetStructuredErrorFunc) \
-	X(xmlReadMemory) \
-	X(xmlFreeDoc) \
-	X(xmlXPathNewContext) \
-	X(xmlXPathFreeContext) \
-	X(xmlXPathCompile) \
-	X(xmlXPathCtxtCompile) \
-	X(xmlXPathCompiledEval) \
-	X(xmlXPathFreeCompExpr) \
-	X(xmlXPathFreeObject) \
-	X(xmlXPathCastToString) \
-	X(xmlBufferCreate) \
-	X(xmlBufferFree) \
-	X(xmlBufferContent) \
-	X(xmlBufferLength) \
-	X(xmlNodeDump) \
-	X(xmlNewDoc) \
-	X(xmlNewDocNode) \
-	X(xmlDocSetRootElement) \
-	X(xmlDocCopyNode) \
-	X(xmlAddChild) \
-	X(xmlFreeNode)
-
-static struct {
-	void *handle;
-#define X(name) __typeof__(&name) name;
-	CP_LIBXML_FUNCS(X)
-#undef X
-	xmlFreeFunc *xmlFree;	/* a variable, not a function */
-} lx;
-
-static int load_libxml(void)
-{
-	void *h;
-
-	if (lx.handle)
-		return 0;
-	h = dlopen("libxml2.so.2", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return cp_fail(-ENOENT, "--xpath needs libxml2 (libxml2.so.2): %s", dlerror());
-#define X(name)							\
-	lx.name = (__typeof__(&name))dlsym(h, #name);		\
-	if (!lx.name)						\
-		goto missing;
-	CP_LIBXML_FUNCS(X)
-#undef X
-	lx.xmlFree = (xmlFreeFunc *)dlsym(h, "xmlFree");
-	if (!lx.xmlFree)
-		goto missing;
-	lx.handle = h;
-	return 0;
-missing:
-	dlclose(h);
-	return cp_fail(-ENOENT, "--xpath: libxml2.so.2 lacks a function capsprobe needs");
-}
-
-/* libxml2 prints its own diagnostics to stderr; ours is one line. */
-static void quiet(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-static void quiet_structured(void *ctx, xmlErrorPtr err)
-{
-	(void)ctx;
-	(void)err;
-}
-
 static void dump_node(struct cp_buf *b, xmlDocPtr doc, xmlNodePtr node)
 {
-	xmlBufferPtr xb = lx.xmlBufferCreate();
+	xmlBufferPtr xb = cp_lx.xmlBufferCreate();
 
 	if (!xb)
 		cp_oom();
-	lx.xmlNodeDump(xb, doc, node, 0, 1);
-	cp_buf_add(b, (const char *)lx.xmlBufferContent(xb), (size_t)lx.xmlBufferLength(xb));
+	cp_lx.xmlNodeDump(xb, doc, node, 0, 1);
+	cp_buf_add(b, (const char *)cp_lx.xmlBufferContent(xb), (size_t)cp_lx.xmlBufferLength(xb));
 	cp_buf_putc(b, '\n');
-	lx.xmlBufferFree(xb);
+	cp_lx.xmlBufferFree(xb);
 }
 
 static void print_nodes(struct cp_buf *b, xmlDocPtr doc, xmlNodeSetPtr set, bool wrap)
@@ -108,20 +32,20 @@ static void print_nodes(struct cp_buf *b, xmlDocPtr doc, xmlNodeSetPtr set, bool
 	/* virsh copies every match under <nodes>: attributes become its
 	 * attributes and adjacent text merges, as libxml2's tree rules say. */
 	{
-		xmlDocPtr out = lx.xmlNewDoc(BAD_CAST "1.0");
-		xmlNodePtr root = lx.xmlNewDocNode(out, NULL, BAD_CAST "nodes", NULL);
+		xmlDocPtr out = cp_lx.xmlNewDoc(BAD_CAST "1.0");
+		xmlNodePtr root = cp_lx.xmlNewDocNode(out, NULL, BAD_CAST "nodes", NULL);
 
 		if (!out || !root)
 			cp_oom();
-		lx.xmlDocSetRootElement(out, root);
+		cp_lx.xmlDocSetRootElement(out, root);
 		for (int i = 0; i < n; i++) {
-			xmlNodePtr copy = lx.xmlDocCopyNode(set->nodeTab[i], out, 1);
+			xmlNodePtr copy = cp_lx.xmlDocCopyNode(set->nodeTab[i], out, 1);
 
-			if (copy && !lx.xmlAddChild(root, copy))
-				lx.xmlFreeNode(copy);
+			if (copy && !cp_lx.xmlAddChild(root, copy))
+				cp_lx.xmlFreeNode(copy);
 		}
 		dump_node(b, out, root);
-		lx.xmlFreeDoc(out);
+		cp_lx.xmlFreeDoc(out);
 	}
 }
 
@@ -158,14 +82,12 @@ int cp_xpath_check(const char *expr)
 	xmlXPathCompExprPtr comp;
 	int rc = check_bounds(expr);
 
-	if (rc < 0 || (rc = load_libxml()) < 0)
+	if (rc < 0 || (rc = cp_libxml_load("--xpath")) < 0)
 		return rc;
-	lx.xmlSetGenericErrorFunc(NULL, quiet);
-	lx.xmlSetStructuredErrorFunc(NULL, quiet_structured);
-	comp = lx.xmlXPathCompile(BAD_CAST expr);
+	comp = cp_lx.xmlXPathCompile(BAD_CAST expr);
 	if (!comp)
 		return cp_fail(-EINVAL, "invalid XPath expression '%s'", expr);
-	lx.xmlXPathFreeCompExpr(comp);
+	cp_lx.xmlXPathFreeCompExpr(comp);
 	return 0;
 }
 
@@ -178,20 +100,18 @@ int cp_xpath_query(const char *text, const char *expr, bool wrap, char **out)
 	xmlDocPtr doc;
 	int rc = check_bounds(expr);
 
-	if (rc < 0 || (rc = load_libxml()) < 0)
+	if (rc < 0 || (rc = cp_libxml_load("--xpath")) < 0)
 		return rc;
-	lx.xmlSetGenericErrorFunc(NULL, quiet);
-	lx.xmlSetStructuredErrorFunc(NULL, quiet_structured);
-	doc = lx.xmlReadMemory(text, (int)strlen(text), "capabilities.xml", NULL,
+	doc = cp_lx.xmlReadMemory(text, (int)strlen(text), "capabilities.xml", NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
 	if (!doc)
 		return cp_fail(-EINVAL, "cannot parse the document for --xpath");
-	ctx = lx.xmlXPathNewContext(doc);
+	ctx = cp_lx.xmlXPathNewContext(doc);
 	if (!ctx)
 		cp_oom();
-	comp = lx.xmlXPathCtxtCompile(ctx, BAD_CAST expr);
+	comp = cp_lx.xmlXPathCtxtCompile(ctx, BAD_CAST expr);
 	if (comp)
-		res = lx.xmlXPathCompiledEval(comp, ctx);
+		res = cp_lx.xmlXPathCompiledEval(comp, ctx);
 	if (!comp || !res) {
 		rc = cp_fail(-EINVAL, "invalid XPath expression '%s'", expr);
 		goto out;
@@ -206,10 +126,10 @@ int cp_xpath_query(const char *text, const char *expr, bool wrap, char **out)
 	case XPATH_STRING:
 	case XPATH_NUMBER:
 	case XPATH_BOOLEAN: {
-		xmlChar *s = lx.xmlXPathCastToString(res);
+		xmlChar *s = cp_lx.xmlXPathCastToString(res);
 
 		cp_buf_printf(&b, "%s\n", (const char *)s);
-		(*lx.xmlFree)(s);
+		(*cp_lx.xmlFree)(s);
 		break;
 	}
 	default:
@@ -219,9 +139,9 @@ int cp_xpath_query(const char *text, const char *expr, bool wrap, char **out)
 	*out = cp_buf_steal(&b);
 out:
 	cp_buf_free(&b);
-	lx.xmlXPathFreeObject(res);
-	lx.xmlXPathFreeCompExpr(comp);
-	lx.xmlXPathFreeContext(ctx);
-	lx.xmlFreeDoc(doc);
+	cp_lx.xmlXPathFreeObject(res);
+	cp_lx.xmlXPathFreeCompExpr(comp);
+	cp_lx.xmlXPathFreeContext(ctx);
+	cp_lx.xmlFreeDoc(doc);
 	return rc;
 }

@@ -18,7 +18,7 @@ options_in() { grep -oE -- '(^|[][ |,(])--?[a-zA-Z][a-z-]*' | sed 's/^[][ |,(]//
 # SYNOPSIS: the lines from one ".B capsprobe CMD" to the next, per command
 synopsis() { # COMMAND
 	sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$man" | plain |
-		awk -v cmd="$1" '/^\.B capsprobe/ { on = ($3 == cmd) } on' | sed 's/^\.B capsprobe [a-z]*//' | options_in
+		awk -v cmd="$1" '/^\.B capsprobe/ { on = ($3 == cmd) } on' | sed 's/^\.B capsprobe [a-z-]*//' | options_in
 }
 # OPTIONS: the tag line after each .TP
 described=$(sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$man" | awk 'tp { print; tp = 0 } /^\.TP/ { tp = 1 }' |

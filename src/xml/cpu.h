@@ -1,0 +1,12 @@
+/* A CPU definition as libvirt's virCPUDefFormat prints it (what virsh
+ * cpu-baseline prints), a pure function of model/cpu.h. */
+#ifndef CP_XML_CPU_H
+#define CP_XML_CPU_H
+
+#include "model/cpu.h"
+
+/* The <cpu> element and the blank line virsh prints after it.  Caller
+ * frees. */
+char *cp_cpu_format(const struct cp_cpu_def *d);
+
+#endif
