@@ -82,8 +82,10 @@ int cp_probe_freepages(const struct cp_root *r, const struct cp_host *topo, bool
 		       struct cp_node_pages *out);
 /* nodememstats: /proc/meminfo (CP_CELL_NONE) or one node's */
 int cp_probe_memstats(const struct cp_root *r, int cell, struct cp_node_memstats *out);
-/* sysinfo: SMBIOS from /sys/firmware/dmi/tables (sysinfo.c) */
-int cp_probe_sysinfo(const struct cp_root *r, struct cp_sysinfo *out);
+
+/* Run every probe of the host commands once, ignoring failures: what a
+ * recording root needs to replay them. */
+void cp_node_probe_all(const struct cp_root *r);
 
 /* /dev/kvm can be opened read-write (the "kvm" fact). */
 bool cp_host_kvm_usable(const struct cp_root *r);

@@ -29,6 +29,7 @@ static int max_node(const struct cp_cpuset *nodes)
 /* /proc/meminfo's MemFree in bytes (sysconf's available pages). */
 static int host_free_bytes(const struct cp_root *r, uint64_t *bytes)
 {
+	uint64_t pagesize;
 	char *text;
 	int rc = cp_read(r, &text, NULL, "/proc/meminfo");
 
@@ -39,6 +40,10 @@ static int host_free_bytes(const struct cp_root *r, uint64_t *bytes)
 	/* libvirt takes 0 (and a failed sysconf) as a failure */
 	if (*bytes == 0 || *bytes == UINT64_MAX)
 		return cp_fail(-EINVAL, "Unable to query memory available: no usable MemFree in /proc/meminfo");
+	/* sysconf counts whole pages */
+	if ((rc = cp_host_pagesize(r, &pagesize)) < 0)
+		return rc;
+	*bytes = *bytes / pagesize * pagesize;
 	return 0;
 }
 

@@ -410,6 +410,7 @@ int cp_sysfs_node_memory_free(const struct cp_root *r, unsigned node, uint64_t *
 
 int cp_sysfs_total_memory(const struct cp_root *r, uint64_t *kib)
 {
+	uint64_t pagesize;
 	struct cp_cpuset nodes;
 	uint64_t sum = 0;
 	char *text;
@@ -424,6 +425,10 @@ int cp_sysfs_total_memory(const struct cp_root *r, uint64_t *kib)
 		free(text);
 		if (rc < 0 || !*kib)
 			return cp_fail(-EINVAL, "no usable MemTotal in /proc/meminfo");
+		/* sysconf counts whole pages */
+		if ((rc = cp_host_pagesize(r, &pagesize)) < 0)
+			return rc;
+		*kib = *kib / (pagesize / 1024) * (pagesize / 1024);
 		return 0;
 	}
 	cp_sysfs_numa_nodes(r, &nodes);
