@@ -438,7 +438,9 @@ int cp_sysfs_total_memory(const struct cp_root *r, uint64_t *kib)
 		rc = cp_sysfs_node_memory(r, (unsigned)n, &v);
 		if (rc < 0) {
 			cp_cpuset_free(&nodes);
-			return cp_fail(rc, "no usable MemTotal for NUMA node %d", n);
+			return cp_fail(rc, "no usable MemTotal for NUMA node %d in "
+				       "/sys/devices/system/node/node%d/meminfo: %s", n, n,
+				       rc == -EINVAL ? "none parses" : strerror(-rc));
 		}
 		sum += v;
 	}
