@@ -27,7 +27,7 @@ has() { complete_line "${@:2}" | grep -qx -- "$1"; }
 only() { test "$(complete_line "${@:2}" | LC_ALL=C sort | tr '\n' ' ')" = "$1"; }
 
 check "registered for capsprobe" eval 'complete -p capsprobe | grep -q _capsprobe'
-check "commands" only "cache domain emulators help host record " ""
+check "commands" only "cache domain emulators freecell freepages help host nodecpumap nodecpustats nodeinfo nodememstats record " ""
 check "help COMMAND" only "help host " help h
 check "help: one command" only "" help host ""
 check "command prefix" only "host " ho
