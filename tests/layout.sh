@@ -5,7 +5,7 @@
 # include any.
 . "$(dirname "$0")/lib.sh" || exit 99
 src=$(cd "$(dirname "$0")/../src" && pwd)
-order=(util model cpumap host cpu qmp probe cache domcaps guests xml record cli)
+order=(util model cpumap host cpu qmp probe cache domcaps guests xml text record cli)
 
 rank() {
 	local i

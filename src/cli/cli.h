@@ -50,6 +50,15 @@ enum cli_opt_id {
 	OPT_ERROR,
 	OPT_HOST_CPU,
 	OPT_HELP,
+	/* virsh's host commands */
+	OPT_CELLNO,
+	OPT_CELL,
+	OPT_ALL,
+	OPT_PAGESIZE,
+	OPT_CPU,
+	OPT_PERCENT,
+	OPT_PRETTY,
+	OPT_TYPE,
 };
 
 /* What the bash completion offers for an option's argument; the names are
@@ -92,6 +101,9 @@ struct cli_command {
 /* The commands, each in its file; main.c lists them. */
 extern const struct cli_command cli_host, cli_domain, cli_record, cli_emulators, cli_cache,
 	cli_cpu_models, cli_cpu_baseline, cli_cpu_compare, cli_help;
+/* virsh's read-only host commands, each in its file of that name */
+extern const struct cli_command cli_nodeinfo, cli_nodecpumap, cli_freecell, cli_freepages,
+	cli_nodememstats, cli_nodecpustats;
 extern const struct cli_command *const cli_commands[];
 extern const size_t cli_ncommands;
 /* NULL when there is none of that name. */
@@ -121,6 +133,10 @@ const struct cli_command *cli_find_command(const char *name);
 	  "say what is probed, from where, and what came\nfrom the cache" }
 #define CLI_OPT_EMULATORBIN \
 	{ OPT_EMULATOR, "emulatorbin", 0, VAL_EMULATOR, "PATH", NULL }
+/* the --sysroot of virsh's host commands */
+#define CLI_OPT_SYSROOT_NODE \
+	{ OPT_SYSROOT, "sysroot", 's', VAL_DIR, "DIR", \
+	  "read sysfs, procfs and recorded facts from DIR\n(a recorded tree) instead of the live host" }
 #define CLI_OPT_HELP \
 	{ OPT_HELP, "help", 'h', VAL_NONE, NULL, "show this help" }
 
@@ -197,5 +213,15 @@ int cli_open_sysroot(const char *dir, struct cp_root **out);
  * bare name looked up in PATH as execvp would (under a replay root, among
  * the recorded emulators).  *out is the caller's. */
 int cli_find_emulator(const char *arg, const struct cp_root *replay, char **out);
+
+/* ---- node.c: what virsh's host commands share ---- */
+
+/* virsh's integer option (vshCommandOptInt): the whole argument a
+ * decimal int, else the usage error (exit 1). */
+int cli_int_arg(const struct cli *cl, const char *name, const char *arg, int *out);
+/* Open the root (live, or --sysroot DIR), run fn on it, print the text it
+ * makes, or the one error line (exit 2). */
+typedef int cli_node_fn(const struct cp_root *r, void *arg, char **text);
+int cli_node_run(struct cli *cl, const char *sysroot, cli_node_fn *fn, void *arg);
 
 #endif

@@ -96,6 +96,9 @@ static int run(int argc, char **argv)
 	go.timeout_ms = cl.timeout_ms;
 	cp_verbose("reading host facts from %s", sysroot ? sysroot : "the live system");
 	rc = cp_host_probe(root, &host);
+	/* a recording replays the host commands too */
+	if (rc == 0 && record)
+		cp_node_probe_all(root);
 	if (rc == 0 && !no_guests) {
 		go.path_env = getenv("PATH");
 		/* conversations are recorded from live emulators only */

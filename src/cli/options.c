@@ -85,11 +85,16 @@ void cli_command_help(const struct cli_command *c)
 
 void cli_main_help(void)
 {
+	int w = 0;
+
 	printf("Usage: capsprobe COMMAND [OPTION]...\n"
 	       "Print libvirt's host and hypervisor capability documents without a daemon.\n\n"
 	       "Commands:\n");
 	for (size_t i = 0; i < cli_ncommands; i++)
-		printf("  %-9s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+		if ((int)strlen(cli_commands[i]->name) > w)
+			w = (int)strlen(cli_commands[i]->name);
+	for (size_t i = 0; i < cli_ncommands; i++)
+		printf("  %-*s %s\n", w, cli_commands[i]->name, cli_commands[i]->summary);
 	printf("\nOptions:\n"
 	       "  -h, --help     show this help ('capsprobe COMMAND --help' for a command's)\n"
 	       "  -V, --version  show the version\n\n%s", exit_help);

@@ -55,3 +55,32 @@ bool cp_host_kvm_usable(const struct cp_root *r)
 	free(s);
 	return ok;
 }
+
+void cp_node_probe_all(const struct cp_root *r)
+{
+	struct cp_node_info ni;
+	struct cp_node_cpumap map;
+	struct cp_node_memstats ms;
+	struct cp_node_cpustats cs;
+	struct cp_node_pages pages;
+	struct cp_host topo = { 0 };
+	uint64_t total, free_bytes;
+
+	/* each reads what it needs; what fails here fails in the replay too */
+	cp_probe_node_info(r, &ni);
+	if (cp_probe_cpumap(r, &map) == 0)
+		cp_node_cpumap_free(&map);
+	cp_host_mem_info(r, &total, &free_bytes);
+	if (cp_probe_memstats(r, CP_CELL_NONE, &ms) == 0)
+		cp_node_memstats_free(&ms);
+	cp_probe_cpustats(r, CP_CPU_ALL, &cs);
+	if (cp_node_topology(r, &topo) == 0) {
+		for (size_t i = 0; i < topo.ncells; i++)
+			if (cp_probe_memstats(r, (int)topo.cells[i].id, &ms) == 0)
+				cp_node_memstats_free(&ms);
+		if (cp_probe_freepages(r, &topo, true, 0, 0, &pages) == 0)
+			cp_node_pages_free(&pages);
+	}
+	cp_host_free(&topo);
+	cp_clear_error();
+}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "model/host.h"
+#include "model/node.h"
 #include "util/path.h"
 
 /* The result of counting CPUs the way libvirt's nodeinfo does (see
@@ -15,6 +16,8 @@ struct cp_nodeinfo {
 	unsigned nodes, sockets, cores, threads;
 	unsigned cpus;		/* online processors */
 	unsigned offline;
+	unsigned mhz;		/* /proc/cpuinfo's frequency line; 0: none */
+	uint64_t memory_kib;	/* the host memory (virHostMemGetInfo) */
 };
 
 /* Each probe fills its part of the host from the root.  A return < 0 is a
@@ -47,6 +50,42 @@ int cp_host_machine(const struct cp_root *r, char **machine);
 
 /* Run every probe in document order. */
 int cp_host_probe(const struct cp_root *r, struct cp_host *h);
+
+/* ---- virsh's host commands (model/node.h) ---- */
+
+/* "no cell given" and "every CPU" (libvirt's -1) */
+#define CP_CELL_NONE (-1)
+#define CP_CPU_ALL (-1)
+
+/* nodeinfo (cpustats.c) */
+int cp_probe_node_info(const struct cp_root *r, struct cp_node_info *out);
+/* nodecpumap: present count and online map (cpustats.c) */
+int cp_probe_cpumap(const struct cp_root *r, struct cp_node_cpumap *out);
+/* nodecpustats: /proc/stat's line of one CPU or all (CP_CPU_ALL), in ns */
+int cp_probe_cpustats(const struct cp_root *r, int cpu, struct cp_node_cpustats *out);
+/* The shares of each time between two samples a and b (percent set). */
+void cp_cpustats_percent(const struct cp_node_cpustats *a, const struct cp_node_cpustats *b,
+			 struct cp_node_cpustats *out);
+
+/* memstats.c: the host memory (virHostMemGetInfo): KiB total, bytes free */
+int cp_host_mem_info(const struct cp_root *r, uint64_t *total_kib, uint64_t *free_bytes);
+/* The NUMA cells and page sizes of the <capabilities> document (arch,
+ * pages and topology only), as freecell --all and freepages read them. */
+int cp_node_topology(const struct cp_root *r, struct cp_host *h);
+/* freecell: topo given: each of its cells' free memory; else with one
+ * that of cell, without the host's. */
+int cp_probe_freecell(const struct cp_root *r, const struct cp_host *topo, bool one, long cell,
+		      struct cp_node_free *out);
+/* freepages: all: each cell of topo (the given size_kib, or when 0 every
+ * size it lists); else the one cell (-1: the host) and size. */
+int cp_probe_freepages(const struct cp_root *r, const struct cp_host *topo, bool all, int cell, unsigned size_kib,
+		       struct cp_node_pages *out);
+/* nodememstats: /proc/meminfo (CP_CELL_NONE) or one node's */
+int cp_probe_memstats(const struct cp_root *r, int cell, struct cp_node_memstats *out);
+
+/* Run every probe of the host commands once, ignoring failures: what a
+ * recording root needs to replay them. */
+void cp_node_probe_all(const struct cp_root *r);
 
 /* /dev/kvm can be opened read-write (the "kvm" fact). */
 bool cp_host_kvm_usable(const struct cp_root *r);

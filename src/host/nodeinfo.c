@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "host/arch.h"
 #include "host/sysfs.h"
 
 struct walk {
@@ -163,6 +164,86 @@ static bool host_is_s390(const struct cp_root *r)
 	return yes;
 }
 
+/* libvirt's frequency line of /proc/cpuinfo for this machine, NULL when
+ * there is none to look for (ARM has no sensible one; an arch libvirt's
+ * parser does not know is only a note in its log). */
+static const char *mhz_prefix(const char *machine)
+{
+	const char *arch = cp_arch_from_uname(machine);
+
+	if (!arch || cp_startswith(arch, "arm") || strcmp(arch, "aarch64") == 0)
+		return NULL;
+	if (strcmp(arch, "x86_64") == 0 || strcmp(arch, "i686") == 0)
+		return "cpu MHz";
+	if (cp_startswith(arch, "ppc"))
+		return "clock";
+	if (cp_startswith(arch, "s390"))
+		return "cpu MHz dynamic";
+	if (strcmp(arch, "loongarch64") == 0)
+		return "CPU MHz";
+	return NULL;
+}
+
+/* One line of virHostCPUParseFrequencyString: 1 not a frequency line,
+ * 0 parsed, -1 malformed (which ends the scan). */
+static int mhz_line(const char *s, const char *prefix, unsigned *mhz)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!cp_startswith(s, prefix))
+		return 1;
+	s += strlen(prefix);
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -1;
+	if (*s != ':')
+		return 1;
+	s++;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v > UINT32_MAX || (*end != '.' && *end && !isspace((unsigned char)*end)))
+		return -1;
+	*mhz = (unsigned)v;
+	return 0;
+}
+
+/* The last frequency line wins.  libvirt reads the file in fgets()
+ * pieces of at most 1023 bytes, so a piece of a long line is a line too. */
+static void parse_mhz(const struct cp_root *r, const char *cpuinfo, unsigned *mhz)
+{
+	char *machine = NULL, piece[1024];
+	const char *prefix, *p = cpuinfo;
+
+	*mhz = 0;
+	if (cp_host_machine(r, &machine) < 0) {
+		cp_clear_error();
+		return;
+	}
+	prefix = mhz_prefix(machine);
+	free(machine);
+	while (prefix && *p) {
+		size_t n = strcspn(p, "\n");
+
+		if (p[n] == '\n')
+			n++;
+		if (n > sizeof(piece) - 1)
+			n = sizeof(piece) - 1;
+		memcpy(piece, p, n);
+		piece[n] = '\0';
+		p += n;
+		if (mhz_line(piece, prefix, mhz) < 0) {
+			cp_verbose("missing or invalid CPU frequency in /proc/cpuinfo");
+			return;
+		}
+	}
+}
+
 static int read_cpu_list(const struct cp_root *r, const char *name, struct cp_cpuset *set)
 {
 	int rc = cp_sysfs_read_cpus(r, set, "/sys/devices/system/cpu/%s", name);
@@ -190,6 +271,7 @@ int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni)
 	rc = cp_read_shared(r, &cpuinfo, NULL, "/proc/cpuinfo");
 	if (rc < 0)
 		return cp_fail(rc, "cannot read /proc/cpuinfo: %s", strerror(-rc));
+	parse_mhz(r, cpuinfo, &ni->mhz);
 	if ((rc = read_cpu_list(r, "present", &present)) < 0 ||
 	    (rc = read_cpu_list(r, "online", &online)) < 0)
 		goto out;
@@ -248,5 +330,7 @@ out:
 	cp_cpuset_free(&online);
 	if (rc < 0)
 		*ni = (struct cp_nodeinfo){ 0 };
+	else
+		ni->memory_kib = mem;
 	return rc;
 }

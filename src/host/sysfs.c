@@ -222,19 +222,21 @@ static const char *find_ci(const char *s, size_t n, const char *needle)
 	return NULL;
 }
 
-int cp_sysfs_parse_meminfo_total(const char *text, uint64_t *kib)
+/* libnuma's reading of one meminfo field: on every line that has "kB" and
+ * names the field, the run of digits before "kB", in bytes; a line where
+ * there is none gives -1.  The last such line counts; init when none. */
+static int64_t meminfo_field(const char *text, const char *name, int64_t init)
 {
-	int64_t size = -1;
+	int64_t size = init;
 	const char *line = text;
+	size_t nlen = strlen(name);
 
 	while (*line) {
 		const char *eol = strchr(line, '\n');
 		size_t len = eol ? (size_t)(eol - line) : strlen(line);
 		const char *k = find_ci(line, len, "kb");
 
-		/* libnuma: the number is the run of digits before "kB" on a
-		 * line that mentions MemTotal; the last such line counts. */
-		if (k && memmem(line, len, "MemTotal", 8)) {
+		if (k && memmem(line, len, name, nlen)) {
 			const char *s = k;
 			unsigned long long v;
 			char *end;
@@ -259,10 +261,22 @@ int cp_sysfs_parse_meminfo_total(const char *text, uint64_t *kib)
 		if (*line)
 			line++;
 	}
+	return size;
+}
+
+int cp_sysfs_parse_meminfo_total(const char *text, uint64_t *kib)
+{
+	int64_t size = meminfo_field(text, "MemTotal", -1);
+
 	if (size < 0)
 		return -EINVAL;
 	*kib = (uint64_t)size >> 10;
 	return 0;
+}
+
+uint64_t cp_sysfs_parse_meminfo_free(const char *text)
+{
+	return (uint64_t)meminfo_field(text, "MemFree", 0);
 }
 
 int cp_sysfs_parse_hugepages_name(const char *name, unsigned *kib)
@@ -392,8 +406,20 @@ int cp_sysfs_node_memory(const struct cp_root *r, unsigned node, uint64_t *kib)
 	return rc < 0 ? rc : cp_sysfs_parse_meminfo_total(text, kib);
 }
 
+int cp_sysfs_node_memory_free(const struct cp_root *r, unsigned node, uint64_t *kib, uint64_t *free_bytes)
+{
+	const char *text;
+	int rc = cp_read_shared(r, &text, NULL, "/sys/devices/system/node/node%u/meminfo", node);
+
+	if (rc < 0)
+		return rc;
+	*free_bytes = cp_sysfs_parse_meminfo_free(text);
+	return cp_sysfs_parse_meminfo_total(text, kib);
+}
+
 int cp_sysfs_total_memory(const struct cp_root *r, uint64_t *kib)
 {
+	uint64_t pagesize;
 	struct cp_cpuset nodes;
 	uint64_t sum = 0;
 	char *text;
@@ -408,6 +434,10 @@ int cp_sysfs_total_memory(const struct cp_root *r, uint64_t *kib)
 		free(text);
 		if (rc < 0 || !*kib)
 			return cp_fail(-EINVAL, "no usable MemTotal in /proc/meminfo");
+		/* sysconf counts whole pages */
+		if ((rc = cp_host_pagesize(r, &pagesize)) < 0)
+			return rc;
+		*kib = *kib / (pagesize / 1024) * (pagesize / 1024);
 		return 0;
 	}
 	cp_sysfs_numa_nodes(r, &nodes);
@@ -417,7 +447,9 @@ int cp_sysfs_total_memory(const struct cp_root *r, uint64_t *kib)
 		rc = cp_sysfs_node_memory(r, (unsigned)n, &v);
 		if (rc < 0) {
 			cp_cpuset_free(&nodes);
-			return cp_fail(rc, "no usable MemTotal for NUMA node %d", n);
+			return cp_fail(rc, "no usable MemTotal for NUMA node %d in "
+				       "/sys/devices/system/node/node%d/meminfo: %s", n, n,
+				       rc == -EINVAL ? "none parses" : strerror(-rc));
 		}
 		sum += v;
 	}

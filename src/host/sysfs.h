@@ -36,6 +36,9 @@ int cp_sysfs_read_cpu_siblings(const struct cp_root *r, unsigned cpu, struct cp_
  * "<digits> kB" field; a value that does not fit libnuma's signed byte count
  * is an error.  0 or -EINVAL. */
 int cp_sysfs_parse_meminfo_total(const char *text, uint64_t *kib);
+/* Its MemFree in bytes the same way: 0 when no line names it, and a line
+ * without digits gives libnuma's -1 (as libvirt's unsigned count). */
+uint64_t cp_sysfs_parse_meminfo_free(const char *text);
 /* "hugepages-2048kB" → 2048: 1 when parsed, 0 when not a hugepages entry,
  * -EINVAL when the prefix matches but the rest is not "<u32>kB" (any case). */
 int cp_sysfs_parse_hugepages_name(const char *name, unsigned *kib);
@@ -55,6 +58,9 @@ bool cp_sysfs_numa_available(const struct cp_root *r);
 int cp_sysfs_numa_nodes(const struct cp_root *r, struct cp_cpuset *nodes);
 /* MemTotal of a node in KiB (libnuma's numa_node_size64). */
 int cp_sysfs_node_memory(const struct cp_root *r, unsigned node, uint64_t *kib);
+/* numa_node_size64 with its free count: MemTotal in KiB and MemFree in
+ * bytes; an error only when the file does not read or has no MemTotal. */
+int cp_sysfs_node_memory_free(const struct cp_root *r, unsigned node, uint64_t *kib, uint64_t *free_bytes);
 /* Host memory in KiB as virHostMemGetInfo computes it: the sum of the node
  * MemTotals with NUMA, /proc/meminfo MemTotal without. */
 int cp_sysfs_total_memory(const struct cp_root *r, uint64_t *kib);

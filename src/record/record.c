@@ -258,6 +258,7 @@ int cp_record(const struct cp_record_opts *o, struct cp_record_stats *st)
 	if ((rc = cp_host_probe(root, &h)) < 0)
 		goto out;
 	cp_host_kvm_usable(root);	/* the fact a domain replay picks passes by */
+	cp_node_probe_all(root);	/* and what nodeinfo, freecell, ... read */
 	if ((rc = cp_guests_probe(root, h.cpu.arch, &go, &h, &gst)) < 0)
 		goto out;
 	live = cp_caps_format(&h);

@@ -1,0 +1,130 @@
+/* virsh's formats (tools/virsh-host.c): labels padded with %-Ns, numbers
+ * as virsh prints them; see text/node.h. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "text/node.h"
+
+static char *finish(struct cp_buf *b)
+{
+	cp_buf_putc(b, '\n');	/* virsh's line after every command's output */
+	return cp_buf_steal(b);
+}
+
+char *cp_text_nodeinfo(const struct cp_node_info *ni)
+{
+	struct cp_buf b = { 0 };
+
+	/* virNodeInfo's fields are unsigned, printed with %d */
+	cp_buf_printf(&b, "%-20s %s\n", "CPU model:", ni->model);
+	cp_buf_printf(&b, "%-20s %d\n", "CPU(s):", (int)ni->cpus);
+	if (ni->mhz)
+		cp_buf_printf(&b, "%-20s %d MHz\n", "CPU frequency:", (int)ni->mhz);
+	cp_buf_printf(&b, "%-20s %d\n", "CPU socket(s):", (int)ni->sockets);
+	cp_buf_printf(&b, "%-20s %d\n", "Core(s) per socket:", (int)ni->cores);
+	cp_buf_printf(&b, "%-20s %d\n", "Thread(s) per core:", (int)ni->threads);
+	cp_buf_printf(&b, "%-20s %d\n", "NUMA cell(s):", (int)ni->nodes);
+	cp_buf_printf(&b, "%-20s %" PRIu64 " KiB\n", "Memory size:", ni->memory_kib);
+	return finish(&b);
+}
+
+char *cp_text_cpumap(const struct cp_node_cpumap *m, bool pretty)
+{
+	struct cp_buf b = { 0 };
+
+	cp_buf_printf(&b, "%-15s %d\n", "CPUs present:", (int)m->present);
+	cp_buf_printf(&b, "%-15s %d\n", "CPUs online:", (int)cp_cpuset_count(&m->online));
+	cp_buf_printf(&b, "%-15s ", "CPU map:");
+	if (pretty) {
+		/* the online CPUs within the map's whole bytes */
+		struct cp_cpuset in = { 0 };
+		unsigned bits = (m->present + 7) / 8 * 8;
+		char *list;
+
+		cp_cpuset_foreach(&m->online, cpu)
+			if ((unsigned)cpu < bits)
+				cp_cpuset_set(&in, (unsigned)cpu);
+		list = cp_cpuset_format(&in);
+		cp_buf_puts(&b, list);
+		free(list);
+		cp_cpuset_free(&in);
+	} else {
+		for (unsigned cpu = 0; cpu < m->present; cpu++)
+			cp_buf_putc(&b, cp_cpuset_has(&m->online, cpu) ? 'y' : '-');
+	}
+	cp_buf_putc(&b, '\n');
+	return finish(&b);
+}
+
+char *cp_text_freecell(const struct cp_node_free *f)
+{
+	struct cp_buf b = { 0 };
+	uint64_t total = 0;
+
+	switch (f->kind) {
+	case CP_FREE_TOTAL:
+		cp_buf_printf(&b, "%s: %" PRIu64 " KiB\n", "Total", f->total_bytes / 1024);
+		break;
+	case CP_FREE_CELL:
+		cp_buf_printf(&b, "%d: %" PRIu64 " KiB\n", (int)f->cells[0].id, f->cells[0].bytes / 1024);
+		break;
+	case CP_FREE_ALL:
+		for (size_t i = 0; i < f->ncells; i++) {
+			cp_buf_printf(&b, "%5lu: %10" PRIu64 " KiB\n", (unsigned long)f->cells[i].id,
+				      f->cells[i].bytes / 1024);
+			total += f->cells[i].bytes;
+		}
+		cp_buf_puts(&b, "--------------------\n");
+		cp_buf_printf(&b, "%5s: %10" PRIu64 " KiB\n", "Total", total / 1024);
+		break;
+	}
+	return finish(&b);
+}
+
+char *cp_text_freepages(const struct cp_node_pages *p)
+{
+	struct cp_buf b = { 0 };
+
+	/* the counts are unsigned long long, printed with %lld */
+	if (p->one) {
+		cp_buf_printf(&b, "%uKiB: %lld\n", p->sizes_kib[0], (long long)p->cells[0].counts[0]);
+		return finish(&b);
+	}
+	for (size_t i = 0; i < p->ncells; i++) {
+		cp_buf_printf(&b, "Node %d:\n", p->cells[i].id);
+		for (size_t j = 0; j < p->nsizes; j++)
+			cp_buf_printf(&b, "%uKiB: %lld\n", p->sizes_kib[j], (long long)p->cells[i].counts[j]);
+		cp_buf_putc(&b, '\n');
+	}
+	return finish(&b);
+}
+
+char *cp_text_memstats(const struct cp_node_memstats *m)
+{
+	struct cp_buf b = { 0 };
+
+	for (size_t i = 0; i < m->n; i++)
+		cp_buf_printf(&b, "%-7s: %20" PRIu64 " KiB\n", m->v[i].field, m->v[i].kib);
+	return finish(&b);
+}
+
+char *cp_text_cpustats(const struct cp_node_cpustats *s)
+{
+	struct cp_buf b = { 0 };
+
+	if (!s->percent) {
+		cp_buf_printf(&b, "%-15s %20" PRIu64 "\n", "user:", s->user);
+		cp_buf_printf(&b, "%-15s %20" PRIu64 "\n", "system:", s->system);
+		cp_buf_printf(&b, "%-15s %20" PRIu64 "\n", "idle:", s->idle);
+		cp_buf_printf(&b, "%-15s %20" PRIu64 "\n", "iowait:", s->iowait);
+		return finish(&b);
+	}
+	cp_buf_printf(&b, "%-15s %5.1lf%%\n", "usage:", s->p_usage);
+	cp_buf_printf(&b, "%-15s %5.1lf%%\n", "user:", s->p_user);
+	cp_buf_printf(&b, "%-15s %5.1lf%%\n", "system:", s->p_system);
+	cp_buf_printf(&b, "%-15s %5.1lf%%\n", "idle:", s->p_idle);
+	cp_buf_printf(&b, "%-15s %5.1lf%%\n", "iowait:", s->p_iowait);
+	return finish(&b);
+}
