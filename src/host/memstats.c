@@ -16,14 +16,20 @@
 
 #include "host/sysfs.h"
 
-/* numa_max_node(): the highest node<N> directory; -1 when none. */
-static int max_node(const struct cp_cpuset *nodes)
+/* The highest node<N> directory (numa_max_node(), as libvirt's
+ * virNumaGetMaxNode asks it): -ENOENT with its message when there is none. */
+static int last_node(const struct cp_root *r, int *last)
 {
-	int last = -1;
+	struct cp_cpuset nodes = { 0 };
 
-	cp_cpuset_foreach(nodes, n)
-		last = n;
-	return last;
+	*last = -1;
+	cp_sysfs_numa_nodes(r, &nodes);
+	cp_cpuset_foreach(&nodes, n)
+		*last = (int)n;
+	cp_cpuset_free(&nodes);
+	if (*last < 0)
+		return cp_fail(-ENOENT, "Failed to request maximum NUMA node id: no node in /sys/devices/system/node");
+	return 0;
 }
 
 /* /proc/meminfo's MemFree in bytes (sysconf's available pages). */
@@ -80,9 +86,8 @@ int cp_host_mem_info(const struct cp_root *r, uint64_t *total_kib, uint64_t *fre
  * meminfo does not read, as libvirt ignores that failure). */
 static int cell_free(const struct cp_root *r, long cell, uint64_t *bytes)
 {
-	struct cp_cpuset nodes;
 	uint64_t kib;
-	int last;
+	int last, rc;
 
 	*bytes = 0;
 	if (!cp_sysfs_numa_available(r)) {
@@ -90,11 +95,8 @@ static int cell_free(const struct cp_root *r, long cell, uint64_t *bytes)
 			return cp_fail(-ERANGE, "start cell %ld out of range (0-0)", cell);
 		return host_free_bytes(r, bytes);
 	}
-	cp_sysfs_numa_nodes(r, &nodes);
-	last = max_node(&nodes);
-	cp_cpuset_free(&nodes);
-	if (last < 0)
-		return cp_fail(-ENOENT, "Failed to request maximum NUMA node id: no node in /sys/devices/system/node");
+	if ((rc = last_node(r, &last)) < 0)
+		return rc;
 	if (cell > last)
 		return cp_fail(-ERANGE, "start cell %ld out of range (0-%d)", cell, last);
 	if (cell < 0 || cp_sysfs_node_memory_free(r, (unsigned)cell, &kib, bytes) < 0)
@@ -315,7 +317,6 @@ int cp_probe_memstats(const struct cp_root *r, int cell, struct cp_node_memstats
 	static const char *const hdrs[][2] = {
 		{ "MemTotal:", "total" }, { "MemFree:", "free" }, { "Buffers:", "buffers" }, { "Cached:", "cached" },
 	};
-	struct cp_cpuset nodes;
 	char *path, *text, *line;
 	size_t nr, found = 0;
 	int rc, last;
@@ -330,11 +331,8 @@ int cp_probe_memstats(const struct cp_root *r, int cell, struct cp_node_memstats
 	} else {
 		if (!cp_sysfs_numa_available(r))
 			return cp_fail(-ENOENT, "NUMA isn't available on this host");
-		cp_sysfs_numa_nodes(r, &nodes);
-		last = max_node(&nodes);
-		cp_cpuset_free(&nodes);
-		if (last < 0)
-			return cp_fail(-ENOENT, "Failed to request maximum NUMA node id: no node in /sys/devices/system/node");
+		if ((rc = last_node(r, &last)) < 0)
+			return rc;
 		if (cell > last)
 			return cp_fail(-ERANGE, "cell %d out of range (0-%d)", cell, last);
 		path = cp_asprintf("/sys/devices/system/node/node%d/meminfo", cell);
