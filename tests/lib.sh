@@ -57,6 +57,31 @@ kvm_host() {
 	done
 	export CAPSPROBE_FACTS=$scratch/facts
 }
+# edit_reply REC CMD JSON OUT: the recorded conversation REC with the reply
+# to CMD's first call replaced by {"return": JSON} (same id), into OUT;
+# fails when REC has no CMD (needs perl)
+edit_reply() {
+	CMD=$2 NEW=$3 perl -00 -ne '
+		if ($next) {
+			my ($id) = /"id":\s*("[^"]*")/;
+			$_ = "{\n  \"return\": $ENV{NEW},\n  \"id\": $id\n}\n\n";
+			$next = 0; $done = 1;
+		} elsif (!$done && /"execute":\s*"\Q$ENV{CMD}\E"/) {
+			$next = 1;
+		}
+		print;
+		END { exit($done ? 0 : 1) }' "$1" >"$4"
+}
+# logged_emulator PATH LOG: at PATH (a regular file, so touching it changes
+# the cache key) an emulator that appends a line to LOG at each start and
+# runs a copy of $FAKE_QEMU ($scratch/fake-qemu): a cache hit is a
+# run that leaves LOG as it was
+logged_emulator() {
+	cp "$FAKE_QEMU" "$scratch/fake-qemu"
+	printf '#!/bin/sh\necho start >>%s\nexec %s "$@"\n' "'$2'" "'$scratch/fake-qemu'" >"$1"
+	chmod +x "$1"
+	: >"$2"
+}
 finish() {
 	echo "$pass passed, $fail failed, $skipped skipped"
 	[ "$fail" -eq 0 ]

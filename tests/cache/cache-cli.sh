@@ -24,15 +24,8 @@ emu=$bin/qemu-system-x86_64
 log=$scratch/starts
 cache=$scratch/c
 mkdir -p "$bin" "$scratch/lib/qemu"
-cp "$FAKE_QEMU" "$scratch/fake-qemu"
-cat >"$emu" <<EOF
-#!/bin/sh
-echo start >>'$log'
-exec '$scratch/fake-qemu' "\$@"
-EOF
-chmod +x "$emu"
+logged_emulator "$emu" "$log"
 export CAPSPROBE_FAKE_REPLIES=$FIXTURES/qemu/7.2.22-x86_64-kvm.replies
-: >"$log"
 
 starts() { wc -l <"$log"; }
 # run NAME ARGS...: capsprobe ARGS with PATH=$bin; output in $scratch/NAME,

@@ -18,29 +18,11 @@ log=$scratch/starts
 cache=$scratch/c
 rec=$FIXTURES/qemu/7.2.22-x86_64-kvm.replies
 mkdir -p "$bin"
-cp "$FAKE_QEMU" "$scratch/fake-qemu"
-cat >"$emu" <<EOF
-#!/bin/sh
-echo start >>'$log'
-exec '$scratch/fake-qemu' "\$@"
-EOF
-chmod +x "$emu"
-: >"$log"
+logged_emulator "$emu" "$log"
 starts() { wc -l <"$log"; }
 
 # edit CMD JSON: the recording with CMD's reply replaced, into $scratch/replies
-edit() {
-	CMD=$1 NEW=$2 perl -00 -ne '
-		if ($next) {
-			my ($id) = /"id":\s*("[^"]*")/;
-			$_ = "{\n  \"return\": $ENV{NEW},\n  \"id\": $id\n}\n\n";
-			$next = 0; $done = 1;
-		} elsif (!$done && /"execute":\s*"\Q$ENV{CMD}\E"/) {
-			$next = 1;
-		}
-		print;
-		END { exit($done ? 0 : 1) }' "$rec" >"$scratch/replies"
-}
+edit() { edit_reply "$rec" "$1" "$2" "$scratch/replies"; }
 export CAPSPROBE_FAKE_REPLIES=$scratch/replies
 # dom NAME ARGS...: `domain` on the emulator; sets $rc and $new (starts)
 dom() {

@@ -16,18 +16,7 @@ rec=$FIXTURES/qemu/7.2.22-x86_64-kvm.replies
 
 # edit CMD JSON: the recording with the reply to CMD's (first) call
 # replaced by {"return": JSON} (same id), into $scratch/replies
-edit() {
-	CMD=$1 NEW=$2 perl -00 -ne '
-		if ($next) {
-			my ($id) = /"id":\s*("[^"]*")/;
-			$_ = "{\n  \"return\": $ENV{NEW},\n  \"id\": $id\n}\n\n";
-			$next = 0; $done = 1;
-		} elsif (!$done && /"execute":\s*"\Q$ENV{CMD}\E"/) {
-			$next = 1;
-		}
-		print;
-		END { exit($done ? 0 : 1) }' "$rec" >"$scratch/replies"
-}
+edit() { edit_reply "$rec" "$1" "$2" "$scratch/replies"; }
 # want CMD JSON TEXT: with that reply, exit 2, one error line with TEXT
 want() {
 	local rc
