@@ -931,6 +931,13 @@ static int read_path(const struct cp_root *r, const char *path, char **out, size
 		fd = -e;
 		goto fail_fd;
 	}
+	/* a file that says it is too large is not read; /proc and /sys files
+	 * say 0 or 4096 whatever they hold, so the loop caps them too */
+	if ((uint64_t)st.st_size > CP_READ_MAX) {
+		close(fd);
+		fd = -EFBIG;
+		goto fail_fd;
+	}
 	buf = cp_malloc(cap);
 	for (;;) {
 		ssize_t n;
