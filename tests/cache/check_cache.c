@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1887,6 +1890,131 @@ START_TEST(default_dir)
 }
 END_TEST
 
+/* A user's default directory: XDG_CACHE_HOME when absolute, else HOME,
+ * else the password database's home, else an error that says what to do.
+ * Run in a child as nobody and as a user the database does not know; the
+ * child's exit status says which check failed. */
+static int default_dir_as(uid_t uid, const char *xdg, const char *home, const char *want)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int rc = 0;
+		char *d;
+
+		/* only the effective ids: root again before exiting, so that
+		 * a coverage build can write its counts */
+		if (setresgid((gid_t)-1, uid, 0) < 0 || setresuid((uid_t)-1, uid, 0) < 0)
+			exit(100);
+		if (xdg)
+			setenv("XDG_CACHE_HOME", xdg, 1);
+		else
+			unsetenv("XDG_CACHE_HOME");
+		if (home)
+			setenv("HOME", home, 1);
+		else
+			unsetenv("HOME");
+		cp_clear_error();
+		d = cp_cache_default_dir();
+		if (want ? !d || strcmp(d, want) != 0 : d != NULL)
+			rc = 101;
+		else if (!want && strcmp(cp_last_error(), "no home directory for the probe cache "
+							   "(set XDG_CACHE_HOME or use --cache-dir)") != 0)
+			rc = 102;
+		free(d);
+		if (seteuid(0) < 0 || setegid(0) < 0)
+			exit(103);
+		exit(rc);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+START_TEST(default_dir_user)
+{
+	struct passwd *pw;
+	char *nobody_dir = NULL;
+	uid_t stranger = 54321;
+
+	if (geteuid() != 0)
+		SKIP_TEST("needs root, to become other users");
+	pw = getpwuid(NOBODY);
+	if (pw && pw->pw_dir && pw->pw_dir[0] == '/')
+		nobody_dir = cp_asprintf("%s/.cache/capsprobe", pw->pw_dir);
+	while (getpwuid(stranger))
+		stranger++;
+	ck_assert_int_eq(default_dir_as(NOBODY, "/xdg", "/home/someone", "/xdg/capsprobe"), 0);
+	ck_assert_int_eq(default_dir_as(NOBODY, "", "/home/someone", "/home/someone/.cache/capsprobe"), 0);
+	ck_assert_int_eq(default_dir_as(NOBODY, "rel", "/home/someone", "/home/someone/.cache/capsprobe"), 0);
+	/* a relative or missing HOME: the database's */
+	ck_assert_int_eq(default_dir_as(NOBODY, NULL, "rel", nobody_dir), 0);
+	ck_assert_int_eq(default_dir_as(NOBODY, NULL, NULL, nobody_dir), 0);
+	/* nowhere */
+	ck_assert_int_eq(default_dir_as(stranger, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(default_dir_as(stranger, "x", "", NULL), 0);
+	ck_assert_int_eq(default_dir_as(stranger, "/xdg", NULL, "/xdg/capsprobe"), 0);
+	free(nobody_dir);
+}
+END_TEST
+
+/* Without /proc (an O_TMPFILE cannot be linked into place), an entry is
+ * written to a named temporary file and renamed: it loads, and no
+ * temporary file is left.  In a child with an empty /proc of its own. */
+START_TEST(store_without_proc)
+{
+	struct env e;
+	struct cp_cache *c;
+	struct cp_cache_key k;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		SKIP_TEST("needs root, for a mount namespace");
+	env_setup(&e);
+	ck_assert_int_eq(cp_cache_open(e.cache, true, &c), 0);
+	ck_assert_int_eq(cp_cache_key_get(NULL, e.binary, &e.in, &k), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct stat st;
+		int rc;
+
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("none", "/proc", "tmpfs", 0, NULL) < 0)
+			exit(77);
+		if (stat("/proc/self", &st) == 0)
+			exit(100);
+		rc = cp_cache_store(c, &k, &e.probe) == 0 ? 0 : 101;
+		/* /proc back for what runs at exit (a sanitizer reads it) */
+		exit(umount2("/proc", MNT_DETACH) == 0 ? rc : 102);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		cp_cache_key_free(&k);
+		cp_cache_close(c);
+		env_teardown(&e);
+		SKIP_TEST("cannot mount a private /proc here");
+	}
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	assert_hit(c, &k, &e.probe);
+	{
+		char *cmd = cp_asprintf("test \"$(ls -A '%s')\" = \"$(basename '%s')\"", e.cache, entry_path(&e, e.binary));
+
+		ck_assert_msg(system(cmd) == 0, "more than the entry in %s", e.cache);
+		free(cmd);
+	}
+	cp_cache_key_free(&k);
+	cp_cache_close(c);
+	env_teardown(&e);
+}
+END_TEST
+
 /* ---- what a load may hold: shapes and memory ---- */
 
 /* good with the "ret" of answer line (pass 1, question name) replaced */
@@ -1997,6 +2125,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, list_clear);
 	tcase_add_test(tc, covers);
 	tcase_add_test(tc, default_dir);
+	tcase_add_test(tc, default_dir_user);
+	tcase_add_test(tc, store_without_proc);
 	suite_add_tcase(s, tc);
 	return s;
 }

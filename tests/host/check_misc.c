@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host/arch.h"
 #include "host/cpu.h"
 #include "host/host.h"
 #include "host/power.h"
@@ -1016,6 +1017,68 @@ START_TEST(power_fact)
 }
 END_TEST
 
+/* --- arch and page size -------------------------------------------------- */
+
+START_TEST(arch_names)
+{
+	static const struct {
+		const char *uname, *arch;
+	} cases[] = {
+		{ "i386", "i686" }, { "i486", "i686" }, { "i686", "i686" }, { "amd64", "x86_64" },
+		{ "x86_64", "x86_64" }, { "arm64", "aarch64" }, { "aarch64", "aarch64" }, { "ppc64le", "ppc64le" },
+		{ "i68", NULL }, { "x686", NULL }, { "i6x6", NULL }, { "i68x", NULL }, { "i6866", NULL },
+		{ "vax", NULL }, { "", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = cp_arch_from_uname(cases[i].uname);
+
+		ck_assert_msg(cases[i].arch ? got && strcmp(got, cases[i].arch) == 0 : !got, "%s: %s", cases[i].uname,
+			      got ? got : "(none)");
+	}
+}
+END_TEST
+
+/* recorded facts: a machine name and a page size, or an error that names the fact */
+START_TEST(arch_facts)
+{
+	static const char *const bad_sizes[] = { "1000\n", "512\n", "3000\n", "4k\n", "\n", "-4096\n" };
+	struct cp_root *r;
+	struct cp_host h = { 0 };
+	uint64_t ps;
+	char *m;
+
+	unsetenv("CAPSPROBE_FACTS");
+	root_begin();
+	put("capsprobe/uname-machine", "amd64\n");
+	put("capsprobe/pagesize", "65536\n");
+	r = root_open();
+	ck_assert_int_eq(cp_probe_arch(r, &h), 0);
+	ck_assert_str_eq(h.cpu.arch, "x86_64");
+	ck_assert_int_eq(cp_host_pagesize(r, &ps), 0);
+	ck_assert_uint_eq(ps, 65536);
+	root_end(r);
+	root_begin();
+	put("capsprobe/other", "\n");
+	r = root_open();
+	ck_assert_int_eq(cp_host_machine(r, &m), -ENOENT);
+	ck_assert_str_eq(cp_last_error(), "cannot learn the host's machine name (fact uname-machine): "
+					  "No such file or directory");
+	ck_assert_int_eq(cp_probe_arch(r, &h), -ENOENT);
+	ck_assert_int_eq(cp_host_pagesize(r, &ps), -ENOENT);
+	ck_assert_str_eq(cp_last_error(), "cannot learn the page size (fact pagesize): No such file or directory");
+	root_end(r);
+	for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
+		root_begin();
+		put("capsprobe/pagesize", bad_sizes[i]);
+		r = root_open();
+		ck_assert_msg(cp_host_pagesize(r, &ps) == -EINVAL, "%s", bad_sizes[i]);
+		ck_assert_str_eq(cp_last_error(), "recorded /capsprobe/pagesize is not a page size");
+		root_end(r);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("host-misc");
@@ -1036,6 +1099,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, dbus_failures);
 	tcase_add_test(tc, dbus_failure_texts);
 	tcase_add_test(tc, dbus_address);
+	tcase_add_test(tc, arch_names);
+	tcase_add_test(tc, arch_facts);
 	tcase_add_test(tc, power_fact);
 	suite_add_tcase(s, tc);
 	return s;
