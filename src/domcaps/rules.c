@@ -382,6 +382,33 @@ static void host_sev_counts(const struct cp_root *r, unsigned *max_guests, unsig
 	cp_cpuid_table_free(&t);
 }
 
+/* The qemu-rdp helper in PATH, as libvirt's qemuRdpAvailable() looks for
+ * it (virFindFileInPath of qemu.conf's qemu_rdp, "qemu-rdp" by default):
+ * the fact holds its path, or an empty line when there is none. */
+static int rdp_live(void *arg, char **text)
+{
+	char *path = cp_find_in_path(getenv("PATH"), "qemu-rdp");
+
+	(void)arg;
+	*text = cp_asprintf("%s\n", path ? path : "");
+	free(path);
+	return 0;
+}
+
+/* A tree recorded before the fact existed has no helper. */
+static bool host_rdp(const struct cp_root *r)
+{
+	char *s = NULL;
+	bool found;
+
+	if (cp_fact(r, "qemu-rdp", rdp_live, NULL, &s) < 0)
+		return false;
+	cp_rstrip(s);
+	found = s[0] != '\0';
+	free(s);
+	return found;
+}
+
 static unsigned host_phys_bits(const struct cp_root *r)
 {
 	const char *info;
@@ -703,6 +730,9 @@ static int fill_devices(struct ctx *c, struct cp_domcaps *dc)
 
 	d->graphics.supported = CP_DC_YES;
 	ADD_GATED(c, &d->graphics.type, graphics_types);
+	/* RDP is served by the qemu-rdp helper over QEMU's D-Bus display */
+	if (c->flags[F_DISPLAY_DBUS] && host_rdp(c->host))
+		cp_dc_enum_add(&d->graphics.type, "rdp");
 
 	d->video.supported = CP_DC_YES;
 	ADD_GATED(c, &d->video.model_type, video_models);
