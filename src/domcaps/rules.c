@@ -568,6 +568,37 @@ static void fill_custom(struct ctx *c, struct cp_dc_cpu *cpu)
 	free(v);
 }
 
+/* ppc64: QEMU expands no host model, so libvirt decodes the host CPU
+ * itself (virQEMUCapsProbeHostCPU): the model the PVR names, if QEMU
+ * offers it, with fallback='allow' and no features.  libvirt knows the
+ * physical address size only on x86, sh4 and loongarch: no <maxphysaddr>. */
+static void ppc64_host_model(const struct ctx *c, struct cp_dc_host_model *hm)
+{
+	struct cp_host_cpu hc = { 0 };
+	json_object *defs = answer(c, CP_Q_CPU_DEFS);
+	bool offered = false;
+
+	hm->supported = CP_DC_NO;
+	if (cp_cpu_ppc(c->host, &hc) < 0) {
+		cp_verbose("ppc64 host-model: %s", cp_last_error());
+		cp_clear_error();
+	} else if (hc.model) {
+		for (size_t i = 0; i < array_len(defs) && !offered; i++) {
+			const char *name = cp_json_str(json_object_array_get_idx(defs, i), "name");
+
+			offered = name && strcasecmp(name, hc.model) == 0;
+		}
+		if (offered) {
+			hm->supported = CP_DC_YES;
+			hm->model = cp_strdup(hc.model);
+			hm->fallback = cp_strdup("allow");
+		}
+	}
+	free(hc.model);
+	free(hc.vendor);
+	cp_strv_free(&hc.features);
+}
+
 static int fill_cpu(struct ctx *c, struct cp_domcaps *dc)
 {
 	struct cp_dc_cpu *cpu = &dc->cpu;
@@ -605,6 +636,10 @@ static int fill_cpu(struct ctx *c, struct cp_domcaps *dc)
 			in.maxphysaddr = host_phys_bits(c->host);
 		if ((rc = cp_x86_host_model(&in, &cpu->host_model)) < 0)
 			return rc;
+	} else if (native && arch_is_s390(c->p->arch)) {
+		cp_s390_host_model(answer(c, CP_Q_EXPAND), &cpu->host_model);
+	} else if (native && arch_is_ppc64(c->p->arch)) {
+		ppc64_host_model(c, &cpu->host_model);
 	}
 
 	fill_custom(c, cpu);
