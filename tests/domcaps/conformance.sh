@@ -46,11 +46,18 @@ sed -i '/"execute": "query-kvm"/,/"present"/s/"present": false/"present": true/'
 	"$scratch/src/tests/qemucapabilitiesdata/caps_7.2.0_ppc.replies"
 sed -i '/"present": true/,/"enabled"/s/"enabled": false/"enabled": true/' \
 	"$scratch/src/tests/qemucapabilitiesdata/caps_7.2.0_ppc.replies"
+# a QEMU older than 6.2 (the 6.2 recording saying 5.2): refused as libvirt does
+sed '/"execute": "query-version"/,/"major"/s/"major": 6/"major": 5/' \
+	"$src/tests/qemucapabilitiesdata/caps_6.2.0_x86_64.replies" >"$scratch/src/tests/qemucapabilitiesdata/caps_5.2.0_x86_64.replies"
+cp "$src/tests/qemucapabilitiesdata/caps_6.2.0_x86_64.xml" "$scratch/src/tests/qemucapabilitiesdata/caps_5.2.0_x86_64.xml"
+grep -q '"major": 5' "$scratch/src/tests/qemucapabilitiesdata/caps_5.2.0_x86_64.replies" || exit 99
 "$top/scripts/domcaps-conformance" --capsprobe "$CAPSPROBE" --source "$scratch/src" >"$scratch/bite" 2>&1
 rc=$?
 cat "$scratch/bite"
 check "a changed expectation differs (rc $rc)" \
 	eval '[ $rc -eq 1 ] && grep -q "^differ qemu_9.2.0-q35.x86_64: " "$scratch/bite" && grep -q "text=vnk" "$scratch/bite"'
 check "the untouched cases still agree" grep -q "^agree qemu_9.2.0-tcg.x86_64$" "$scratch/bite"
+check "QEMU 5.2 is refused with libvirt's words" \
+	grep -qx "refused qemu_5.2.0-tcg.x86_64: QEMU version >= 6.2.0 is required, but 5.2.0 found" "$scratch/bite"
 check "a KVM recording is not a refusal" eval '! grep -q "^refused qemu_7.2.0.ppc" "$scratch/bite"'
 finish
