@@ -42,10 +42,10 @@ cp "$src"/tests/domaincapsdata/qemu_9.2.0*.x86_64.xml "$src"/tests/domaincapsdat
 	"$scratch/src/tests/domaincapsdata/"
 sed -i "0,/<value>vnc<\/value>/s//<value>vnk<\/value>/" "$scratch/src/tests/domaincapsdata/qemu_9.2.0-q35.x86_64.xml"
 # a ppc recording that claims KVM: libvirt would not refuse it
-sed -i '/"execute": "query-kvm"/,/"present"/s/"present": false/"present": true/' \
+sed -i '/"execute": "query-kvm"/,/"present"/{s/"enabled": false/"enabled": true/;s/"present": false/"present": true/}' \
 	"$scratch/src/tests/qemucapabilitiesdata/caps_7.2.0_ppc.replies"
-sed -i '/"present": true/,/"enabled"/s/"enabled": false/"enabled": true/' \
-	"$scratch/src/tests/qemucapabilitiesdata/caps_7.2.0_ppc.replies"
+sed -n '/"execute": "query-kvm"/,/"present"/p' "$scratch/src/tests/qemucapabilitiesdata/caps_7.2.0_ppc.replies" |
+	grep -q '"enabled": true' || exit 99
 # a QEMU older than 6.2 (the 6.2 recording saying 5.2): refused as libvirt does
 sed '/"execute": "query-version"/,/"major"/s/"major": 6/"major": 5/' \
 	"$src/tests/qemucapabilitiesdata/caps_6.2.0_x86_64.replies" >"$scratch/src/tests/qemucapabilitiesdata/caps_5.2.0_x86_64.replies"
