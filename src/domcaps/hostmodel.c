@@ -9,6 +9,7 @@
 #include "cpumap/x86_cpumap.h"
 #include "domcaps/hostmodel.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "cpumap/x86_guestmap.h"
 #include "cpu/x86.h"
 
@@ -287,4 +288,23 @@ int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm)
 		if (!cp_x86_fset_has(hide, best.extra[i]))
 			cp_dc_host_model_add_feature(hm, "disable", cp_x86_features[best.extra[i]].name);
 	return 0;
+}
+
+void cp_s390_host_model(json_object *expand, struct cp_dc_host_model *hm)
+{
+	json_object *model = cp_json_member(expand, "model");
+	json_object *props = cp_json_member(model, "props");
+	const char *name = cp_json_str(model, "name");
+
+	hm->supported = CP_DC_NO;
+	if (!name)
+		return;
+	hm->supported = CP_DC_YES;
+	hm->model = cp_strdup(name);
+	hm->fallback = cp_strdup("forbid");
+	if (!json_object_is_type(props, json_type_object))
+		return;	/* older models report no feature set */
+	json_object_object_foreach(props, key, val)
+		if (json_object_is_type(val, json_type_boolean))
+			cp_dc_host_model_add_feature(hm, json_object_get_boolean(val) ? "require" : "disable", key);
 }

@@ -24,6 +24,13 @@ struct cp_hm_input {
  * (the generated map tables disagree) is an error. */
 int cp_x86_host_model(const struct cp_hm_input *in, struct cp_dc_host_model *hm);
 
+/* s390: the static expansion of the model libvirt asked QEMU for ("host"
+ * under KVM, "max" under TCG), as libvirt prints it: QEMU's model name
+ * with fallback='forbid', each boolean property a feature, 'require' when
+ * true and 'disable' when false, in QEMU's order.  No model in the
+ * expansion (or none asked): supported='no'. */
+void cp_s390_host_model(json_object *expand, struct cp_dc_host_model *hm);
+
 /* QEMU's spelling of a feature to libvirt's (table T1); other names are
  * returned unchanged. */
 const char *cp_x86_feature_from_qemu(const char *name);

@@ -382,6 +382,33 @@ static void host_sev_counts(const struct cp_root *r, unsigned *max_guests, unsig
 	cp_cpuid_table_free(&t);
 }
 
+/* The qemu-rdp helper in PATH, as libvirt's qemuRdpAvailable() looks for
+ * it (virFindFileInPath of qemu.conf's qemu_rdp, "qemu-rdp" by default):
+ * the fact holds its path, or an empty line when there is none. */
+static int rdp_live(void *arg, char **text)
+{
+	char *path = cp_find_in_path(getenv("PATH"), "qemu-rdp");
+
+	(void)arg;
+	*text = cp_asprintf("%s\n", path ? path : "");
+	free(path);
+	return 0;
+}
+
+/* A tree recorded before the fact existed has no helper. */
+static bool host_rdp(const struct cp_root *r)
+{
+	char *s = NULL;
+	bool found;
+
+	if (cp_fact(r, "qemu-rdp", rdp_live, NULL, &s) < 0)
+		return false;
+	cp_rstrip(s);
+	found = s[0] != '\0';
+	free(s);
+	return found;
+}
+
 static unsigned host_phys_bits(const struct cp_root *r)
 {
 	const char *info;
@@ -541,6 +568,37 @@ static void fill_custom(struct ctx *c, struct cp_dc_cpu *cpu)
 	free(v);
 }
 
+/* ppc64: QEMU expands no host model, so libvirt decodes the host CPU
+ * itself (virQEMUCapsProbeHostCPU): the model the PVR names, if QEMU
+ * offers it, with fallback='allow' and no features.  libvirt knows the
+ * physical address size only on x86, sh4 and loongarch: no <maxphysaddr>. */
+static void ppc64_host_model(const struct ctx *c, struct cp_dc_host_model *hm)
+{
+	struct cp_host_cpu hc = { 0 };
+	json_object *defs = answer(c, CP_Q_CPU_DEFS);
+	bool offered = false;
+
+	hm->supported = CP_DC_NO;
+	if (cp_cpu_ppc(c->host, &hc) < 0) {
+		cp_verbose("ppc64 host-model: %s", cp_last_error());
+		cp_clear_error();
+	} else if (hc.model) {
+		for (size_t i = 0; i < array_len(defs) && !offered; i++) {
+			const char *name = cp_json_str(json_object_array_get_idx(defs, i), "name");
+
+			offered = name && strcasecmp(name, hc.model) == 0;
+		}
+		if (offered) {
+			hm->supported = CP_DC_YES;
+			hm->model = cp_strdup(hc.model);
+			hm->fallback = cp_strdup("allow");
+		}
+	}
+	free(hc.model);
+	free(hc.vendor);
+	cp_strv_free(&hc.features);
+}
+
 static int fill_cpu(struct ctx *c, struct cp_domcaps *dc)
 {
 	struct cp_dc_cpu *cpu = &dc->cpu;
@@ -578,6 +636,10 @@ static int fill_cpu(struct ctx *c, struct cp_domcaps *dc)
 			in.maxphysaddr = host_phys_bits(c->host);
 		if ((rc = cp_x86_host_model(&in, &cpu->host_model)) < 0)
 			return rc;
+	} else if (native && arch_is_s390(c->p->arch)) {
+		cp_s390_host_model(answer(c, CP_Q_EXPAND), &cpu->host_model);
+	} else if (native && arch_is_ppc64(c->p->arch)) {
+		ppc64_host_model(c, &cpu->host_model);
 	}
 
 	fill_custom(c, cpu);
@@ -703,6 +765,9 @@ static int fill_devices(struct ctx *c, struct cp_domcaps *dc)
 
 	d->graphics.supported = CP_DC_YES;
 	ADD_GATED(c, &d->graphics.type, graphics_types);
+	/* RDP is served by the qemu-rdp helper over QEMU's D-Bus display */
+	if (c->flags[F_DISPLAY_DBUS] && host_rdp(c->host))
+		cp_dc_enum_add(&d->graphics.type, "rdp");
 
 	d->video.supported = CP_DC_YES;
 	ADD_GATED(c, &d->video.model_type, video_models);

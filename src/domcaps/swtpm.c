@@ -95,8 +95,7 @@ int cp_swtpm_parse(const char *text, struct cp_swtpm *out)
 
 /* ---- finding and running the tools ---- */
 
-/* name in path_env as execvp would find it (a regular executable file). */
-static char *find_in_path(const char *path_env, const char *name)
+char *cp_find_in_path(const char *path_env, const char *name)
 {
 	char *copy, *save = NULL, *found = NULL;
 
@@ -119,7 +118,7 @@ static char *find_in_path(const char *path_env, const char *name)
 static bool find_tools(const char *path_env, char *paths[T_COUNT])
 {
 	for (int i = 0; i < T_COUNT; i++) {
-		paths[i] = find_in_path(path_env, tools[i]);
+		paths[i] = cp_find_in_path(path_env, tools[i]);
 		if (!paths[i]) {
 			for (int k = 0; k < i; k++)
 				free(paths[k]);

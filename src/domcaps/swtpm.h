@@ -24,6 +24,10 @@ struct cp_swtpm {
 	bool tpm12, tpm20;	/* versions listed in the capabilities */
 };
 
+/* name in path_env (/bin:/usr/bin when unset or empty) as execvp would
+ * find it, a regular executable file: its path (caller frees), or NULL. */
+char *cp_find_in_path(const char *path_env, const char *name);
+
 /* The fact text as described above ("none\n", "{...}\n"). */
 int cp_swtpm_parse(const char *text, struct cp_swtpm *out);
 

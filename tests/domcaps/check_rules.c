@@ -856,6 +856,85 @@ END_TEST
 
 /* Table T1 is searched by bisection: every entry, and names before, after
  * and between them. */
+/* ------------------------------------------------------------------ */
+/* host-model on s390x (QEMU's static expansion) and ppc64 (the PVR) */
+
+START_TEST(test_host_model_s390_ppc64)
+{
+	static const char *const s390_host[] = { "capsprobe/uname-machine", "s390x\n", NULL };
+	static const char *const ppc_host[] = { "capsprobe/uname-machine", "ppc64le\n",
+						"capsprobe/pvr", "0x004d0200\n", NULL };
+	static const char *const ppc_unknown[] = { "capsprobe/uname-machine", "ppc64le\n",
+						   "capsprobe/pvr", "0x12340000\n", NULL };
+	static const char ppc_defs[] = "{\"cpu_defs\":[{\"name\":\"power9\"},{\"name\":\"POWER8\"}]}";
+	struct tmp_tree t;
+	struct cp_root *r = make_host(&t, "none\n", s390_host);
+	struct cp_qemu_probe p;
+	struct cp_domcaps dc;
+	const struct cp_dc_host_model *hm = &dc.cpu.host_model;
+
+	make_probe("s390x",
+		   "{\"expand\":{\"model\":{\"name\":\"gen16a-base\",\"props\":"
+		   "{\"nnpa\":true,\"aen\":true,\"te\":false,\"level\":3,\"csske\":true}}}}",
+		   &p);
+	ck_assert_msg(build(r, &p, "s390x", "s390-ccw-virtio-9.2", true, &dc) == 0, "%s", cp_last_error());
+	ck_assert_int_eq(hm->supported, CP_DC_YES);
+	ck_assert_str_eq(hm->model, "gen16a-base");
+	ck_assert_str_eq(hm->fallback, "forbid");
+	ck_assert(hm->vendor == NULL && hm->maxphysaddr_mode == NULL);
+	/* booleans only, in QEMU's order, false ones disabled */
+	ck_assert_uint_eq(hm->nfeatures, 4);
+	ck_assert_str_eq(hm->features[0].name, "nnpa");
+	ck_assert_str_eq(hm->features[0].policy, "require");
+	ck_assert_str_eq(hm->features[2].name, "te");
+	ck_assert_str_eq(hm->features[2].policy, "disable");
+	ck_assert_str_eq(hm->features[3].name, "csske");
+	cp_domcaps_free(&dc);
+	handmade_free(&p);
+	/* no expansion (QEMU gave an error): no host model */
+	make_probe("s390x", "{\"expand\":{\"error\":{\"class\":\"GenericError\"}}}", &p);
+	ck_assert_int_eq(build(r, &p, "s390x", "s390-ccw-virtio-9.2", true, &dc), 0);
+	ck_assert_int_eq(hm->supported, CP_DC_NO);
+	cp_domcaps_free(&dc);
+	handmade_free(&p);
+	drop_host(&t, r);
+	/* not native (an x86_64 host): none */
+	r = make_host(&t, "none\n", NULL);
+	make_probe("s390x", "{\"expand\":{\"model\":{\"name\":\"gen16a-base\",\"props\":{}}}}", &p);
+	ck_assert_int_eq(build(r, &p, "s390x", "s390-ccw-virtio-9.2", false, &dc), 0);
+	ck_assert_int_eq(hm->supported, CP_DC_NO);
+	cp_domcaps_free(&dc);
+	handmade_free(&p);
+	drop_host(&t, r);
+
+	/* ppc64 on a POWER8: the PVR's model, offered by QEMU (any case) */
+	r = make_host(&t, "none\n", ppc_host);
+	make_probe("ppc64", ppc_defs, &p);
+	ck_assert_msg(build(r, &p, "ppc64", "pseries-9.2", true, &dc) == 0, "%s", cp_last_error());
+	ck_assert_int_eq(hm->supported, CP_DC_YES);
+	ck_assert_str_eq(hm->model, "POWER8");
+	ck_assert_str_eq(hm->fallback, "allow");
+	ck_assert(hm->vendor == NULL && hm->maxphysaddr_mode == NULL && hm->nfeatures == 0);
+	cp_domcaps_free(&dc);
+	handmade_free(&p);
+	/* QEMU without that model: none */
+	make_probe("ppc64", "{\"cpu_defs\":[{\"name\":\"power9\"}]}", &p);
+	ck_assert_int_eq(build(r, &p, "ppc64", "pseries-9.2", true, &dc), 0);
+	ck_assert_int_eq(hm->supported, CP_DC_NO);
+	cp_domcaps_free(&dc);
+	handmade_free(&p);
+	drop_host(&t, r);
+	/* a PVR no model has: none, and no error */
+	r = make_host(&t, "none\n", ppc_unknown);
+	make_probe("ppc64", ppc_defs, &p);
+	ck_assert_int_eq(build(r, &p, "ppc64", "pseries-9.2", true, &dc), 0);
+	ck_assert_int_eq(hm->supported, CP_DC_NO);
+	cp_domcaps_free(&dc);
+	handmade_free(&p);
+	drop_host(&t, r);
+}
+END_TEST
+
 START_TEST(test_feature_from_qemu)
 {
 	static const char *const pairs[][2] = {
@@ -924,6 +1003,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_sgx_s390_pv);
 	tcase_add_test(tc, test_custom_models);
 	tcase_add_test(tc, test_host_model);
+	tcase_add_test(tc, test_host_model_s390_ppc64);
 	tcase_add_test(tc, test_feature_from_qemu);
 	tcase_add_test(tc, test_host_model_defs);
 	suite_add_tcase(s, tc);
