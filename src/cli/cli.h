@@ -104,6 +104,8 @@ extern const struct cli_command cli_host, cli_domain, cli_record, cli_emulators,
 /* virsh's read-only host commands, each in its file of that name */
 extern const struct cli_command cli_nodeinfo, cli_nodecpumap, cli_freecell, cli_freepages,
 	cli_nodememstats, cli_nodecpustats;
+/* virsh's hypervisor commands over the domain capabilities */
+extern const struct cli_command cli_maxvcpus, cli_nodesevinfo, cli_hypervisor_cpu_models;
 extern const struct cli_command *const cli_commands[];
 extern const size_t cli_ncommands;
 /* NULL when there is none of that name. */
@@ -213,6 +215,15 @@ int cli_open_sysroot(const char *dir, struct cp_root **out);
  * bare name looked up in PATH as execvp would (under a replay root, among
  * the recorded emulators).  *out is the caller's. */
 int cli_find_emulator(const char *arg, const struct cp_root *replay, char **out);
+
+/* The domain capabilities of a (checked) request, as `capsprobe domain`
+ * makes them: the usage and --sysroot errors are printed and come back as
+ * the exit status (> 0, cl done); a failed probe as -errno, nothing printed
+ * and cl not done, for the caller to report (or fall back from); 0 with dc
+ * filled (the caller frees it). */
+struct cp_domain_args;
+struct cp_domcaps;
+int cli_domain_caps(struct cli *cl, struct cp_domain_args *a, struct cp_domcaps *dc);
 
 /* ---- node.c: what virsh's host commands share ---- */
 

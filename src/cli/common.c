@@ -12,6 +12,8 @@
 
 #include "cli/cli.h"
 #include "cache/store.h"
+#include "domcaps/resolve.h"
+#include "model/domcaps.h"
 #include "util/path.h"
 #include "util/str.h"
 #include "util/suggest.h"
@@ -158,4 +160,47 @@ int cli_find_emulator(const char *arg, const struct cp_root *replay, char **out)
 		p += len + 1;
 	}
 	return not_found(arg, replay);
+}
+
+int cli_domain_caps(struct cli *cl, struct cp_domain_args *a, struct cp_domcaps *dc)
+{
+	char *emulator = NULL;
+	int rc;
+
+	if (a->emulator && !*a->emulator)
+		return cli_done(cl, cli_usage_error(cl->cmd, "--emulator needs a path"));
+	a->timeout_ms = cl->timeout_ms;
+	if (cp_domain_check_args(a) < 0)
+		return cli_done(cl, cli_usage_error(cl->cmd, "%s", cp_last_error()));
+	if ((rc = cli_check(cl)))
+		return rc;
+	/* the tree, and a bare emulator name, checked before any probe */
+	if (a->sysroot || (a->emulator && !strchr(a->emulator, '/'))) {
+		struct cp_root *root = NULL;
+
+		rc = cli_open_sysroot(a->sysroot, &root);
+		if (rc == 0 && a->emulator &&
+		    (rc = cli_find_emulator(a->emulator, a->sysroot ? root : NULL, &emulator)) == 0)
+			a->emulator = emulator;
+		cp_root_free(root);
+		if (rc < 0)
+			return cli_done(cl, cli_print_error(rc, EXIT_PROBE));
+	}
+
+	cp_domcaps_init(dc);
+	/* replays and recordings never touch the cache */
+	if (!a->sysroot && !a->record && !a->record_qmp)
+		a->cache = cli_open_cache(&cl->co);
+	a->refresh = cl->co.refresh;
+	cp_verbose("reading host facts and firmware descriptors from %s",
+		   a->sysroot ? a->sysroot : "the live system");
+	rc = cp_domain_caps(a, dc);
+	cp_cache_close(a->cache);
+	a->cache = NULL;
+	if (emulator)
+		a->emulator = NULL;	/* freed here */
+	free(emulator);
+	if (rc < 0)
+		cp_domcaps_free(dc);
+	return rc;
 }

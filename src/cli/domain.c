@@ -47,7 +47,6 @@ static int run(int argc, char **argv)
 	struct cp_domain_args a = { 0 };
 	struct cli cl = { .cmd = &cli_domain };
 	struct cp_domcaps dc;
-	char *emulator = NULL;
 	int id, rc;
 
 	while ((id = cli_next(&cl, argc, argv)) != OPT_END) {
@@ -67,39 +66,10 @@ static int run(int argc, char **argv)
 	}
 	if ((rc = cli_no_args(&cl, argc, argv)))
 		return rc;
-	if (a.emulator && !*a.emulator)
-		return cli_done(&cl, cli_usage_error(cl.cmd, "--emulator needs a path"));
-	a.timeout_ms = cl.timeout_ms;
-	if (cp_domain_check_args(&a) < 0)
-		return cli_done(&cl, cli_usage_error(cl.cmd, "%s", cp_last_error()));
-	if ((rc = cli_check(&cl)))
+	if ((rc = cli_domain_caps(&cl, &a, &dc)) > 0)
 		return rc;
-	/* the tree, and a bare emulator name, checked before any probe */
-	if (a.sysroot || (a.emulator && !strchr(a.emulator, '/'))) {
-		struct cp_root *root = NULL;
-
-		rc = cli_open_sysroot(a.sysroot, &root);
-		if (rc == 0 && a.emulator && (rc = cli_find_emulator(a.emulator, a.sysroot ? root : NULL, &emulator)) == 0)
-			a.emulator = emulator;
-		cp_root_free(root);
-		if (rc < 0)
-			return cli_done(&cl, cli_print_error(rc, EXIT_PROBE));
-	}
-
-	cp_domcaps_init(&dc);
-	/* replays and recordings never touch the cache */
-	if (!a.sysroot && !a.record && !a.record_qmp)
-		a.cache = cli_open_cache(&cl.co);
-	a.refresh = cl.co.refresh;
-	cp_verbose("reading host facts and firmware descriptors from %s",
-		   a.sysroot ? a.sysroot : "the live system");
-	rc = cp_domain_caps(&a, &dc);
-	cp_cache_close(a.cache);
-	free(emulator);
-	if (rc < 0) {
-		cp_domcaps_free(&dc);
+	if (rc < 0)
 		return cli_done(&cl, cli_print_error(rc, EXIT_PROBE));
-	}
 	cp_verbose("emulator %s, arch %s, machine %s, virttype %s", dc.path ? dc.path : "-",
 		   dc.arch ? dc.arch : "-", dc.machine ? dc.machine : "-", dc.domain ? dc.domain : "-");
 	if (cl.stable)

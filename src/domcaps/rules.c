@@ -884,7 +884,7 @@ static void fill_sev(struct ctx *c, struct cp_dc_sev *sev)
 {
 	json_object *a = c->flags[F_SEV_GUEST] ? answer(c, CP_Q_SEV) : NULL;
 	int64_t cbit, reduced;
-	const char *cpu0;
+	const char *cpu0, *s;
 
 	sev->supported = CP_DC_NO;
 	if (!json_object_is_type(a, json_type_object))
@@ -899,6 +899,10 @@ static void fill_sev(struct ctx *c, struct cp_dc_sev *sev)
 	host_sev_counts(c->host, &sev->max_guests, &sev->max_es_guests);
 	if ((cpu0 = cp_json_str(a, "cpu0-id")))
 		sev->cpu0_id = cp_strdup(cpu0);
+	if ((s = cp_json_str(a, "pdh")))
+		sev->pdh = cp_strdup(s);
+	if ((s = cp_json_str(a, "cert-chain")))
+		sev->cert_chain = cp_strdup(s);
 }
 
 static void fill_sgx(struct ctx *c, struct cp_dc_sgx *sgx)

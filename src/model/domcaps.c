@@ -240,6 +240,8 @@ void cp_domcaps_free(struct cp_domcaps *dc)
 	}
 	free(dc->cpu.models);
 	free(dc->features.sev.cpu0_id);
+	free(dc->features.sev.pdh);
+	free(dc->features.sev.cert_chain);
 	free(dc->features.sgx.sections);
 	memset(dc, 0, sizeof(*dc));
 }

@@ -211,6 +211,9 @@ struct cp_dc_sev {
 	unsigned max_guests;
 	unsigned max_es_guests;
 	char *cpu0_id;			/* NULL: no <cpu0Id> */
+	/* not in the document: what 'virsh nodesevinfo' prints besides */
+	char *pdh;			/* NULL: QEMU gave none */
+	char *cert_chain;		/* NULL: QEMU gave none */
 };
 
 struct cp_dc_sgx_section {

@@ -1,0 +1,88 @@
+/* capsprobe hypervisor-cpu-models: 'virsh hypervisor-cpu-models', the
+ * custom-mode CPU models of the domain capabilities (the usable ones, or
+ * with --all every one), one a line. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "cli/cli.h"
+#include "domcaps/resolve.h"
+#include "model/domcaps.h"
+#include "util/str.h"
+
+static const struct cli_opt opts[] = {
+	{ OPT_EMULATOR, "emulator", 0, VAL_EMULATOR, "PATH",
+	  "the QEMU system emulator (alias --emulatorbin);\ndefault: as 'capsprobe domain' finds it" },
+	CLI_OPT_EMULATORBIN,
+	{ OPT_ARCH, "arch", 0, VAL_ARCH, "ARCH", "guest arch; default: the emulator's own" },
+	{ OPT_MACHINE, "machine", 0, VAL_MACHINE, "TYPE", "machine type or alias; default: libvirt's choice" },
+	{ OPT_VIRTTYPE, "virttype", 0, VAL_VIRTTYPE, "TYPE",
+	  "kvm or qemu; default: kvm when /dev/kvm works\nfor the emulator, else qemu" },
+	{ OPT_ALL, "all", 0, VAL_NONE, NULL, "every model QEMU knows for the arch, usable or not" },
+	{ OPT_TIMEOUT, "timeout", 0, VAL_TEXT, "SECONDS", "limit for the whole probe (default 30)" },
+	{ OPT_SYSROOT, "sysroot", 's', VAL_DIR, "DIR",
+	  "start no QEMU: replay the conversations recorded\nin DIR and read host facts from DIR" },
+	CLI_OPT_CACHE,
+	CLI_OPT_DEBUG,
+	CLI_OPT_HELP,
+	{ 0 }
+};
+
+/* virsh selects //cpu//model[@usable='yes'] (--all: [@usable]): the
+ * custom mode's models, which the document holds only when custom mode
+ * is supported and has some. */
+static char *format(const struct cp_dc_cpu *cpu, bool all)
+{
+	struct cp_buf b = { 0 };
+
+	if (cpu->custom == CP_DC_YES)
+		for (size_t i = 0; i < cpu->nmodels; i++)
+			if (all || cpu->models[i].usable == CP_DC_USABLE_YES)
+				cp_buf_printf(&b, "%s\n", cpu->models[i].name);
+	cp_buf_putc(&b, '\n');
+	return cp_buf_steal(&b);
+}
+
+static int run(int argc, char **argv)
+{
+	struct cp_domain_args a = { 0 };
+	struct cli cl = { .cmd = &cli_hypervisor_cpu_models };
+	struct cp_domcaps dc;
+	bool all = false;
+	char *text;
+	int id, rc;
+
+	while ((id = cli_next(&cl, argc, argv)) != OPT_END) {
+		switch (id) {
+		case OPT_EMULATOR: a.emulator = optarg; break;
+		case OPT_ARCH: a.arch = optarg; break;
+		case OPT_MACHINE: a.machine = optarg; break;
+		case OPT_VIRTTYPE: a.virttype = optarg; break;
+		case OPT_SYSROOT: a.sysroot = optarg; break;
+		case OPT_ALL: all = true; break;
+		default:
+			if ((rc = cli_common_opt(&cl, id, argv)) != OPT_NEXT)
+				return rc;
+		}
+	}
+	if ((rc = cli_no_args(&cl, argc, argv)))
+		return rc;
+	if ((rc = cli_domain_caps(&cl, &a, &dc)) > 0)
+		return rc;
+	if (rc < 0)
+		return cli_done(&cl, cli_print_error(rc, EXIT_PROBE));
+	text = format(&dc.cpu, all);
+	cp_domcaps_free(&dc);
+	return cli_done(&cl, cli_emit(&cl, text));
+}
+
+const struct cli_command cli_hypervisor_cpu_models = {
+	.name = "hypervisor-cpu-models",
+	.summary = "Print the CPU models a guest can use, as 'virsh hypervisor-cpu-models' does.",
+	.notes =
+		"The custom-mode models of the domain capabilities 'capsprobe domain'\n"
+		"prints for the same options (probed and cached the same way).\n",
+	.opts = opts,
+	.run = run,
+};

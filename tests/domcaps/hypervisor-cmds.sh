@@ -1,0 +1,174 @@
+#!/bin/bash
+# maxvcpus, hypervisor-cpu-models and nodesevinfo over the replayed golden
+# cases of tests/fixtures/domain: what each prints must be what virsh 11.3
+# takes from libvirt's own document for the same request (the golden
+# NAME.xml), or, where virsh asks the QEMU driver instead, what the driver
+# answers (qemuConnectGetMaxVcpus: 16 for no type or qemu, KVM's limit for
+# kvm, "unknown type" else).
+. "$(dirname "$0")/../lib.sh" || exit 99
+
+command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read libvirt's documents"; exit 77; }
+dom=$FIXTURES/domain
+
+# A replay sysroot for a line of cases, as tests/domcaps/golden.sh makes it.
+sysroot() { # NAME: prints the root, its arguments on the next line
+	local name host facts replies args emu f
+	read -r name host facts replies args < <(grep "^$1 " "$dom/cases")
+	[ -n "$name" ] || return 1
+	root=$scratch/$name
+	if [ ! -d "$root" ]; then
+		cp -r "$dom/$host" "$root"
+		if [ "$facts" != - ]; then
+			for f in ${facts//,/ }; do printf '%s\n' "${f#*=}" >"$root/capsprobe/${f%%=*}"; done
+		fi
+		emu=$(sed -n 's/.*--emulator \([^ ]*\).*/\1/p' <<<"$args")
+		mkdir -p "$root/capsprobe/qemu$emu"
+		cp "$FIXTURES/qemu/$replies"*.replies "$root/capsprobe/qemu$emu/"
+	fi
+	args_of[$1]=$args
+}
+declare -A args_of
+
+# virsh's selection from a domain capabilities document: the custom-mode
+# models (//cpu//model with a usable attribute), usable='yes' unless --all.
+models() { # XML [all]
+	python3 - "$@" <<'PY'
+import sys, xml.etree.ElementTree as ET
+cpu = ET.parse(sys.argv[1]).getroot().find('cpu')
+for m in (cpu.iter('model') if cpu is not None else []):
+    u = m.get('usable')
+    if u is not None and (len(sys.argv) > 2 or u == 'yes'):
+        print(m.text or '')
+print()
+PY
+}
+vcpu_max() { python3 -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().find("vcpu").get("max"))' "$1"; }
+domain_type() { python3 -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().findtext("domain"))' "$1"; }
+
+# hypervisor-cpu-models: every case, with and without --all
+n=0
+while read -r name _; do
+	case $name in ''|'#'*) continue ;; esac
+	sysroot "$name" || { bad "$name: no case"; continue; }
+	for all in "" --all; do
+		n=$((n + 1))
+		models "$dom/$name.xml" $all >"$scratch/want"
+		# shellcheck disable=SC2086
+		if ! capsprobe hypervisor-cpu-models --sysroot "$root" ${args_of[$name]} $all >"$scratch/got" 2>"$scratch/err"; then
+			bad "$name: hypervisor-cpu-models $all failed: $(head -1 "$scratch/err")"
+		elif cmp -s "$scratch/want" "$scratch/got"; then
+			ok "$name: hypervisor-cpu-models $all: libvirt's models ($(($(wc -l <"$scratch/want") - 1)))"
+		else
+			bad "$name: hypervisor-cpu-models $all differs from libvirt's document"
+			diff -u "$scratch/want" "$scratch/got" | head -10
+		fi
+	done
+done <"$dom/cases"
+check "hypervisor-cpu-models: cases ran" test "$n" -gt 20
+check "some case has usable and unusable models" \
+	eval '[ "$(models "$dom/x86_64-q35-kvm.xml" | wc -l)" -gt 2 ] && [ "$(models "$dom/x86_64-q35-kvm.xml" all | wc -l)" -gt "$(models "$dom/x86_64-q35-kvm.xml" | wc -l)" ]'
+root=$scratch/x86_64-q35-kvm
+out=$(capsprobe hypervisor-cpu-models --sysroot "$root" --machine foo 2>&1 >/dev/null)
+check "hypervisor-cpu-models: an unknown machine, the domain command's error ($out)" \
+	eval 'case $out in "error: the machine '"'foo'"' is not supported by emulator"*) ;; *) false ;; esac'
+out=$(capsprobe hypervisor-cpu-models --sysroot "$root" --virttype xen 2>&1 >/dev/null)
+dout=$(capsprobe domain --sysroot "$root" --virttype xen 2>&1 >/dev/null)
+check "hypervisor-cpu-models: a virttype QEMU cannot run, the domain command's one error line ($out)" \
+	eval '[ "$(wc -l <<<"$out")" -eq 1 ] && case $out in "error: "*) ;; *) false ;; esac && [ "$out" = "$dout" ]'
+
+# maxvcpus: virsh passes no emulator, arch or machine, so the default
+# request's <vcpu max> (the *-default goldens)
+sysroot x86_64-default
+kvmroot=$root
+sysroot x86_64-nokvm-default
+nokvmroot=$root
+check "the goldens are a kvm and a qemu document" \
+	test "$(domain_type "$dom/x86_64-default.xml") $(domain_type "$dom/x86_64-nokvm-default.xml")" = "kvm qemu"
+mvc() { # DESCRIPTION WANT ARGS...: stdout WANT and an empty line
+	local d=$1 want=$2
+	shift 2
+	printf '%s\n\n' "$want" >"$scratch/want"
+	if capsprobe maxvcpus "$@" >"$scratch/got" 2>"$scratch/err" && cmp -s "$scratch/want" "$scratch/got"; then
+		ok "maxvcpus $d: $want"
+	else
+		bad "maxvcpus $d: want $want, got '$(head -1 "$scratch/got")' $(head -1 "$scratch/err")"
+	fi
+}
+want=$(vcpu_max "$dom/x86_64-default.xml")
+mvc "KVM host, no type" "$want" --sysroot "$kvmroot"
+mvc "KVM host, --type kvm" "$want" --sysroot "$kvmroot" --type kvm
+want=$(vcpu_max "$dom/x86_64-nokvm-default.xml")
+mvc "no KVM, no type" "$want" --sysroot "$nokvmroot"
+mvc "no KVM, --type qemu" "$want" --sysroot "$nokvmroot" --type qemu
+# a KVM limit below the machine's: libvirt takes the smaller
+mkdir -p "$scratch/facts"
+printf '7\n' >"$scratch/facts/kvm-max-vcpus"
+CAPSPROBE_FACTS=$scratch/facts mvc "KVM limit 7 stated" 7 --sysroot "$kvmroot" --type kvm
+# no domain capabilities: the driver's answer
+mkdir "$scratch/bare"
+cp -r "$dom/host-x86_64-amd/." "$scratch/bare/"
+mvc "no emulator, no type" 16 --sysroot "$scratch/bare"
+mvc "no emulator, --type qemu" 16 --sysroot "$scratch/bare" --type qemu
+# the driver compares without case; the domain capabilities do not know QEMU
+mvc "--type QEMU" 16 --sysroot "$kvmroot" --type QEMU
+mvc "no emulator, --type kvm: KVM's own limit" "$(cat "$dom/host-x86_64-amd/capsprobe/kvm-max-vcpus")" \
+	--sysroot "$scratch/bare" --type kvm
+mvc "--type KVM: KVM's own limit" "$(cat "$dom/host-x86_64-amd/capsprobe/kvm-max-vcpus")" \
+	--sysroot "$kvmroot" --type KVM
+rm "$scratch/bare/capsprobe/kvm-max-vcpus"
+err() { # DESCRIPTION WANT ARGS...: exit 2, no output, the one error line WANT
+	local d=$1 want=$2
+	shift 2
+	capsprobe "$@" >"$scratch/got" 2>"$scratch/err"
+	rc=$?
+	check "$d: exit 2 ($rc), nothing printed, '$want'" eval \
+		'[ $rc -eq 2 ] && [ ! -s "$scratch/got" ] && [ "$(cat "$scratch/err")" = "$want" ]'
+}
+err "maxvcpus --type kvm without /dev/kvm" "error: Unable to open /dev/kvm: No such file or directory" \
+	maxvcpus --sysroot "$scratch/bare" --type kvm
+err "maxvcpus --type xen" "error: invalid argument: unknown type 'xen'" maxvcpus --sysroot "$kvmroot" --type xen
+err "maxvcpus --type ''" "error: invalid argument: unknown type ''" maxvcpus --sysroot "$kvmroot" --type ''
+
+# nodesevinfo: this QEMU answered query-sev-capabilities with an error
+err "nodesevinfo without SEV" "error: Operation not supported: QEMU does not support SEV guest" \
+	nodesevinfo --sysroot "$kvmroot"
+err "nodesevinfo with no emulator" "error: unable to find any emulator to serve 'x86_64' architecture" \
+	nodesevinfo --sysroot "$scratch/bare"
+# with SEV: the recorded error answered instead, virsh's "%-18s: %s" lines
+# in the driver's order (qemuGetSEVInfoToParams)
+sev=$scratch/sev
+cp -r "$kvmroot" "$sev"
+r=$(echo "$sev"/capsprobe/qemu/usr/bin/qemu-system-x86_64/*-kvm.replies)
+python3 - "$r" <<'PY' || bad "could not edit the recording"
+import sys
+p = sys.argv[1]
+s = open(p).read()
+old = '''  "error": {
+    "class": "GenericError",
+    "desc": "SEV is not enabled in KVM"
+  }'''
+new = '''  "return": {
+    "pdh": "PDHKEY",
+    "cert-chain": "CERTCHAIN",
+    "cpu0-id": "CPU0ID",
+    "cbitpos": 47,
+    "reduced-phys-bits": 1
+  }'''
+assert s.count(old) == 1
+open(p, 'w').write(s.replace(old, new))
+PY
+# CPUID 0x8000001F: ECX the ASIDs, EDX the first non-ES one; libvirt's
+# counts are ECX - EDX + 1 and EDX - 1
+printf '0x8000001f 0x00000000 0x0001000f 0x0000016f 0x%08x 0x%08x\n' 509 100 >"$sev/capsprobe/cpuid"
+if capsprobe nodesevinfo --sysroot "$sev" >"$scratch/got" 2>"$scratch/err"; then
+	g=$((509 - 100 + 1)) e=$((100 - 1))
+	printf '%-18s: %s\n' pdh PDHKEY cert-chain CERTCHAIN cpu0-id CPU0ID cbitpos 47 reduced-phys-bits 1 \
+		max-guests "$g" max-es-guests "$e" >"$scratch/want"
+	echo >>"$scratch/want"
+	check "nodesevinfo with SEV: virsh's lines" cmp "$scratch/want" "$scratch/got"
+	check "the domain document says SEV too, with the same counts" test \
+		"$(capsprobe domain --sysroot "$sev" --xpath 'concat(//sev/maxGuests, " ", //sev/maxESGuests)')" = "$g $e"
+else
+	bad "nodesevinfo with SEV failed: $(head -1 "$scratch/err")"
+fi
+finish
