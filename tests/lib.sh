@@ -82,6 +82,30 @@ logged_emulator() {
 	chmod +x "$1"
 	: >"$2"
 }
+# conformance_run SCRIPT OUT ARGS...: run a conformance script (ARGS given
+# to it) into OUT; sets rc to its status and cases, agreed and disagreed
+# from its closing line "NAME: N cases, N agreed, N disagreed"
+conformance_run() {
+	local script=$1 out=$2 name
+	shift 2
+	name=$(basename "$script")
+	"$script" "$@" >"$out" 2>&1
+	rc=$?
+	read -r cases agreed disagreed <<<"$(sed -n "s/^$name: \([0-9]*\) cases, \([0-9]*\) agreed, \([0-9]*\) disagreed\$/\1 \2 \3/p" "$out")"
+}
+# conformance SCRIPT OUT ARGS...: conformance_run, then show OUT and count
+# each of its "ok   CASE" and "FAIL CASE" lines as a check
+conformance() {
+	local line
+	conformance_run "$@"
+	cat "$2"
+	while IFS= read -r line; do
+		case $line in
+		"ok   "*) ok "${line#ok   }" ;;
+		"FAIL "*) bad "${line#FAIL }" ;;
+		esac
+	done <"$2"
+}
 finish() {
 	echo "$pass passed, $fail failed, $skipped skipped"
 	[ "$fail" -eq 0 ]

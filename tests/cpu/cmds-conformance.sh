@@ -7,21 +7,8 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 data=$FIXTURES/libvirt/cputest-cmds
 
-run() { # data dir, output
-	"$top/scripts/cpu-cmds-conformance" --capsprobe "$CAPSPROBE" --data "$1" >"$2" 2>&1
-}
-summary() { sed -n 's/^cpu-cmds-conformance: \([0-9]*\) cases, \([0-9]*\) agreed, \([0-9]*\) disagreed$/\1 \2 \3/p' "$1"; }
-
-run "$data" "$scratch/out"
-rc=$?
-cat "$scratch/out"
-while IFS= read -r line; do
-	case $line in
-	"ok   "*) ok "${line#ok   }" ;;
-	"FAIL "*) bad "${line#FAIL }" ;;
-	esac
-done <"$scratch/out"
-read -r cases agreed disagreed <<<"$(summary "$scratch/out")"
+conformance "$top/scripts/cpu-cmds-conformance" "$scratch/out" --capsprobe "$CAPSPROBE" --data "$data"
+all=$cases
 check "the run ends with its summary" test -n "${cases:-}"
 check "every case of cases.list ran ($cases)" test "${cases:-0}" -eq "$(grep -vc '^#' "$data/cases.list")"
 check "the exit status says all agreed (rc $rc)" test "$rc" -eq 0 -a "${disagreed:-1}" -eq 0
@@ -32,11 +19,9 @@ cp -r "$data" "$scratch/bitten"
 sed -i 's/^compare host host IDENTICAL$/compare host host SUPERSET/' "$scratch/bitten/cases.list"
 sed -i "s/name='xsave'/name='sse4.2'/" "$scratch/bitten/x86_64-baseline-features-result.xml"
 sed -i -e "s/<vendor>AMD</<vendor>Intel</" -e "s/>Opteron_G3</>Penryn</" "$scratch/bitten/x86_64-baseline-incompatible-vendors.xml"
-run "$scratch/bitten" "$scratch/bitten.out"
-brc=$?
-read -r bcases bagreed bdisagreed <<<"$(summary "$scratch/bitten.out")"
-check "the three bitten cases disagree, the others agree (exit $brc, $bdisagreed disagreed)" \
-	test "$brc" -eq 1 -a "${bdisagreed:-0}" -eq 3 -a "${bagreed:-0}" -eq $((cases - 3))
+conformance_run "$top/scripts/cpu-cmds-conformance" "$scratch/bitten.out" --capsprobe "$CAPSPROBE" --data "$scratch/bitten"
+check "the three bitten cases disagree, the others agree (exit $rc, $disagreed disagreed)" \
+	test "$rc" -eq 1 -a "${disagreed:-0}" -eq 3 -a "${agreed:-0}" -eq $((all - 3))
 for c in "compare host/host" "baseline features:" "baseline incompatible-vendors"; do
 	check "FAIL $c" grep -q "^FAIL $c" "$scratch/bitten.out"
 done

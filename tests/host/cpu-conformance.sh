@@ -7,18 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
-"$top/scripts/cpu-conformance" --capsprobe "$CAPSPROBE" --data "$FIXTURES/libvirt/cputestdata" >"$scratch/out" 2>&1
-rc=$?
-cat "$scratch/out"
-while IFS= read -r line; do
-	case $line in
-	"ok   "*) ok "${line#ok   }" ;;
-	"FAIL "*) bad "${line#FAIL }" ;;
-	esac
-done <"$scratch/out"
-summary=$(sed -n 's/^cpu-conformance: \([0-9]*\) cases, \([0-9]*\) agreed, \([0-9]*\) disagreed$/\1 \2 \3/p' "$scratch/out")
-read -r cases agreed disagreed <<<"$summary"
-check "the run ends with its summary" test -n "$summary"
+conformance "$top/scripts/cpu-conformance" "$scratch/out" --capsprobe "$CAPSPROBE" --data "$FIXTURES/libvirt/cputestdata"
+check "the run ends with its summary" test -n "${cases:-}"
 check "every case of the copy ran (61 DO_TEST_CPUID cases in libvirt 11.3's cputest.c)" \
 	test "${cases:-0}" -eq "$(ls "$FIXTURES/libvirt/cputestdata" | grep -c -- '-host\.xml$')"
 check "the exit status says whether all agreed (rc $rc, $disagreed disagreed)" \
