@@ -47,8 +47,8 @@ static bool sum_ok(const uint8_t *p, size_t n)
 }
 
 /* String s of a structure, as dmidecode prints it: "Not Specified" for 0,
- * "<BAD INDEX>" past the last, control characters and DEL as '.' unless raw. */
-static void put_string(struct cp_buf *b, const struct hdr *h, unsigned s, bool raw)
+ * "<BAD INDEX>" past the last, control characters and DEL as '.'. */
+static void put_string(struct cp_buf *b, const struct hdr *h, unsigned s)
 {
 	const uint8_t *p = h->d + h->length;
 
@@ -66,13 +66,13 @@ static void put_string(struct cp_buf *b, const struct hdr *h, unsigned s, bool r
 		return;
 	}
 	for (; *p; p++)
-		cp_buf_putc(b, !raw && (*p < 32 || *p == 127) ? '.' : (char)*p);
+		cp_buf_putc(b, *p < 32 || *p == 127 ? '.' : (char)*p);
 }
 
 static void attr_str(struct cp_buf *b, const char *key, const struct hdr *h, unsigned off)
 {
 	cp_buf_printf(b, "\t%s: ", key);
-	put_string(b, h, h->d[off], false);
+	put_string(b, h, h->d[off]);
 	cp_buf_putc(b, '\n');
 }
 
@@ -123,7 +123,7 @@ static void uuid(struct cp_buf *b, const uint8_t *p, unsigned ver)
 	for (int i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			cp_buf_putc(b, '-');
-		cp_buf_printf(b, "%02X", p[ver >= 0x0206 ? le[i] : i]);
+		cp_buf_printf(b, "%02x", p[ver >= 0x0206 ? le[i] : i]);
 	}
 	cp_buf_putc(b, '\n');
 }
@@ -207,7 +207,7 @@ static int sig_by_version(const struct hdr *h)
 	struct cp_buf v = { 0 };
 	int sig = 0;
 
-	put_string(&v, h, h->d[0x10], false);
+	put_string(&v, h, h->d[0x10]);
 	for (size_t i = 0; i < sizeof(intel) / sizeof(intel[0]) && !sig; i++)
 		if (cp_startswith(v.s, intel[i]))
 			sig = 1;
@@ -334,7 +334,8 @@ static void memory(struct cp_buf *b, const struct hdr *h)
 		if (detail & (1u << i))
 			cp_buf_printf(b, "%s%s", n++ ? " " : "", details[i - 1]);
 	cp_buf_putc(b, '\n');
-	if (h->length < 0x17)
+	/* dmidecode says nothing more of an empty slot */
+	if (h->length < 0x17 || size == 0)
 		return;
 	unsigned speed = w16(d + 0x15);
 	uint32_t xspeed = h->length >= 0x5C ? w32(d + 0x54) : 0;
@@ -357,7 +358,7 @@ static void oem(struct cp_buf *b, const struct hdr *h)
 		return;
 	for (unsigned i = 1; i <= h->d[0x04]; i++) {
 		cp_buf_printf(b, "\tString %u: ", i);
-		put_string(b, h, i, false);
+		put_string(b, h, i);
 		cp_buf_putc(b, '\n');
 	}
 }
@@ -408,7 +409,9 @@ static int decode_one(const struct dmi *t, const struct hdr *h, void *arg)
 	return 0;
 }
 
-/* `dmidecode --dump --oem-string N`: string N of every OEM structure, raw */
+/* `dmidecode --dump --oem-string N`: string N of every OEM structure (3.4
+ * prints it as filtered as the first run did, so libvirt gets the '.' back
+ * but untrimmed) */
 struct oem_raw {
 	unsigned idx;
 	struct cp_buf out;
@@ -429,7 +432,7 @@ static int oem_one(const struct dmi *t, const struct hdr *h, void *arg)
 	if (o->idx == 0)	/* dmidecode's answer to string 0: the count */
 		cp_buf_printf(&o->out, "%u", h->d[0x04]);
 	else
-		put_string(&o->out, h, o->idx, true);
+		put_string(&o->out, h, o->idx);
 	cp_buf_putc(&o->out, '\n');
 	return 0;
 }
@@ -530,7 +533,7 @@ static int parse_oem(const char *text, const struct dmi *t, struct cp_sysinfo *s
 			continue;
 		if (memchr(cur, '.', eol - cur)) {
 			/* a '.' may stand for a control character: libvirt asks
-			 * dmidecode for the raw string */
+			 * dmidecode again for the string alone */
 			struct oem_raw o = { .idx = (unsigned)idx };
 			walk(t, oem_one, &o);
 			if (o.out.len == 0 && o.missing) {
