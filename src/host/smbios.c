@@ -365,7 +365,9 @@ static void oem(struct cp_buf *b, const struct hdr *h)
 
 /* dmidecode's walk of the table: stop at a header shorter than 4 bytes, at
  * a structure whose strings run past the end, at the end-of-table type in
- * quiet mode; fn is called on each whole structure, in table order. */
+ * quiet mode; fn is called on each whole structure, in table order.
+ * Returns 1 when it stopped at a cut structure: dmidecode then prints an
+ * empty line, in every mode (--oem-string too). */
 typedef int walk_fn(const struct dmi *t, const struct hdr *h, void *arg);
 
 static int walk(const struct dmi *t, walk_fn *fn, void *arg)
@@ -381,7 +383,7 @@ static int walk(const struct dmi *t, walk_fn *fn, void *arg)
 			next++;
 		next += 2;
 		if (next > t->len)
-			break;
+			return 1;
 		h.end = t->t + next;
 		int rc = fn(t, &h, arg);
 		if (rc < 0)
@@ -535,7 +537,8 @@ static int parse_oem(const char *text, const struct dmi *t, struct cp_sysinfo *s
 			/* a '.' may stand for a control character: libvirt asks
 			 * dmidecode again for the string alone */
 			struct oem_raw o = { .idx = (unsigned)idx };
-			walk(t, oem_one, &o);
+			if (walk(t, oem_one, &o) == 1)
+				cp_buf_putc(&o.out, '\n');
 			if (o.out.len == 0 && o.missing) {
 				cp_buf_free(&o.out);
 				return cp_fail(-EINVAL, NOT_AVAILABLE);
@@ -661,6 +664,8 @@ int cp_probe_sysinfo(const struct cp_root *r, struct cp_sysinfo *out)
 	t.t = (const uint8_t *)table;
 	if ((rc = walk(&t, decode_one, &text)) < 0)
 		goto out;
+	if (rc == 1)
+		cp_buf_putc(&text, '\n');
 	cp_buf_puts(&text, "");
 	parse(text.s, out);
 	rc = parse_oem(text.s, &t, out);
