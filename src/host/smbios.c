@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/arch.h"
 #include "host/host.h"
 #include "util/path.h"
 #include "util/str.h"
@@ -654,6 +655,23 @@ int cp_probe_sysinfo(const struct cp_root *r, struct cp_sysinfo *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	/* libvirt runs dmidecode on these architectures only; the others'
+	 * sysinfo comes from /proc/cpuinfo and /proc/sysinfo */
+	char *machine = NULL;
+	if ((rc = cp_host_machine(r, &machine)) < 0)
+		return rc;
+	const char *arch = cp_arch_from_uname(machine);
+	static const char *const dmi_arches[] = { "x86_64", "i686", "riscv", "mips", "loongarch" };
+	bool dmi = false;
+	for (size_t i = 0; arch && i < sizeof(dmi_arches) / sizeof(dmi_arches[0]); i++)
+		dmi = dmi || cp_startswith(arch, dmi_arches[i]);
+	if (!dmi) {
+		rc = cp_fail(-ENOTSUP, "sysinfo of a %s host (from /proc/cpuinfo in libvirt) is not supported",
+			     arch ? arch : machine);
+		free(machine);
+		return rc;
+	}
+	free(machine);
 	/* without tables dmidecode (and with it libvirt) finds nothing */
 	if (cp_read(r, &ep, &eplen, DMI_DIR "/smbios_entry_point") < 0 ||
 	    cp_read(r, &table, &tlen, DMI_DIR "/DMI") < 0 ||
