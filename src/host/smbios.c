@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "host/arch.h"
 #include "host/host.h"
@@ -183,27 +184,117 @@ static void chassis(struct cp_buf *b, const struct hdr *h)
 	attr_str(b, "SKU Number", h, sku);
 }
 
-/* The processor families capsprobe names, with dmidecode's names and its
- * signature decoding: 1 Intel's, 2 AMD's, 0 none.  A family outside the
- * list fails the command rather than print a name of capsprobe's own. */
+/* dmidecode 3.4's processor family names, with its signature decoding: 1
+ * Intel's, 2 AMD's, 0 none, -1 by the version string.  The list is what
+ * that dmidecode printed for each family code (a table of each code in
+ * turn, family 2 codes too; any other code is "<OUT OF SPEC>" without a
+ * signature).  Left out, and so an error rather than a guess: the 80386 and
+ * 80486 signatures, the ARM ones, 0xFE without a family 2 field, and 0x30
+ * in SMBIOS 2.0 tables (dmidecode names it by manufacturer there). */
 static const struct family {
 	unsigned code;
 	const char *name;
 	int sig;
 } families[] = {
-	{ 0x01, "Other", -1 }, { 0x02, "Unknown", -1 },
-	{ 0x0B, "Pentium", 1 }, { 0x0F, "Celeron", 1 },
-	{ 0x2B, "Atom", 1 }, { 0x6B, "Zen", 2 },
-	{ 0x83, "Athlon 64", 2 }, { 0x84, "Opteron", 2 }, { 0x85, "Sempron", 2 },
-	{ 0xB3, "Xeon", 1 }, { 0xC6, "Core i7", 1 },
-	{ 0xCD, "Core i5", 1 }, { 0xCE, "Core i3", 1 }, { 0xCF, "Core i9", 1 },
+	{ 0x01, "Other", -1 }, { 0x02, "Unknown", -1 }, { 0x03, "8086", 0 }, { 0x04, "80286", 0 },
+	{ 0x07, "8087", 0 }, { 0x08, "80287", 0 }, { 0x09, "80387", 0 }, { 0x0A, "80487", 0 },
+	{ 0x0B, "Pentium", 1 }, { 0x0C, "Pentium Pro", 1 }, { 0x0D, "Pentium II", 1 },
+	{ 0x0E, "Pentium MMX", 1 }, { 0x0F, "Celeron", 1 }, { 0x10, "Pentium II Xeon", 1 },
+	{ 0x11, "Pentium III", 1 }, { 0x12, "M1", 1 }, { 0x13, "M2", 1 }, { 0x14, "Celeron M", 1 },
+	{ 0x15, "Pentium 4 HT", 1 }, { 0x18, "Duron", 2 }, { 0x19, "K5", 2 }, { 0x1A, "K6", 2 },
+	{ 0x1B, "K6-2", 2 }, { 0x1C, "K6-3", 2 }, { 0x1D, "Athlon", 2 }, { 0x1E, "AMD29000", 0 },
+	{ 0x1F, "K6-2+", 2 }, { 0x20, "Power PC", 0 }, { 0x21, "Power PC 601", 0 },
+	{ 0x22, "Power PC 603", 0 }, { 0x23, "Power PC 603+", 0 }, { 0x24, "Power PC 604", 0 },
+	{ 0x25, "Power PC 620", 0 }, { 0x26, "Power PC x704", 0 }, { 0x27, "Power PC 750", 0 },
+	{ 0x28, "Core Duo", 1 }, { 0x29, "Core Duo Mobile", 1 }, { 0x2A, "Core Solo Mobile", 1 },
+	{ 0x2B, "Atom", 1 }, { 0x2C, "Core M", 1 }, { 0x2D, "Core m3", 1 }, { 0x2E, "Core m5", 1 },
+	{ 0x2F, "Core m7", 1 }, { 0x30, "Alpha", 0 }, { 0x31, "Alpha 21064", 0 },
+	{ 0x32, "Alpha 21066", 0 }, { 0x33, "Alpha 21164", 0 }, { 0x34, "Alpha 21164PC", 0 },
+	{ 0x35, "Alpha 21164a", 0 }, { 0x36, "Alpha 21264", 0 }, { 0x37, "Alpha 21364", 0 },
+	{ 0x38, "Turion II Ultra Dual-Core Mobile M", 2 },
+	{ 0x39, "Turion II Dual-Core Mobile M", 2 }, { 0x3A, "Athlon II Dual-Core M", 2 },
+	{ 0x3B, "Opteron 6100", 2 }, { 0x3C, "Opteron 4100", 2 }, { 0x3D, "Opteron 6200", 2 },
+	{ 0x3E, "Opteron 4200", 2 }, { 0x3F, "FX", 2 }, { 0x40, "MIPS", 0 },
+	{ 0x41, "MIPS R4000", 0 }, { 0x42, "MIPS R4200", 0 }, { 0x43, "MIPS R4400", 0 },
+	{ 0x44, "MIPS R4600", 0 }, { 0x45, "MIPS R10000", 0 }, { 0x46, "C-Series", 2 },
+	{ 0x47, "E-Series", 2 }, { 0x48, "A-Series", 2 }, { 0x49, "G-Series", 2 },
+	{ 0x4A, "Z-Series", 2 }, { 0x4B, "R-Series", 2 }, { 0x4C, "Opteron 4300", 2 },
+	{ 0x4D, "Opteron 6300", 2 }, { 0x4E, "Opteron 3300", 2 }, { 0x4F, "FirePro", 2 },
+	{ 0x50, "SPARC", 0 }, { 0x51, "SuperSPARC", 0 }, { 0x52, "MicroSPARC II", 0 },
+	{ 0x53, "MicroSPARC IIep", 0 }, { 0x54, "UltraSPARC", 0 }, { 0x55, "UltraSPARC II", 0 },
+	{ 0x56, "UltraSPARC IIi", 0 }, { 0x57, "UltraSPARC III", 0 }, { 0x58, "UltraSPARC IIIi", 0 },
+	{ 0x60, "68040", 0 }, { 0x61, "68xxx", 0 }, { 0x62, "68000", 0 }, { 0x63, "68010", 0 },
+	{ 0x64, "68020", 0 }, { 0x65, "68030", 0 }, { 0x66, "Athlon X4", 2 },
+	{ 0x67, "Opteron X1000", 2 }, { 0x68, "Opteron X2000", 2 }, { 0x69, "Opteron A-Series", 2 },
+	{ 0x6A, "Opteron X3000", 2 }, { 0x6B, "Zen", 2 }, { 0x70, "Hobbit", 0 },
+	{ 0x78, "Crusoe TM5000", 0 }, { 0x79, "Crusoe TM3000", 0 }, { 0x7A, "Efficeon TM8000", 0 },
+	{ 0x80, "Weitek", 0 }, { 0x82, "Itanium", 0 }, { 0x83, "Athlon 64", 2 },
+	{ 0x84, "Opteron", 2 }, { 0x85, "Sempron", 2 }, { 0x86, "Turion 64", 2 },
+	{ 0x87, "Dual-Core Opteron", 2 }, { 0x88, "Athlon 64 X2", 2 }, { 0x89, "Turion 64 X2", 2 },
+	{ 0x8A, "Quad-Core Opteron", 2 }, { 0x8B, "Third-Generation Opteron", 2 },
+	{ 0x8C, "Phenom FX", 2 }, { 0x8D, "Phenom X4", 2 }, { 0x8E, "Phenom X2", 2 },
+	{ 0x8F, "Athlon X2", 2 }, { 0x90, "PA-RISC", 0 }, { 0x91, "PA-RISC 8500", 0 },
+	{ 0x92, "PA-RISC 8000", 0 }, { 0x93, "PA-RISC 7300LC", 0 }, { 0x94, "PA-RISC 7200", 0 },
+	{ 0x95, "PA-RISC 7100LC", 0 }, { 0x96, "PA-RISC 7100", 0 }, { 0xA0, "V30", 0 },
+	{ 0xA1, "Quad-Core Xeon 3200", 1 }, { 0xA2, "Dual-Core Xeon 3000", 1 },
+	{ 0xA3, "Quad-Core Xeon 5300", 1 }, { 0xA4, "Dual-Core Xeon 5100", 1 },
+	{ 0xA5, "Dual-Core Xeon 5000", 1 }, { 0xA6, "Dual-Core Xeon LV", 1 },
+	{ 0xA7, "Dual-Core Xeon ULV", 1 }, { 0xA8, "Dual-Core Xeon 7100", 1 },
+	{ 0xA9, "Quad-Core Xeon 5400", 1 }, { 0xAA, "Quad-Core Xeon", 1 },
+	{ 0xAB, "Dual-Core Xeon 5200", 1 }, { 0xAC, "Dual-Core Xeon 7200", 1 },
+	{ 0xAD, "Quad-Core Xeon 7300", 1 }, { 0xAE, "Quad-Core Xeon 7400", 1 },
+	{ 0xAF, "Multi-Core Xeon 7400", 1 }, { 0xB0, "Pentium III Xeon", 1 },
+	{ 0xB1, "Pentium III Speedstep", 1 }, { 0xB2, "Pentium 4", 1 }, { 0xB3, "Xeon", 1 },
+	{ 0xB4, "AS400", 0 }, { 0xB5, "Xeon MP", 1 }, { 0xB6, "Athlon XP", 2 },
+	{ 0xB7, "Athlon MP", 2 }, { 0xB8, "Itanium 2", 0 }, { 0xB9, "Pentium M", 1 },
+	{ 0xBA, "Celeron D", 1 }, { 0xBB, "Pentium D", 1 }, { 0xBC, "Pentium EE", 1 },
+	{ 0xBD, "Core Solo", 1 }, { 0xBF, "Core 2 Duo", 1 }, { 0xC0, "Core 2 Solo", 1 },
+	{ 0xC1, "Core 2 Extreme", 1 }, { 0xC2, "Core 2 Quad", 1 },
+	{ 0xC3, "Core 2 Extreme Mobile", 1 }, { 0xC4, "Core 2 Duo Mobile", 1 },
+	{ 0xC5, "Core 2 Solo Mobile", 1 }, { 0xC6, "Core i7", 1 }, { 0xC7, "Dual-Core Celeron", 1 },
+	{ 0xC8, "IBM390", 0 }, { 0xC9, "G4", 0 }, { 0xCA, "G5", 0 }, { 0xCB, "ESA/390 G6", 0 },
+	{ 0xCC, "z/Architecture", 0 }, { 0xCD, "Core i5", 1 }, { 0xCE, "Core i3", 1 },
+	{ 0xCF, "Core i9", 1 }, { 0xD2, "C7-M", 1 }, { 0xD3, "C7-D", 1 }, { 0xD4, "C7", 1 },
+	{ 0xD5, "Eden", 1 }, { 0xD6, "Multi-Core Xeon", 1 }, { 0xD7, "Dual-Core Xeon 3xxx", 1 },
+	{ 0xD8, "Quad-Core Xeon 3xxx", 1 }, { 0xD9, "Nano", 1 }, { 0xDA, "Dual-Core Xeon 5xxx", 1 },
+	{ 0xDB, "Quad-Core Xeon 5xxx", 1 }, { 0xDD, "Dual-Core Xeon 7xxx", 1 },
+	{ 0xDE, "Quad-Core Xeon 7xxx", 1 }, { 0xDF, "Multi-Core Xeon 7xxx", 1 },
+	{ 0xE0, "Multi-Core Xeon 3400", 1 }, { 0xE4, "Opteron 3000", 2 }, { 0xE5, "Sempron II", 2 },
+	{ 0xE6, "Embedded Opteron Quad-Core", 2 }, { 0xE7, "Phenom Triple-Core", 2 },
+	{ 0xE8, "Turion Ultra Dual-Core Mobile", 2 }, { 0xE9, "Turion Dual-Core Mobile", 2 },
+	{ 0xEA, "Athlon Dual-Core", 2 }, { 0xEB, "Sempron SI", 2 }, { 0xEC, "Phenom II", 2 },
+	{ 0xED, "Athlon II", 2 }, { 0xEE, "Six-Core Opteron", 2 }, { 0xEF, "Sempron M", 2 },
+	{ 0xFA, "i860", 0 }, { 0xFB, "i960", 0 }, { 0x104, "SH-3", 0 }, { 0x105, "SH-4", 0 },
+	{ 0x12C, "6x86", 0 }, { 0x12D, "MediaGX", 0 }, { 0x12E, "MII", 0 }, { 0x140, "WinChip", 0 },
+	{ 0x15E, "DSP", 0 }, { 0x1F4, "Video Processor", 0 }, { 0x200, "RV32", 0 },
+	{ 0x201, "RV64", 0 }, { 0x202, "RV128", 0 },
 };
+
+static bool maker_is(const char *m, const char *name)
+{
+	return strstr(m, name) || strncasecmp(m, name, strlen(name)) == 0;
+}
+
+/* 0xBE: dmidecode guesses from the manufacturer */
+static const char *family_be(const struct hdr *h)
+{
+	struct cp_buf m = { 0 };
+	const char *name = "Core 2 or K7";
+
+	put_string(&m, h, h->d[0x07]);
+	if (maker_is(m.s, "Intel"))
+		name = "Core 2";
+	else if (maker_is(m.s, "AMD"))
+		name = "K7";
+	cp_buf_free(&m);
+	return name;
+}
 
 /* Other and Unknown: dmidecode tells x86 CPUs by their version string */
 static int sig_by_version(const struct hdr *h)
 {
 	static const char *const intel[] = { "Pentium III MMX", "Intel(R) Core(TM)2",
-		"Intel(R) Pentium(R)", "Genuine Intel(R) CPU" };
+		"Intel(R) Pentium(R)", "Genuine Intel(R) CPU U1400" };
 	static const char *const amd[] = { "AMD Athlon(TM)", "AMD Opteron(tm)", "Dual-Core AMD Opteron(tm)" };
 	struct cp_buf v = { 0 };
 	int sig = 0;
@@ -227,7 +318,7 @@ static void mhz(struct cp_buf *b, const char *key, unsigned v)
 		cp_buf_printf(b, "\t%s: Unknown\n", key);
 }
 
-static int processor(struct cp_buf *b, const struct hdr *h)
+static int processor(struct cp_buf *b, const struct hdr *h, unsigned ver)
 {
 	static const char *const types[] = { "Other", "Unknown", "Central Processor",
 		"Math Processor", "DSP Processor", "Video Processor" };
@@ -242,12 +333,20 @@ static int processor(struct cp_buf *b, const struct hdr *h)
 	attr_str(b, "Socket Designation", h, 0x04);
 	cp_buf_printf(b, "\tType: %s\n", PICK(types, d[0x05], 1));
 	unsigned code = d[0x06] == 0xFE && h->length >= 0x2A ? w16(d + 0x28) : d[0x06];
+	static const struct family be = { 0xBE, NULL, 1 };
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (families[i].code == code)
+		if (families[i].code == code && !(code == 0x30 && ver == 0x0200))
 			f = &families[i];
-	if (!f)
+	static const struct family out_of_spec = { 0, "<OUT OF SPEC>", 0 };
+	if (code == 0xBE)
+		f = &be;
+	/* the ones whose dmidecode output capsprobe does not reproduce */
+	if (code == 0x05 || code == 0x06 || code == 0xFE || code == 0x100 || code == 0x101 ||
+	    code == 0x118 || code == 0x119 || (code == 0x30 && ver == 0x0200))
 		return cp_fail(-ENOTSUP, "processor family 0x%02X: not among the families capsprobe names", code);
-	cp_buf_printf(b, "\tFamily: %s\n", f->name);
+	if (!f)
+		f = &out_of_spec;
+	cp_buf_printf(b, "\tFamily: %s\n", f->name ? f->name : family_be(h));
 	attr_str(b, "Manufacturer", h, 0x07);
 	int sig = f->sig < 0 ? sig_by_version(h) : f->sig;
 	uint32_t eax = w32(d + 0x08);
@@ -403,7 +502,7 @@ static int decode_one(const struct dmi *t, const struct hdr *h, void *arg)
 	case 1: system_info(b, h, t->ver); break;
 	case 2: board(b, h); break;
 	case 3: chassis(b, h); break;
-	case 4: if (processor(b, h) < 0) return -ENOTSUP; break;
+	case 4: if (processor(b, h, t->ver) < 0) return -ENOTSUP; break;
 	case 11: oem(b, h); break;
 	case 17: memory(b, h); break;
 	default: return 0;

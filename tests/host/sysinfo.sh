@@ -125,13 +125,19 @@ for v in 0 255; do
 	for i in $(seq 4 23); do poke "$d/DMI" $((s + i)) $v; done
 	compare "bios-$v"
 done
-# a processor family capsprobe does not name: its own error, not a guess
-d=$(case_dir family); poke "$d/DMI" $(( $(nth 4 1) + 6 )) 0x3F
+# processor families: one out of the spec, 0xBE named by the maker, family 2
+for f in 0 0xBE 0x3F; do
+	d=$(case_dir "family-$f"); poke "$d/DMI" $(( $(nth 4 1) + 6 )) $f; compare "family-$f"
+done
+d=$(case_dir family-2); poke "$d/DMI" $(( $(nth 4 1) + 6 )) 0xFE; poke "$d/DMI" $(( $(nth 4 1) + 0x28 )) 0x02
+poke "$d/DMI" $(( $(nth 4 1) + 0x29 )) 0x02; compare family-2
+# one whose signature capsprobe does not decode (80386): its own error, not a guess
+d=$(case_dir family); poke "$d/DMI" $(( $(nth 4 1) + 6 )) 5
 rm -rf "$scratch/tree/$tables"; mkdir -p "$scratch/tree/$tables"; cp "$d"/* "$scratch/tree/$tables/"
 capsprobe sysinfo --sysroot "$scratch/tree" >"$scratch/out" 2>"$scratch/err"
 check "family: exit 2, nothing printed, one line naming the family" \
 	test $? -eq 2 -a ! -s "$scratch/out" -a "$(wc -l <"$scratch/err")" -eq 1
-check "family: says which" grep -q '^error: processor family 0x3F' "$scratch/err"
+check "family: says which" grep -q '^error: processor family 0x05' "$scratch/err"
 # no tables at all: libvirt's error
 rm -rf "$scratch/tree/$tables"
 capsprobe sysinfo --sysroot "$scratch/tree" >"$scratch/out" 2>"$scratch/err"
