@@ -621,13 +621,20 @@ static int parse_oem(const char *text, const struct dmi *t, struct cp_sysinfo *s
 	while ((cur = strstr(cur, "String "))) {
 		const char *eol = strchr(cur += 7, '\n');
 		char *end;
-		unsigned long idx;
+		unsigned long long idx;
+		bool bad;
 
-		/* dmidecode's own lines always parse; text inside a value may not */
+		/* dmidecode's own lines always parse; text inside a value may
+		 * not.  libvirt's number: strtoull's, "-N" taken modulo 2^32 */
 		errno = 0;
-		idx = strtoul(cur, &end, 10);
-		if (!eol || end == cur || errno || idx > 0xFFFFFFFFul || *end != ':' || *cur == '-' || *cur == '+')
-			return cp_fail(-EINVAL, "Malformed output of dmidecode");
+		idx = strtoull(cur, &end, 10);
+		if (memchr(cur, '-', end - cur)) {
+			bad = -idx > 0xFFFFFFFFull;
+			idx &= 0xFFFFFFFFull;
+		} else
+			bad = idx > 0xFFFFFFFFull;
+		if (!eol || bad || errno || end == cur || *end != ':')
+			return cp_fail(-EINVAL, NOT_AVAILABLE);	/* libvirt: malformed dmidecode output */
 		cur = end + 2;
 		while (eol > cur && strchr(" \t\n\v\f\r", eol[-1]))
 			eol--;

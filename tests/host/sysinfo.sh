@@ -118,6 +118,15 @@ d=$(case_dir oem-phantom)
 o=$(grep -obUa 'MTC20F2085S1RC48BA1' "$d/DMI" | cut -d: -f1)
 printf 'String 7: x.y000000' | dd of="$d/DMI" bs=1 seek="$o" conv=notrunc status=none
 compare oem-phantom
+# ... one that reads as an OEM string line (libvirt adds it to the OEM
+# strings), and ones that do not parse or name no string (libvirt gives up)
+for c in "oem-malformed:String x: 000000000" "oem-minus:String -1: a.b.c.d." "oem-extra:String 1: leak xyz!"; do
+	d=$(case_dir "${c%%:*}")
+	o=$(grep -obUa 'MTC20F2085S1RC48BA1' "$d/DMI" | cut -d: -f1)
+	printf '%s' "${c#*:}" | dd of="$d/DMI" bs=1 seek="$o" conv=notrunc status=none
+	compare "${c%%:*}"
+done
+check "oem-extra: the part number is an OEM string too" grep -q '<entry>leak xyz!</entry>' "$scratch/out"
 # every byte of the BIOS structure zero, then 0xff
 for v in 0 255; do
 	d=$(case_dir "bios-$v")
