@@ -27,7 +27,7 @@ has() { complete_line "${@:2}" | grep -qx -- "$1"; }
 only() { test "$(complete_line "${@:2}" | LC_ALL=C sort | tr '\n' ' ')" = "$1"; }
 
 check "registered for capsprobe" eval 'complete -p capsprobe | grep -q _capsprobe'
-check "commands" only "cache cpu-baseline cpu-compare cpu-models domain emulators freecell freepages help host hypervisor-cpu-models maxvcpus nodecpumap nodecpustats nodeinfo nodememstats nodesevinfo record " ""
+check "commands" only "cache cpu-baseline cpu-compare cpu-models domain emulators freecell freepages help host hypervisor-cpu-models maxvcpus nodecpumap nodecpustats nodeinfo nodememstats nodesevinfo record sysinfo " ""
 check "cpu-models ARCH: arch names" only "x86_64 " cpu-models x86_
 check "cpu-baseline --arch: arch names" only "ppc64 ppc64le " cpu-baseline --arch ppc64
 mkdir -p "$scratch/cpufiles" && : >"$scratch/cpufiles/a.xml"

@@ -103,7 +103,7 @@ extern const struct cli_command cli_host, cli_domain, cli_record, cli_emulators,
 	cli_cpu_models, cli_cpu_baseline, cli_cpu_compare, cli_help;
 /* virsh's read-only host commands, each in its file of that name */
 extern const struct cli_command cli_nodeinfo, cli_nodecpumap, cli_freecell, cli_freepages,
-	cli_nodememstats, cli_nodecpustats;
+	cli_nodememstats, cli_nodecpustats, cli_sysinfo;
 /* virsh's hypervisor commands over the domain capabilities */
 extern const struct cli_command cli_maxvcpus, cli_nodesevinfo, cli_hypervisor_cpu_models;
 extern const struct cli_command *const cli_commands[];

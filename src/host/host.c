@@ -63,6 +63,7 @@ void cp_node_probe_all(const struct cp_root *r)
 	struct cp_node_memstats ms;
 	struct cp_node_cpustats cs;
 	struct cp_node_pages pages;
+	struct cp_sysinfo si;
 	struct cp_host topo = { 0 };
 	uint64_t total, free_bytes;
 
@@ -74,6 +75,8 @@ void cp_node_probe_all(const struct cp_root *r)
 	if (cp_probe_memstats(r, CP_CELL_NONE, &ms) == 0)
 		cp_node_memstats_free(&ms);
 	cp_probe_cpustats(r, CP_CPU_ALL, &cs);
+	if (cp_probe_sysinfo(r, &si) == 0)
+		cp_sysinfo_free(&si);
 	if (cp_node_topology(r, &topo) == 0) {
 		for (size_t i = 0; i < topo.ncells; i++)
 			if (cp_probe_memstats(r, (int)topo.cells[i].id, &ms) == 0)

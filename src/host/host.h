@@ -82,6 +82,9 @@ int cp_probe_freepages(const struct cp_root *r, const struct cp_host *topo, bool
 		       struct cp_node_pages *out);
 /* nodememstats: /proc/meminfo (CP_CELL_NONE) or one node's */
 int cp_probe_memstats(const struct cp_root *r, int cell, struct cp_node_memstats *out);
+/* sysinfo (smbios.c): the SMBIOS tables of /sys/firmware/dmi/tables as
+ * libvirt reads dmidecode's text of them; none: libvirt's error */
+int cp_probe_sysinfo(const struct cp_root *r, struct cp_sysinfo *out);
 
 /* Run every probe of the host commands once, ignoring failures: what a
  * recording root needs to replay them. */
