@@ -606,7 +606,7 @@ static bool all_null(void *p, size_t size)
 static void *section(const char *text, const char *title, size_t size, const char **base)
 {
 	*base = strstr(text, title);
-	return *base ? calloc(1, size) : NULL;
+	return *base ? cp_calloc(1, size) : NULL;
 }
 
 #define KEEP(p) do { if ((p) && all_null((p), sizeof(*(p)))) { free(p); (p) = NULL; } } while (0)
@@ -696,7 +696,7 @@ static void parse(const char *text, struct cp_sysinfo *s)
 		bd.location = field(base, "Location In Chassis: ");
 		if (all_null(&bd, sizeof(bd)))
 			continue;
-		s->boards = realloc(s->boards, (s->nboards + 1) * sizeof(bd));
+		s->boards = cp_realloc(s->boards, (s->nboards + 1) * sizeof(bd));
 		s->boards[s->nboards++] = bd;
 	}
 	if ((s->chassis = section(text, "Chassis Information", sizeof(*s->chassis), &base))) {
@@ -724,7 +724,7 @@ static void parse(const char *text, struct cp_sysinfo *s)
 		p.serial_number = field(base, "Serial Number: ");
 		p.part_number = field(base, "Part Number: ");
 		base += strlen("Processor Information");
-		s->processors = realloc(s->processors, (s->nprocessors + 1) * sizeof(p));
+		s->processors = cp_realloc(s->processors, (s->nprocessors + 1) * sizeof(p));
 		s->processors[s->nprocessors++] = p;
 	}
 	base = text;
@@ -747,7 +747,7 @@ static void parse(const char *text, struct cp_sysinfo *s)
 			m.part_number = field(base, "Part Number: ");
 		}
 		base += strlen("Memory Device");
-		s->memory = realloc(s->memory, (s->nmemory + 1) * sizeof(m));
+		s->memory = cp_realloc(s->memory, (s->nmemory + 1) * sizeof(m));
 		s->memory[s->nmemory++] = m;
 	}
 }
