@@ -2,9 +2,9 @@
 # 'capsprobe domain' against libvirt 11.3's own domaincapstest.c: every case
 # it runs, replayed from libvirt's QMP recordings over a host tree faked as
 # its harness fakes the host (scripts/domcaps-conformance says how), compared
-# as fact sets with ../shared/tools/xml-parity.  libvirt's source package
-# comes from scripts/libvirt-source (apt-get, cached); without it (offline,
-# no apt) or without the shared xml-parity tool this is a skip, with the reason.
+# as fact sets with scripts/xml-facts.  libvirt's source package comes from
+# scripts/libvirt-source (apt-get, cached); without it (offline, no apt) or
+# without python3 this is a skip, with the reason.
 . "$(dirname "$0")/../lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
