@@ -2004,10 +2004,12 @@ START_TEST(store_without_proc)
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	assert_hit(c, &k, &e.probe);
 	{
-		char *cmd = cp_asprintf("test \"$(ls -A '%s')\" = \"$(basename '%s')\"", e.cache, entry_path(&e, e.binary));
+		char *entry = entry_path(&e, e.binary);
+		char *cmd = cp_asprintf("test \"$(ls -A '%s')\" = \"$(basename '%s')\"", e.cache, entry);
 
 		ck_assert_msg(system(cmd) == 0, "more than the entry in %s", e.cache);
 		free(cmd);
+		free(entry);
 	}
 	cp_cache_key_free(&k);
 	cp_cache_close(c);
