@@ -400,32 +400,32 @@ static int write_entry(struct cp_cache *c, const char *name, const char *text, s
 	return rc;
 }
 
-int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_qemu_probe *p)
+/* Write an entry's text (taken) as the entry of key's binary. */
+static int store_text(struct cp_cache *c, const struct cp_cache_key *key, char *text, size_t len)
 {
 	char name[65 + sizeof(ENTRY_SUFFIX)];
-	size_t len;
-	char *text;
 	int rc;
 
 	entry_name(key->f[CP_CK_BINARY], name);
-	text = cp_entry_text(key, p, &len);
 	rc = write_entry(c, name, text, len, key->f[CP_CK_BINARY]);
 	free(text);
 	return rc;
 }
 
+int cp_cache_store(struct cp_cache *c, const struct cp_cache_key *key, const struct cp_qemu_probe *p)
+{
+	size_t len;
+	char *text = cp_entry_text(key, p, &len);
+
+	return store_text(c, key, text, len);
+}
+
 int cp_cache_store_refused(struct cp_cache *c, const struct cp_cache_key *key, const char *message)
 {
-	char name[65 + sizeof(ENTRY_SUFFIX)];
 	size_t len;
-	char *text;
-	int rc;
+	char *text = cp_entry_refused_text(key, message, &len);
 
-	entry_name(key->f[CP_CK_BINARY], name);
-	text = cp_entry_refused_text(key, message, &len);
-	rc = write_entry(c, name, text, len, key->f[CP_CK_BINARY]);
-	free(text);
-	return rc;
+	return store_text(c, key, text, len);
 }
 
 /* ---- small entries ---- */
