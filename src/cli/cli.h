@@ -113,6 +113,12 @@ const struct cli_command *cli_find_command(const char *name);
 
 /* Entries shared by several tables: each means (and fails) the same in
  * every command that lists it. */
+/* --sysroot and --timeout of the commands that ask the domain capabilities */
+#define CLI_OPT_REPLAY \
+	{ OPT_SYSROOT, "sysroot", 's', VAL_DIR, "DIR", \
+	  "start no QEMU: replay the conversations recorded\nin DIR and read host facts from DIR" }
+#define CLI_OPT_PROBE_TIMEOUT \
+	{ OPT_TIMEOUT, "timeout", 0, VAL_TEXT, "SECONDS", "limit for the whole probe (default 30)" }
 #define CLI_OPT_CACHE \
 	{ OPT_CACHE_DIR, "cache-dir", 0, VAL_CACHE_DIR, "DIR", \
 	  "keep QEMU's answers in DIR (default: see FILES in\ncapsprobe(1))" }, \

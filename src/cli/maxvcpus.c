@@ -20,9 +20,8 @@
 
 static const struct cli_opt opts[] = {
 	{ OPT_TYPE, "type", 0, VAL_VIRTTYPE, "TYPE", "the domain type: qemu or kvm (default: as the domain\ncommand chooses)" },
-	{ OPT_SYSROOT, "sysroot", 's', VAL_DIR, "DIR",
-	  "start no QEMU: replay the conversations recorded\nin DIR and read host facts from DIR" },
-	{ OPT_TIMEOUT, "timeout", 0, VAL_TEXT, "SECONDS", "limit for the whole probe (default 30)" },
+	CLI_OPT_REPLAY,
+	CLI_OPT_PROBE_TIMEOUT,
 	CLI_OPT_CACHE,
 	CLI_OPT_DEBUG,
 	CLI_OPT_HELP,
