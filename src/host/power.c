@@ -46,6 +46,7 @@ struct conn {
 	struct timespec deadline;
 	char rx[MSG_MAX];
 	size_t rxlen;
+	bool peer_closed;		/* it stopped reading: see send_all */
 };
 
 static int ms_left(const struct conn *c)
@@ -73,11 +74,15 @@ static int wait_fd(const struct conn *c, short ev)
 	return 0;
 }
 
+/* A bus that refuses us may close before it has read all we sent; its
+ * reason is then already in our receive queue.  So a peer that hung up
+ * is not a send error: sending stops, and the reads that follow report
+ * what the bus said, or that it closed. */
 static int send_all(struct conn *c, const void *buf, size_t len)
 {
 	const char *p = buf;
 
-	while (len) {
+	while (len && !c->peer_closed) {
 		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
 		int rc;
 
@@ -88,6 +93,10 @@ static int send_all(struct conn *c, const void *buf, size_t len)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			c->peer_closed = true;
+			break;
+		}
 		if (n < 0)
 			return cp_fail(-errno, "D-Bus: send: %s", strerror(errno));
 		p += n;

@@ -588,7 +588,7 @@ END_TEST
  * demarshaller, independent of the client's code) and answers. */
 
 enum scenario { FAKE_LOGIND, FAKE_ERROR, FAKE_GARBAGE, FAKE_SILENT, FAKE_REJECT, FAKE_BIG,
-		FAKE_HANGUP, FAKE_LONG_LINE, FAKE_HELLO_ERROR, FAKE_LONG_ANSWER };
+		FAKE_HANGUP, FAKE_LONG_LINE, FAKE_HELLO_ERROR, FAKE_LONG_ANSWER, FAKE_REFUSE_HANGUP };
 
 struct fake {
 	int lfd;
@@ -796,6 +796,12 @@ static void *fake_bus(void *arg)
 		srv_send(fd, 3, 1, c.serial, "org.freedesktop.DBus.Error.AccessDenied");
 		srv_read(fd, line, 1);
 		break;
+	case FAKE_REFUSE_HANGUP:
+		/* refuse the Hello before it comes and hang up unread: the
+		 * client's next sends meet a closed peer (EPIPE) */
+		srv_write(fd, "OK 0123456789abcdef0123456789abcdef\r\n", 37);
+		srv_send(fd, 3, 1, 1, "org.freedesktop.DBus.Error.AccessDenied");
+		break;
 	default:
 		srv_write(fd, "OK 0123456789abcdef0123456789abcdef\r\n", 37);
 		if (srv_line(fd, line, sizeof(line)) < 0 || strcmp(line, "BEGIN") != 0)
@@ -951,6 +957,22 @@ START_TEST(dbus_failure_texts)
 		ck_assert_uint_eq(mask, 0);
 		ck_assert_msg(strcmp(cp_last_error(), cases[i].text) == 0, "scenario %d: '%s', not '%s'",
 			      (int)cases[i].sc, cp_last_error(), cases[i].text);
+		fake_stop(&fk, th);
+		cp_clear_error();
+	}
+	/* A bus that refuses and hangs up races our sends: whether they meet
+	 * EPIPE or not, the reason it gave is what we report.  Rounds make
+	 * the losing order (EPIPE first) all but certain to be met. */
+	for (int round = 0; round < 20; round++) {
+		struct fake fk = { .sc = FAKE_REFUSE_HANGUP };
+		unsigned mask = 99;
+		pthread_t th;
+
+		fake_start(&fk, &th);
+		ck_assert_int_lt(cp_dbus_logind_pm(fk.sock, LONG_MS, &mask), 0);
+		ck_assert_uint_eq(mask, 0);
+		ck_assert_msg(strcmp(cp_last_error(), "D-Bus: Hello refused") == 0, "round %d: '%s'", round,
+			      cp_last_error());
 		fake_stop(&fk, th);
 		cp_clear_error();
 	}
