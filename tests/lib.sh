@@ -124,12 +124,13 @@ esac
 bulk=
 trap 'rm -rf "$scratch" ${bulk:+"$bulk"}' EXIT
 # bulk_scratch: set $bulk to a directory for trees of 100,000s of files.
-# On tmpfs where /dev/shm has room: making and removing such a tree on a
-# disk took minutes here, and slowed every test running beside it.
+# On tmpfs where /dev/shm has 2 GiB free (the largest tree takes 0.6):
+# making and removing such a tree on a disk took minutes here, and slowed
+# every test running beside it.
 bulk_scratch() {
 	local avail
 	avail=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
-	if [ "${avail:-0}" -gt $((4 << 20)) ] && bulk=$(mktemp -d /dev/shm/capsprobe-test.XXXXXX 2>/dev/null); then
+	if [ "${avail:-0}" -gt $((2 << 20)) ] && bulk=$(mktemp -d /dev/shm/capsprobe-test.XXXXXX 2>/dev/null); then
 		return 0
 	fi
 	bulk=$scratch/bulk
