@@ -82,6 +82,26 @@ logged_emulator() {
 	chmod +x "$1"
 	: >"$2"
 }
+# cache_test_setup: what the probe-cache tests share: TMPDIR in the scratch
+# directory, the KVM facts of the host the recordings were made on
+# (kvm_host), a logged_emulator $emu in $bin (log $log, see starts)
+# replaying the x86_64 KVM recording, and the cache directory $cache (not
+# made).  Exits 77 without fake-qemu, 99 without the facts.
+cache_test_setup() {
+	[ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }
+	export TMPDIR=$scratch/tmp
+	mkdir -p "$TMPDIR"
+	kvm_host || { echo "ERROR: cannot state the KVM facts"; exit 99; }
+	bin=$scratch/bin
+	emu=$bin/qemu-system-x86_64
+	log=$scratch/starts
+	cache=$scratch/c
+	mkdir -p "$bin"
+	logged_emulator "$emu" "$log"
+	export CAPSPROBE_FAKE_REPLIES=$FIXTURES/qemu/7.2.22-x86_64-kvm.replies
+}
+# starts: how many times the logged emulator has started
+starts() { wc -l <"$log"; }
 # conformance_run SCRIPT OUT ARGS...: run a conformance script (ARGS given
 # to it) into OUT; sets rc to its status and cases, agreed and disagreed
 # from its closing line "NAME: N cases, N agreed, N disagreed"

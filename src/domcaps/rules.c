@@ -129,17 +129,16 @@ static const struct {
 	{ "pvpanic-pci", F_PVPANIC_PCI },
 };
 
-/* Schema paths and commands (query-qmp-schema). */
+/* Schema paths (probe/schema.h) and commands (query-qmp-schema). */
 static const struct {
-	const char *path;
+	enum cp_schema_path path;
 	enum flag flag;
 } schema_paths[] = {
-	{ "query-display-options/ret-type/+sdl", F_SDL },
-	{ "query-display-options/ret-type/+egl-headless", F_EGL_HEADLESS },
-	{ "query-display-options/ret-type/+dbus", F_DISPLAY_DBUS },
-	{ "migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform",
-	  F_BITMAP_TRANSFORM },
-	{ "netdev_add/arg-type/+stream", F_NETDEV_STREAM },
+	{ CP_SCHEMA_SDL, F_SDL },
+	{ CP_SCHEMA_EGL_HEADLESS, F_EGL_HEADLESS },
+	{ CP_SCHEMA_DISPLAY_DBUS, F_DISPLAY_DBUS },
+	{ CP_SCHEMA_BITMAP_TRANSFORM, F_BITMAP_TRANSFORM },
+	{ CP_SCHEMA_NETDEV_STREAM, F_NETDEV_STREAM },
 };
 
 static const struct {
@@ -190,25 +189,17 @@ static size_t array_len(json_object *a)
 
 static void compute_flags(struct ctx *c)
 {
-	json_object *types = answer(c, CP_Q_TYPES), *a;
-	struct cp_schema *schema;
+	json_object *types = answer(c, CP_Q_TYPES), *schema = answer(c, CP_Q_SCHEMA), *a;
 
 	for (size_t k = 0; k < sizeof(qom_flags) / sizeof(qom_flags[0]); k++)
 		if (cp_json_name_set_has(types, qom_flags[k].type))
 			c->flags[qom_flags[k].flag] = true;
 
-	/* a cache load keeps the schema as text: indexed, parsed where queried */
-	if (c->p->pass1.a[CP_Q_SCHEMA].text)
-		schema = cp_schema_new_text(c->p->pass1.a[CP_Q_SCHEMA].text,
-					    c->p->pass1.a[CP_Q_SCHEMA].text_len);
-	else
-		schema = cp_schema_new(answer(c, CP_Q_SCHEMA));
+	/* a name set (cp_schema_reduce) */
 	for (size_t k = 0; k < sizeof(schema_paths) / sizeof(schema_paths[0]); k++)
-		c->flags[schema_paths[k].flag] = cp_schema_path_exists(schema, schema_paths[k].path);
+		c->flags[schema_paths[k].flag] = cp_json_name_set_has(schema, cp_schema_paths[schema_paths[k].path]);
 	for (size_t k = 0; k < sizeof(schema_commands) / sizeof(schema_commands[0]); k++)
-		c->flags[schema_commands[k].flag] = cp_schema_has_command(schema,
-									 schema_commands[k].command);
-	cp_schema_free(schema);
+		c->flags[schema_commands[k].flag] = cp_json_name_set_has(schema, schema_commands[k].command);
 
 	/* name sets (cp_answer_reduce) */
 	a = answer(c, CP_Q_CMDLINE);
