@@ -304,7 +304,18 @@ int cp_cpu_hv_baseline(const struct cp_domcaps *dc, struct cp_cpu_def *cpus, siz
 	if (rc < 0)
 		return rc;
 	out->fallback = CP_FALLBACK_FORBID;
-	if (expand && (rc = cp_x86_expand(out)) < 0)
+	if (expand && (rc = cp_x86_expand(out)) < 0) {
 		cp_cpu_def_free(out);
-	return rc;
+		return rc;
+	}
+	/* the smallest address limit, when every CPU has one */
+	for (size_t i = 0; i < n; i++) {
+		if (!cpus[i].addr_limit) {
+			out->addr_limit = 0;
+			break;
+		}
+		if (i == 0 || cpus[i].addr_limit < out->addr_limit)
+			out->addr_limit = cpus[i].addr_limit;
+	}
+	return 0;
 }

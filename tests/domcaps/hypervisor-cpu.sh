@@ -153,6 +153,21 @@ hv hypervisor-cpu-baseline "$scratch/q.xml" "$scratch/q.xml"
 check "baseline of the same model twice: that model" \
 	grep -qx "  <model fallback='forbid'>qemu64</model>" "$scratch/got"
 
+# <maxphysaddr limit>: the smallest, when every CPU has one (the KVM
+# host-model has the host's)
+name=x86_64-q35-kvm
+sysroot $name
+limit=$(sed -n "s/^ *<maxphysaddr mode='passthrough' limit='\([0-9]*\)'\/>$/\1/p" "$dom/$name.xml")
+hv hypervisor-cpu-baseline "$dom/$name.xml"
+check "baseline of the KVM host-model keeps its limit ($limit)" \
+	eval '[ $rc -eq 0 ] && [ -n "$limit" ] && grep -qx "  <maxphysaddr mode=.passthrough. limit=.$limit./>" "$scratch/got"'
+sed "s/limit='$limit'/limit='$((limit - 9))'/" "$dom/$name.xml" >"$scratch/smaller.xml"
+hv hypervisor-cpu-baseline "$dom/$name.xml" "$scratch/smaller.xml"
+check "baseline of two limits: the smaller ($((limit - 9)))" \
+	eval '[ $rc -eq 0 ] && grep -qx "  <maxphysaddr mode=.passthrough. limit=.$((limit - 9))./>" "$scratch/got"'
+hv hypervisor-cpu-baseline "$dom/$name.xml" "$scratch/q.xml"
+check "baseline with a CPU without a limit: none" eval '[ $rc -eq 0 ] && ! grep -q maxphysaddr "$scratch/got"'
+sed "s/limit='$limit'/limit='0'/" "$dom/$name.xml" >"$scratch/zero.xml"
 # errors: one line, nothing on standard output
 err() { # DESCRIPTION STATUS PATTERN ARGS...
 	local d=$1 st=$2 pat=$3
@@ -183,6 +198,8 @@ err "compare: an unknown CPU model" 2 "failed to compare hypervisor CPU with .*:
 	hypervisor-cpu-compare --sysroot "$x86" <(printf '<cpu><model>Nosuch</model></cpu>\n')
 err "baseline: --file and --model" 1 "Options --file and --model are mutually exclusive" \
 	hypervisor-cpu-baseline --sysroot "$x86" --model qemu64 "$g"
+err "baseline: a limit of 0" 2 ".*: Invalid value for attribute 'limit' in element 'maxphysaddr'" \
+	hypervisor-cpu-baseline --sysroot "$x86" "$scratch/zero.xml"
 err "baseline: an unknown CPU model" 2 "Unknown CPU model Nosuch" hypervisor-cpu-baseline --sysroot "$x86" --model Nosuch
 # non-x86: QEMU reports no host-model there, and libvirt baselines x86 only
 for name in aarch64-default s390x-default ppc64-default; do
