@@ -19,7 +19,8 @@ enum {
 	EXIT_OK = 0,
 	EXIT_USAGE = 1,
 	EXIT_PROBE = 2,
-	/* cpu-compare: the CPU is incompatible with the host's */
+	/* cpu-compare, hypervisor-cpu-compare: the CPU is incompatible with
+	 * the host's, or the hypervisor's */
 	EXIT_INCOMPATIBLE = 3,
 };
 
@@ -59,6 +60,7 @@ enum cli_opt_id {
 	OPT_PERCENT,
 	OPT_PRETTY,
 	OPT_TYPE,
+	OPT_MODEL,
 };
 
 /* What the bash completion offers for an option's argument; the names are
@@ -105,7 +107,8 @@ extern const struct cli_command cli_host, cli_domain, cli_record, cli_emulators,
 extern const struct cli_command cli_nodeinfo, cli_nodecpumap, cli_freecell, cli_freepages,
 	cli_nodememstats, cli_nodecpustats, cli_sysinfo;
 /* virsh's hypervisor commands over the domain capabilities */
-extern const struct cli_command cli_maxvcpus, cli_nodesevinfo, cli_hypervisor_cpu_models;
+extern const struct cli_command cli_maxvcpus, cli_nodesevinfo, cli_hypervisor_cpu_models,
+	cli_hypervisor_cpu_compare, cli_hypervisor_cpu_baseline;
 extern const struct cli_command *const cli_commands[];
 extern const size_t cli_ncommands;
 /* NULL when there is none of that name. */

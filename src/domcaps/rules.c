@@ -501,6 +501,29 @@ static void fill_custom(struct ctx *c, struct cp_dc_cpu *cpu)
 	bool x86 = arch_is_x86(c->req->arch), ppc = arch_is_ppc64(c->req->arch);
 	struct named_def *v;
 
+	/* every model QEMU lists, for hypervisor-cpu-compare and -baseline */
+	for (size_t i = 0; i < n; i++) {
+		json_object *d = json_object_array_get_idx(defs, i), *un;
+		const char *name = cp_json_str(d, "name");
+		enum cp_dc_usable usable = CP_DC_USABLE_UNKNOWN;
+		struct cp_dc_cpu_model *m;
+
+		if (!name)
+			continue;
+		if (json_object_object_get_ex(d, "unavailable-features", &un) &&
+		    json_object_is_type(un, json_type_array))
+			usable = json_object_array_length(un) ? CP_DC_USABLE_NO : CP_DC_USABLE_YES;
+		m = cp_dc_cpu_add_hv_model(cpu, name, usable);
+		/* QEMU's order: libvirt sorts only the document's copy, and
+		 * names the blockers of a comparison in this one */
+		for (size_t j = 0; usable == CP_DC_USABLE_NO && j < array_len(un); j++) {
+			json_object *b = json_object_array_get_idx(un, j);
+
+			if (json_object_is_type(b, json_type_string))
+				cp_strv_push(&m->blockers, cp_strdup(x86 ? cp_x86_feature_from_qemu(json_object_get_string(b))
+								     : json_object_get_string(b)));
+		}
+	}
 	if (!c->flags[F_CPU_DEFS_CMD] || !defs) {
 		cpu->custom = CP_DC_NO;
 		return;
@@ -590,6 +613,31 @@ static void ppc64_host_model(const struct ctx *c, struct cp_dc_host_model *hm)
 	cp_strv_free(&hc.features);
 }
 
+/* virQEMUCapsGetCPUFeatures' list: every property of the host CPU
+ * expansion libvirt keeps, and the ones it marks non-migratable (off in
+ * the migratable round, on without it). */
+static void hv_features(const struct cp_hm_input *in, struct cp_dc_cpu *cpu)
+{
+	json_object *model, *props, *nm = NULL, *nmv, *v;
+
+	if (!json_object_object_get_ex(in->expand, "model", &model) ||
+	    !json_object_object_get_ex(model, "props", &props) || !json_object_is_type(props, json_type_object))
+		return;
+	cpu->hv_props = true;
+	if (in->expand_nonmig && json_object_object_get_ex(in->expand_nonmig, "model", &v) &&
+	    json_object_object_get_ex(v, "props", &nm) && json_object_is_type(nm, json_type_object))
+		cpu->hv_migratability = true;
+	json_object_object_foreach(props, key, val) {
+		const char *name = cp_x86_feature_from_qemu(key);
+
+		cp_strv_push(&cpu->hv_features, cp_strdup(name));
+		if (cpu->hv_migratability && json_object_is_type(val, json_type_boolean) &&
+		    !json_object_get_boolean(val) && json_object_object_get_ex(nm, key, &nmv) &&
+		    json_object_is_type(nmv, json_type_boolean) && json_object_get_boolean(nmv))
+			cp_strv_push(&cpu->hv_nonmigratable, cp_strdup(name));
+	}
+}
+
 static int fill_cpu(struct ctx *c, struct cp_domcaps *dc)
 {
 	struct cp_dc_cpu *cpu = &dc->cpu;
@@ -627,6 +675,7 @@ static int fill_cpu(struct ctx *c, struct cp_domcaps *dc)
 			in.maxphysaddr = host_phys_bits(c->host);
 		if ((rc = cp_x86_host_model(&in, &cpu->host_model)) < 0)
 			return rc;
+		hv_features(&in, cpu);
 	} else if (native && arch_is_s390(c->p->arch)) {
 		cp_s390_host_model(answer(c, CP_Q_EXPAND), &cpu->host_model);
 	} else if (native && arch_is_ppc64(c->p->arch)) {
