@@ -144,6 +144,16 @@ const struct cli_command *cli_find_command(const char *name);
 	  "say what is probed, from where, and what came\nfrom the cache" }
 #define CLI_OPT_EMULATORBIN \
 	{ OPT_EMULATOR, "emulatorbin", 0, VAL_EMULATOR, "PATH", NULL }
+/* the request of the hypervisor commands: which emulator, arch, machine
+ * and virt type's domain capabilities they answer from */
+#define CLI_OPT_REQUEST \
+	{ OPT_EMULATOR, "emulator", 0, VAL_EMULATOR, "PATH", \
+	  "the QEMU system emulator (alias --emulatorbin);\ndefault: as 'capsprobe domain' finds it" }, \
+	CLI_OPT_EMULATORBIN, \
+	{ OPT_ARCH, "arch", 0, VAL_ARCH, "ARCH", "guest arch; default: the emulator's own" }, \
+	{ OPT_MACHINE, "machine", 0, VAL_MACHINE, "TYPE", "machine type or alias; default: libvirt's choice" }, \
+	{ OPT_VIRTTYPE, "virttype", 0, VAL_VIRTTYPE, "TYPE", \
+	  "kvm or qemu; default: kvm when /dev/kvm works\nfor the emulator, else qemu" }
 /* the --sysroot of virsh's host commands */
 #define CLI_OPT_SYSROOT_NODE \
 	{ OPT_SYSROOT, "sysroot", 's', VAL_DIR, "DIR", \

@@ -18,13 +18,7 @@
 
 static const struct cli_opt opts[] = {
 	{ OPT_FILE, "file", 0, VAL_FILE, "FILE", "the CPU definition (as the operand)" },
-	{ OPT_EMULATOR, "emulator", 0, VAL_EMULATOR, "PATH",
-	  "the QEMU system emulator (alias --emulatorbin);\ndefault: as 'capsprobe domain' finds it" },
-	CLI_OPT_EMULATORBIN,
-	{ OPT_ARCH, "arch", 0, VAL_ARCH, "ARCH", "guest arch; default: the emulator's own" },
-	{ OPT_MACHINE, "machine", 0, VAL_MACHINE, "TYPE", "machine type or alias; default: libvirt's choice" },
-	{ OPT_VIRTTYPE, "virttype", 0, VAL_VIRTTYPE, "TYPE",
-	  "kvm or qemu; default: kvm when /dev/kvm works\nfor the emulator, else qemu" },
+	CLI_OPT_REQUEST,
 	{ OPT_ERROR, "error", 0, VAL_NONE, NULL, "an incompatible CPU is an error, with the reason" },
 	CLI_OPT_PROBE_TIMEOUT,
 	CLI_OPT_REPLAY,
