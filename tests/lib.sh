@@ -141,6 +141,26 @@ case $scratch in
 *) echo "ERROR: cannot make a scratch directory" >&2; exit 99 ;;
 esac
 [ -d "$scratch" ] || { echo "ERROR: no scratch directory" >&2; exit 99; }
+# domcaps_sysroot NAME: the replay sysroot of line NAME of
+# $FIXTURES/domain/cases in $root, as tests/domcaps/golden.sh makes it, and
+# the case's capsprobe arguments in args_of[NAME]; 1 when there is no line
+declare -A args_of
+domcaps_sysroot() {
+	local name host facts replies args emu f cases=$FIXTURES/domain
+	read -r name host facts replies args < <(grep "^$1 " "$cases/cases")
+	[ -n "$name" ] || return 1
+	root=$scratch/$name
+	if [ ! -d "$root" ]; then
+		cp -r "$cases/$host" "$root"
+		if [ "$facts" != - ]; then
+			for f in ${facts//,/ }; do printf '%s\n' "${f#*=}" >"$root/capsprobe/${f%%=*}"; done
+		fi
+		emu=$(sed -n 's/.*--emulator \([^ ]*\).*/\1/p' <<<"$args")
+		mkdir -p "$root/capsprobe/qemu$emu"
+		cp "$FIXTURES/qemu/$replies"*.replies "$root/capsprobe/qemu$emu/"
+	fi
+	args_of[$1]=$args
+}
 bulk=
 trap 'rm -rf "$scratch" ${bulk:+"$bulk"}' EXIT
 # bulk_scratch: set $bulk to a directory for trees of 100,000s of files.

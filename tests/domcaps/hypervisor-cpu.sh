@@ -11,24 +11,6 @@
 command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read libvirt's documents"; exit 77; }
 dom=$FIXTURES/domain
 
-# A replay sysroot for a line of cases, as tests/domcaps/golden.sh makes it.
-sysroot() { # NAME: sets root and args_of[NAME]
-	local name host facts replies args emu f
-	read -r name host facts replies args < <(grep "^$1 " "$dom/cases")
-	[ -n "$name" ] || return 1
-	root=$scratch/$name
-	if [ ! -d "$root" ]; then
-		cp -r "$dom/$host" "$root"
-		if [ "$facts" != - ]; then
-			for f in ${facts//,/ }; do printf '%s\n' "${f#*=}" >"$root/capsprobe/${f%%=*}"; done
-		fi
-		emu=$(sed -n 's/.*--emulator \([^ ]*\).*/\1/p' <<<"$args")
-		mkdir -p "$root/capsprobe/qemu$emu"
-		cp "$FIXTURES/qemu/$replies"*.replies "$root/capsprobe/qemu$emu/"
-	fi
-	args_of[$1]=$args
-}
-declare -A args_of
 
 # From libvirt's document: "usable NAME" lines for the custom models,
 # "blockers NAME B1 B2 ..." for the unusable ones (document order), and
@@ -59,7 +41,7 @@ hv() { # ARGS...: capsprobe over the case's replay: rc, $scratch/got, $scratch/e
 
 n=0
 for name in x86_64-q35-kvm x86_64-q35-qemu x86_64-nokvm-q35 i686-pc-kvm i386-q35-qemu; do
-	sysroot "$name" || { bad "$name: no case"; continue; }
+	domcaps_sysroot "$name" || { bad "$name: no case"; continue; }
 	facts "$dom/$name.xml" >"$scratch/doc.facts"
 	usable=$(awk '$1 == "model" && $2 == "yes" { print $3; exit }' "$scratch/doc.facts")
 	# an unusable model that QEMU checks by its blockers: a versioned one
@@ -158,7 +140,7 @@ check "the x86 cases ran" test "$n" -eq 5
 # the same baseline as cpu-baseline would give, less what QEMU lacks: a
 # CPU whose model and features QEMU all knows comes back unchanged
 name=x86_64-q35-qemu
-sysroot $name
+domcaps_sysroot $name
 printf '<cpu><model>%s</model></cpu>\n' qemu64 >"$scratch/q.xml"
 hv hypervisor-cpu-baseline "$scratch/q.xml" "$scratch/q.xml"
 check "baseline of the same model twice: that model" \
@@ -179,7 +161,7 @@ check "(cpu-baseline, which asks no QEMU, keeps pdpe1gb too)" grep -q "name='pdp
 # <maxphysaddr limit>: the smallest, when every CPU has one (the KVM
 # host-model has the host's)
 name=x86_64-q35-kvm
-sysroot $name
+domcaps_sysroot $name
 limit=$(sed -n "s/^ *<maxphysaddr mode='passthrough' limit='\([0-9]*\)'\/>$/\1/p" "$dom/$name.xml")
 hv hypervisor-cpu-baseline "$dom/$name.xml"
 check "baseline of the KVM host-model keeps its limit ($limit)" \
@@ -201,7 +183,7 @@ err() { # DESCRIPTION STATUS PATTERN ARGS...
 		'[ $rc -eq $st ] && [ ! -s "$scratch/got" ] && [ "$(wc -l <"$scratch/err")" -eq 1 ] && grep -Eq -- "^error: $pat" "$scratch/err"'
 }
 name=x86_64-q35-qemu
-sysroot $name
+domcaps_sysroot $name
 x86=$root
 g=$scratch/qemu64.xml
 printf '<cpu><model>qemu64</model></cpu>\n' >"$g"
@@ -226,7 +208,7 @@ err "baseline: a limit of 0" 2 ".*: Invalid value for attribute 'limit' in eleme
 err "baseline: an unknown CPU model" 2 "Unknown CPU model Nosuch" hypervisor-cpu-baseline --sysroot "$x86" --model Nosuch
 # non-x86: QEMU reports no host-model there, and libvirt baselines x86 only
 for name in aarch64-default s390x-default ppc64-default; do
-	sysroot $name
+	domcaps_sysroot $name
 	# shellcheck disable=SC2086
 	err "compare on $name" 2 "failed to compare hypervisor CPU with .*: QEMU '/usr/bin/qemu-system-[a-z0-9]*' does not support reporting CPU model for virttype 'qemu'" \
 		hypervisor-cpu-compare --sysroot "$root" ${args_of[$name]} "$g"
@@ -243,7 +225,7 @@ if [ -x "${FAKE_QEMU:-}" ]; then
 	mkdir -p "$scratch/bin" "$scratch/tmp"
 	cp "$FAKE_QEMU" "$fake"
 	name=x86_64-q35-kvm
-	sysroot $name
+	domcaps_sysroot $name
 	printf '<cpu><model>%s</model></cpu>\n' "$named" >"$scratch/named.xml"
 	hv hypervisor-cpu-baseline "$scratch/named.xml"
 	cp "$scratch/got" "$scratch/replayed"
