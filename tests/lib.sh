@@ -45,6 +45,14 @@ none_left() {
 	done
 	return 1
 }
+# need_python WHY [MODULE...]: $PY is a Python 3 that can import every
+# MODULE, or the script skips (77) saying WHY
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/python.sh" || exit 99
+need_python() {
+	local why=$1
+	shift
+	PY=$(cp_python "$@") || { echo "SKIP: $why"; exit 77; }
+}
 # kvm_host: state what the host the KVM recordings were made on says of
 # KVM (usable, its vCPU limit), so that replaying them through fake
 # emulators gives the same documents whatever this machine's /dev/kvm is

@@ -8,7 +8,7 @@
 # KVM or real QEMU is needed.
 . "$(dirname "$0")/../lib.sh" || exit 99
 
-command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read libvirt's documents"; exit 77; }
+need_python "python3 is needed to read libvirt's documents"
 dom=$FIXTURES/domain
 
 
@@ -16,7 +16,7 @@ dom=$FIXTURES/domain
 # "blockers NAME B1 B2 ..." for the unusable ones (document order), and
 # "hostmodel MODEL" when host-model is supported.
 facts() { # XML
-	python3 - "$1" <<'PY'
+	"$PY" - "$1" <<'PY'
 import sys, xml.etree.ElementTree as ET
 cpu = ET.parse(sys.argv[1]).getroot().find('cpu')
 for mode in cpu.findall('mode'):

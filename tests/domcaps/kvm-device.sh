@@ -37,12 +37,14 @@ devrun() {
 			[ -e "/dev/$n" ] || continue
 			: >"$d/$n" && mount --bind "/dev/$n" "$d/$n" || exit 99
 		done
+		# a build or scratch tree under /dev/shm (TMPDIR=/dev/shm) stays reachable
+		if [ -d /dev/shm ]; then mkdir "$d/shm" && mount --bind /dev/shm "$d/shm" || exit 99; fi
 		if [ "$kvm" = null ]; then
 			for n in kvm cpu/0/msr; do
 				: >"$d/$n" && mount --bind /dev/null "$d/$n" || exit 99
 			done
 		fi
-		mount --bind "$d" /dev || exit 99
+		mount --rbind "$d" /dev || exit 99
 		exec "$@"' devrun "$kvm" "$d" "$@"
 }
 
