@@ -82,9 +82,13 @@ int cp_probe_freepages(const struct cp_root *r, const struct cp_host *topo, bool
 		       struct cp_node_pages *out);
 /* nodememstats: /proc/meminfo (CP_CELL_NONE) or one node's */
 int cp_probe_memstats(const struct cp_root *r, int cell, struct cp_node_memstats *out);
-/* sysinfo (smbios.c): the SMBIOS tables of /sys/firmware/dmi/tables as
- * libvirt reads dmidecode's text of them; none: libvirt's error */
+/* sysinfo (smbios.c): as libvirt 11.3 reads it on the host's arch: the
+ * SMBIOS tables of /sys/firmware/dmi/tables as libvirt reads dmidecode's
+ * text of them; on POWER, ARM (no tables) and s390 /proc/cpuinfo and
+ * /proc/sysinfo (sysinfo_proc.c); elsewhere libvirt's error */
 int cp_probe_sysinfo(const struct cp_root *r, struct cp_sysinfo *out);
+enum cp_sysinfo_source { CP_SYSINFO_NONE, CP_SYSINFO_DMI, CP_SYSINFO_ARM, CP_SYSINFO_PPC, CP_SYSINFO_S390 };
+int cp_probe_sysinfo_proc(const struct cp_root *r, enum cp_sysinfo_source src, struct cp_sysinfo *out);
 
 /* Run every probe of the host commands once, ignoring failures: what a
  * recording root needs to replay them. */

@@ -806,7 +806,8 @@ static void parse(const char *text, struct cp_sysinfo *s)
 	}
 }
 
-int cp_probe_sysinfo(const struct cp_root *r, struct cp_sysinfo *out)
+/* the SMBIOS tables' sysinfo, or libvirt's error when there are none */
+static int dmi_sysinfo(const struct cp_root *r, struct cp_sysinfo *out)
 {
 	char *ep = NULL, *table = NULL;
 	size_t eplen, tlen;
@@ -815,23 +816,6 @@ int cp_probe_sysinfo(const struct cp_root *r, struct cp_sysinfo *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	/* libvirt runs dmidecode on these architectures only; the others'
-	 * sysinfo comes from /proc/cpuinfo and /proc/sysinfo */
-	char *machine = NULL;
-	if ((rc = cp_host_machine(r, &machine)) < 0)
-		return rc;
-	const char *arch = cp_arch_from_uname(machine);
-	static const char *const dmi_arches[] = { "x86_64", "i686", "riscv", "mips", "loongarch" };
-	bool dmi = false;
-	for (size_t i = 0; arch && i < sizeof(dmi_arches) / sizeof(dmi_arches[0]); i++)
-		dmi = dmi || cp_startswith(arch, dmi_arches[i]);
-	if (!dmi) {
-		rc = cp_fail(-ENOTSUP, "sysinfo of a %s host (from /proc/cpuinfo in libvirt) is not supported",
-			     arch ? arch : machine);
-		free(machine);
-		return rc;
-	}
-	free(machine);
 	/* without tables dmidecode (and with it libvirt) finds nothing */
 	if (cp_read(r, &ep, &eplen, DMI_DIR "/smbios_entry_point") < 0 ||
 	    cp_read(r, &table, &tlen, DMI_DIR "/DMI") < 0 ||
@@ -853,5 +837,63 @@ out:
 	cp_buf_free(&text);
 	free(ep);
 	free(table);
+	return rc;
+}
+
+static bool sysinfo_empty(const struct cp_sysinfo *s)
+{
+	return !s->bios && !s->system && !s->nboards && !s->chassis && !s->nprocessors && !s->nmemory &&
+	       !s->have_oem;
+}
+
+/* where libvirt 11.3 built for the host's arch reads sysinfo from */
+static const struct {
+	const char *arch_prefix;
+	enum cp_sysinfo_source src;
+} sysinfo_sources[] = {
+	{ "x86_64", CP_SYSINFO_DMI }, { "i686", CP_SYSINFO_DMI }, { "riscv", CP_SYSINFO_DMI },
+	{ "mips", CP_SYSINFO_DMI }, { "loongarch", CP_SYSINFO_DMI },
+	{ "ppc", CP_SYSINFO_PPC },
+	{ "arm", CP_SYSINFO_ARM }, { "aarch64", CP_SYSINFO_ARM },
+	{ "s390", CP_SYSINFO_S390 },
+};
+
+int cp_probe_sysinfo(const struct cp_root *r, struct cp_sysinfo *out)
+{
+	enum cp_sysinfo_source src = CP_SYSINFO_NONE;
+	char *machine = NULL;
+	const char *arch;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = cp_host_machine(r, &machine)) < 0)
+		return rc;
+	arch = cp_arch_from_uname(machine);
+	for (size_t i = 0; arch && i < sizeof(sysinfo_sources) / sizeof(sysinfo_sources[0]); i++)
+		if (cp_startswith(arch, sysinfo_sources[i].arch_prefix)) {
+			src = sysinfo_sources[i].src;
+			break;
+		}
+	switch (src) {
+	case CP_SYSINFO_DMI:
+		rc = dmi_sysinfo(r, out);
+		break;
+	case CP_SYSINFO_ARM:
+		/* some ARM machines have SMBIOS tables; libvirt tries them first */
+		if ((rc = dmi_sysinfo(r, out)) == 0 && !sysinfo_empty(out))
+			break;
+		cp_sysinfo_free(out);
+		cp_clear_error();
+		rc = cp_probe_sysinfo_proc(r, src, out);
+		break;
+	case CP_SYSINFO_PPC:
+	case CP_SYSINFO_S390:
+		rc = cp_probe_sysinfo_proc(r, src, out);
+		break;
+	default:
+		rc = cp_fail(-ENOSYS, "host sysinfo extraction is not supported on %s (as in libvirt)",
+			     arch ? arch : machine);
+	}
+	free(machine);
 	return rc;
 }
