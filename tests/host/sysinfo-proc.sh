@@ -101,6 +101,13 @@ cp -r "$FIXTURES/host/x86-smbios-fixture/sys/firmware/dmi/tables" "$scratch/t/sy
 run "$scratch/t"
 check "aarch64 with SMBIOS tables: their document (rc $rc)" \
 	cmp -s "$FIXTURES/host/x86-smbios-fixture.sysinfo.txt" "$scratch/out"
+# tables that hold nothing (an end-of-table structure only): libvirt finds
+# an empty document and reads /proc/cpuinfo after all
+printf '\177\004\000\000\000\000' >"$scratch/t/sys/firmware/dmi/tables/DMI"
+printf 'processor\t: 0\nmodel name\t: Neoverse-N1\n' >"$scratch/t/proc/cpuinfo"
+run "$scratch/t"
+check "aarch64 with empty SMBIOS tables: /proc/cpuinfo's processor (rc $rc)" \
+	eval '[ $rc -eq 0 ] && grep -q "<entry name='"'"'type'"'"'>Neoverse-N1</entry>" "$scratch/out"'
 tree "$scratch/t" ppc64 /dev/null
 head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' 'p' >"$scratch/t/proc/cpuinfo"
 run "$scratch/t"
@@ -139,6 +146,14 @@ fails_cleanly "s390x: /proc/sysinfo without its Sequence Code" "Sequence Code"
 tree "$scratch/t" s390x "$scratch/s390cpu"
 run "$scratch/t"
 fails_cleanly "s390x: no /proc/sysinfo" "sysinfo"
+# libvirt reads at most 8192 bytes of /proc/sysinfo, and fails past that
+{ printf '%s' "$s390sys"; head -c $((8192 - ${#s390sys} + 1)) /dev/zero | tr '\0' ' '; } >"$scratch/s390sys3"
+tree "$scratch/t" s390x "$scratch/s390cpu" "$scratch/s390sys3"
+run "$scratch/t"
+fails_cleanly "s390x: a /proc/sysinfo of 8193 bytes" "larger than libvirt reads"
+head -c 8192 "$scratch/s390sys3" >"$scratch/t/proc/sysinfo"
+run "$scratch/t"
+check "s390x: one of 8192 bytes is read (rc $rc)" test $rc -eq 0
 printf '%s' "$s390cpu" | grep -v vendor_id >"$scratch/s390cpu2"
 tree "$scratch/t" s390x "$scratch/s390cpu2" "$scratch/s390sys"
 run "$scratch/t"
@@ -151,8 +166,10 @@ printf '%s' "$s390cpu" | sed 's/^cpu number      : 1/cpu number      : x1/' >"$s
 tree "$scratch/t" s390x "$scratch/s390cpu4" "$scratch/s390sys"
 run "$scratch/t"
 fails_cleanly "s390x: a cpu number that is no number" "not a number"
-# a CPU number past the processors stops the speeds there, as in libvirt
-printf '%s' "$s390cpu" | sed 's/^cpu number      : 1/cpu number      : 7/' >"$scratch/s390cpu5"
+# a CPU number past the processors stops the speeds there, as in libvirt:
+# CPU 1's speed after it is not read
+printf '%s' "$s390cpu" | sed 's/^cpu number      : 1/cpu number      : 2/' >"$scratch/s390cpu5"
+printf 'cpu number      : 1\ncpu MHz static  : 5200\n' >>"$scratch/s390cpu5"
 tree "$scratch/t" s390x "$scratch/s390cpu5" "$scratch/s390sys"
 run "$scratch/t"
 check "s390x: a cpu number past the processors ends the speeds (rc $rc)" \
