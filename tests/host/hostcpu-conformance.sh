@@ -22,6 +22,22 @@ check "nodeinfo, <cpu> topology and signatures were all compared" \
 check "the exit status says whether all agreed (rc $rc, $disagreed disagreed)" \
 	test "$rc" -eq "$([ "${disagreed:-1}" -eq 0 ] && echo 0 || echo 1)"
 
+# The native trees of tests/fixtures/host are what scripts/gen-native-hosts
+# makes from this source (their files libvirt's, verbatim or derived as
+# that script says), with libvirt's expectations copied beside them.
+"$top/scripts/gen-native-hosts" --source "$src" "$scratch/native" >/dev/null 2>"$scratch/gen.err"
+grc=$?
+check "gen-native-hosts remakes the native trees (exit $grc $(head -1 "$scratch/gen.err"))" test $grc -eq 0
+for t in "$scratch"/native/*/; do
+	t=$(basename "$t")
+	check "tests/fixtures/host/$t is what gen-native-hosts makes" \
+		diff -r --no-dereference "$scratch/native/$t" "$FIXTURES/host/$t"
+	for f in "$scratch/native/$t".virhostcpu.*; do
+		check "  $(basename "$f") is libvirt's" cmp "$f" "$FIXTURES/host/$(basename "$f")"
+	done
+done
+check "three native trees remade" test "$(ls -d "$scratch"/native/*/ | wc -l)" -eq 3
+
 # The comparison bites: the same source with one expectation changed must
 # fail that case, each of the three ways.  subcores2 (ppc64, subcores with
 # offline cores) has all three.
