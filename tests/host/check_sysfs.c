@@ -494,6 +494,10 @@ START_TEST(nodeinfo_subcores_unused)
 	ck_assert_str_eq(cp_last_error(), "recorded /capsprobe/threads-per-subcore is not a thread count");
 	put("/capsprobe/threads-per-subcore", "99999999999\n");
 	ck_assert_int_lt(nodeinfo(&ni), 0);
+	put("/capsprobe/threads-per-subcore", "1025\n");
+	ck_assert_int_lt(nodeinfo(&ni), 0);
+	put("/capsprobe/threads-per-subcore", "1024\n");	/* the largest taken: no subcores here */
+	ck_assert_int_eq(nodeinfo(&ni), 0);
 }
 END_TEST
 
