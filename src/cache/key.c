@@ -429,24 +429,29 @@ static char *microcode_of(const struct cp_root *r, const char *path)
 	return cp_buf_steal(&b);
 }
 
+/* The CPU's identity: x86 CPUID leaf 1 EAX or aarch64 MIDR_EL1, then the
+ * signature libvirt reads from /proc/cpuinfo, whose change makes libvirt's
+ * own QEMU capabilities cache out of date (hostCPUSignature). */
 static char *signature_of(const struct cp_root *r)
 {
-	char *s = NULL;
+	char *s = NULL, *id = NULL, *sig = NULL, *out;
 
 	if (cp_cpuid_live_ok()) {
-		uint32_t out[4];
+		uint32_t regs[4];
 
-		cp_cpuid_live(NULL, 1, 0, out);
-		return cp_asprintf("cpuid1.eax=0x%08" PRIx32, out[0]);
-	}
-	if (cp_read_str(r, &s, "/sys/devices/system/cpu/cpu0/regs/identification/midr_el1") == 0) {
-		char *m = cp_asprintf("midr=%s", s);
-
+		cp_cpuid_live(NULL, 1, 0, regs);
+		id = cp_asprintf("cpuid1.eax=0x%08" PRIx32, regs[0]);
+	} else if (cp_read_str(r, &s, "/sys/devices/system/cpu/cpu0/regs/identification/midr_el1") == 0) {
+		id = cp_asprintf("midr=%s", s);
 		free(s);
-		return m;
 	}
 	cp_clear_error();
-	return cp_strdup("");
+	if (cp_host_cpu_signature(r, &sig) < 0)
+		cp_clear_error();
+	out = cp_asprintf("%s%s%s", id ? id : "", id && sig ? "; " : "", sig ? sig : "");
+	free(id);
+	free(sig);
+	return out;
 }
 
 extern char **environ;

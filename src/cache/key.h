@@ -39,7 +39,8 @@ enum cp_ck {
 	CP_CK_MODULES,		/* listing of QEMU's module directories, see cache/key.c */
 	CP_CK_KERNEL,		/* uname release + " " + version */
 	CP_CK_MICROCODE,	/* /proc/cpuinfo microcode values, "" when none */
-	CP_CK_SIGNATURE,	/* x86 CPUID leaf 1 EAX, aarch64 MIDR_EL1, else "" */
+	CP_CK_SIGNATURE,	/* x86 CPUID leaf 1 EAX, aarch64 MIDR_EL1, then
+				 * libvirt's /proc/cpuinfo signature; else "" */
 	CP_CK_KVM,		/* "1" when /dev/kvm opens read-write */
 	CP_CK_ENV,		/* CAPSPROBE_FAKE_* variables the emulator sees */
 	CP_CK_CAPSPROBE,	/* PACKAGE_VERSION */

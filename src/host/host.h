@@ -48,6 +48,13 @@ int cp_host_pagesize(const struct cp_root *r, uint64_t *bytes);
 /* uname's machine (a fact), e.g. "x86_64", "s390x"; malloc'd. */
 int cp_host_machine(const struct cp_root *r, char **machine);
 
+/* The host CPU signature libvirt reads from /proc/cpuinfo
+ * (virHostCPUReadSignature): x86, ppc64 and s390 have one; *sig is NULL
+ * for other arches and when the file lacks a field of it.  The pure form
+ * parses text for a canonical arch name. */
+int cp_host_cpu_signature(const struct cp_root *r, char **sig);
+int cp_cpuinfo_signature(const char *text, size_t len, const char *arch, char **sig);
+
 /* Run every probe in document order. */
 int cp_host_probe(const struct cp_root *r, struct cp_host *h);
 

@@ -10,9 +10,12 @@
  * maximum over nodes is kept; an inconsistent product falls back to
  * 1 node × 1 socket × (cpus + offline) cores × 1 thread.
  *
- * Not done: the ppc64 subcore rule (threads per subcore from
- * KVM_CAP_PPC_SMT), which needs a KVM fact nobody records; on ppc64 hosts
- * with subcores in use the counts are those of a host without them. */
+ * On ppc64 (libvirt's PPC-KVM subcore rule) the threads per subcore are
+ * KVM's KVM_CAP_PPC_SMT, the fact "threads-per-subcore": when only primary
+ * threads are online, an offline secondary thread whose primary is online
+ * counts as a processor, and the thread count is multiplied by it.  A
+ * recording made before that fact existed counts as a host without
+ * subcores. */
 #include "config.h"
 
 #include <ctype.h>
@@ -23,9 +26,11 @@
 
 #include "host/arch.h"
 #include "host/sysfs.h"
+#include "util/hostdev.h"
 
 struct walk {
 	bool s390;			/* core id = CPU number */
+	unsigned tps;			/* ppc64 threads per subcore, 0: no subcores */
 	const struct cp_cpuset *present, *online;
 	unsigned offline;		/* accumulates over walks, as libvirt's does */
 };
@@ -90,7 +95,12 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 		struct cp_cpuset sib = { 0 };	/* freed on every way out of the read */
 
 		if (!cp_cpuset_has(w->online, (unsigned)cpu)) {
-			w->offline++;
+			/* KVM onlines a subcore's secondary threads in guest
+			 * context: one whose primary is online is in use */
+			if (w->tps && cpu % w->tps && cp_cpuset_has(w->online, (unsigned)(cpu - cpu % w->tps)))
+				c->cpus++;
+			else
+				w->offline++;
 			continue;
 		}
 		c->cpus++;
@@ -128,6 +138,8 @@ static int walk_dir(const struct cp_root *r, const char *dir, struct walk *w, st
 		}
 	}
 
+	/* only primary threads were seen: each stands for a subcore */
+	c->threads *= w->tps ? w->tps : 1;
 	/* Sorted pairs group the cores of each socket together. */
 	if (npairs)
 		qsort(pairs, npairs, sizeof(*pairs), u64_cmp);
@@ -162,6 +174,49 @@ static bool host_is_s390(const struct cp_root *r)
 	yes = cp_startswith(m, "s390");
 	free(m);
 	return yes;
+}
+
+/* libvirt's threads per subcore: KVM_CAP_PPC_SMT on ppc64 (no /dev/kvm:
+ * 0), 0 elsewhere; then 0 unless every online CPU is a subcore's primary
+ * thread (a multiple of it), as libvirt pretends subcores are not in use
+ * otherwise.  A /dev/kvm that exists but cannot be opened fails nodeinfo,
+ * as it fails libvirt's. */
+static int threads_per_subcore(const struct cp_root *r, const struct cp_cpuset *online, unsigned *tps)
+{
+	char *m = NULL, *s = NULL;
+	const char *arch;
+	uint64_t v;
+	int rc;
+
+	*tps = 0;
+	if (cp_host_machine(r, &m) < 0) {
+		cp_clear_error();
+		return 0;
+	}
+	arch = cp_arch_from_uname(m);
+	free(m);
+	if (!arch || (strcmp(arch, "ppc64") && strcmp(arch, "ppc64le")))
+		return 0;
+	rc = cp_fact(r, "threads-per-subcore", cp_hostdev_kvm_ppc_smt, NULL, &s);
+	if (rc == -ENOENT && !cp_root_live(r)) {
+		cp_verbose("no threads-per-subcore fact in the recording: counted without subcores");
+		return 0;
+	}
+	if (rc < 0)
+		return cp_fail(rc, "cannot learn the threads per subcore (KVM_CAP_PPC_SMT of /dev/kvm): %s",
+			       strerror(-rc));
+	rc = cp_parse_u64(s, 10, true, &v);
+	free(s);
+	/* KVM says 1, 2, 4 or 8; the bound keeps threads × it in range */
+	if (rc < 0 || v > 1024)
+		return cp_fail(-EINVAL, "recorded " CP_FACTS_DIR "/threads-per-subcore is not a thread count");
+	if (!v)
+		return 0;
+	cp_cpuset_foreach(online, cpu)
+		if ((unsigned)cpu % v)
+			return 0;
+	*tps = (unsigned)v;
+	return 0;
 }
 
 /* libvirt's frequency line of /proc/cpuinfo for this machine, NULL when
@@ -277,8 +332,11 @@ int cp_probe_nodeinfo(const struct cp_root *r, struct cp_nodeinfo *ni)
 		goto out;
 	w.s390 = host_is_s390(r);
 
-	/* An unopenable node directory means "not NUMA": use the fallback. */
+	/* An unopenable node directory means "not NUMA": use the fallback
+	 * (then, as in libvirt, without the subcore rule). */
 	if (cp_list(r, &names, "/sys/devices/system/node") >= 0) {
+		if ((rc = threads_per_subcore(r, &online, &w.tps)) < 0)
+			goto out;
 		for (size_t i = 0; i < names.n; i++) {
 			const char *d = names.v[i];
 			char *dir;

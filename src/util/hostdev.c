@@ -50,6 +50,33 @@ int cp_hostdev_kvm_max_vcpus(void *arg, char **text)
 #endif
 }
 
+int cp_hostdev_kvm_ppc_smt(void *arg, char **text)
+{
+	(void)arg;
+#if defined(__linux__) && defined(KVM_CHECK_EXTENSION) && defined(KVM_CAP_PPC_SMT)
+	int fd, n;
+
+	/* no KVM (a guest, no module): no subcores to count */
+	if (access(KVM_DEVICE, F_OK) < 0 && errno == ENOENT) {
+		*text = cp_strdup("0\n");
+		return 0;
+	}
+	if ((fd = open(KVM_DEVICE, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_PPC_SMT);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	*text = cp_asprintf("%d\n", n);
+	return 0;
+#else
+	*text = cp_strdup("0\n");
+	return 0;
+#endif
+}
+
 int cp_hostdev_kvm_tsc(void *arg, char **text)
 {
 #if defined(__linux__) && defined(KVM_GET_TSC_KHZ) && defined(KVM_CAP_TSC_CONTROL)

@@ -13,6 +13,10 @@ int cp_hostdev_kvm_usable(void *arg, char **text);
 /* "kvm-max-vcpus": KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS, else 4 (as
  * libvirt's virHostCPUGetKVMMaxVCPUs); -errno when /dev/kvm cannot open. */
 int cp_hostdev_kvm_max_vcpus(void *arg, char **text);
+/* "threads-per-subcore": KVM_CAP_PPC_SMT (libvirt's
+ * virHostCPUGetThreadsPerSubcore): "0" without /dev/kvm, -errno when it
+ * exists but does not open or answer.  Asked on ppc64 hosts only. */
+int cp_hostdev_kvm_ppc_smt(void *arg, char **text);
 /* "tsc": "HZ yes|no", the TSC frequency KVM gives a fresh vCPU and whether
  * it can scale it; -errno when KVM cannot tell. */
 int cp_hostdev_kvm_tsc(void *arg, char **text);

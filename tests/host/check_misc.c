@@ -1101,6 +1101,56 @@ START_TEST(arch_facts)
 }
 END_TEST
 
+/* libvirt's virHostCPUReadSignature rules: the first of each field, split
+ * at the first ": ", whitespace stripped, fgets() pieces of 1023 bytes. */
+START_TEST(cpuinfo_signature)
+{
+	static const struct { const char *arch, *text, *sig; } cases[] = {
+		{ "x86_64", "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 45\n"
+			    "model name\t: Intel(R) Xeon(R)  CPU \nstepping\t: 7\nmodel\t: 99\n",
+		  "GenuineIntel, Intel(R) Xeon(R)  CPU, family: 6, model: 45, stepping: 7" },
+		{ "i686", "vendor_id: A\nmodel name: B\ncpu family: 1\nmodel: 2\nstepping: 3", "A, B, family: 1, model: 2, stepping: 3" },
+		{ "x86_64", "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t: 45\nmodel name\t: X\n", NULL },
+		{ "x86_64", "vendor_id:GenuineIntel\ncpu family: 6\nmodel: 45\nmodel name: X\nstepping: 7\n", NULL },
+		{ "ppc64le", "processor\t: 0\ncpu\t\t: POWER9, altivec supported\nrevision\t: 2.2 (pvr 004e 1202)\n",
+		  "POWER9, altivec supported, rev 2.2 (pvr 004e 1202)" },
+		{ "ppc64", "cpu : a: b\nrevision :  c \r\n", "a: b, rev c" },
+		{ "s390x", "vendor_id : IBM/S390\nfacilities : 0 1 2\nprocessor 0: version = 00\n",
+		  "IBM/S390, version = 00, facilities: 0 1 2" },
+		{ "s390", "vendor_id : IBM/S390\nprocessor 0: v\n", NULL },
+		{ "aarch64", "vendor_id : X\ncpu : Y\nrevision : Z\n", NULL },
+		{ "ppc", "cpu : Y\nrevision : Z\n", NULL },
+		{ NULL, "cpu : Y\nrevision : Z\n", NULL },
+	};
+	char *sig, *longtext;
+	struct cp_buf b = { 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(cp_cpuinfo_signature(cases[i].text, strlen(cases[i].text), cases[i].arch, &sig), 0);
+		if (cases[i].sig)
+			ck_assert_msg(sig && strcmp(sig, cases[i].sig) == 0, "case %zu: %s", i, sig ? sig : "(none)");
+		else
+			ck_assert_msg(!sig, "case %zu: %s", i, sig);
+		free(sig);
+	}
+
+	/* a line past 1023 bytes: its first piece is the value, and the rest
+	 * (here "cpu: late") is a line of its own */
+	cp_buf_printf(&b, "revision : ");
+	while (b.len < 1023)
+		cp_buf_putc(&b, 'r');
+	cp_buf_printf(&b, "cpu: late\ncpu : early\n");
+	longtext = cp_buf_steal(&b);
+	ck_assert_int_eq(cp_cpuinfo_signature(longtext, strlen(longtext), "ppc64", &sig), 0);
+	ck_assert_ptr_nonnull(sig);
+	ck_assert_str_eq(sig + strlen(sig) - 5, "rrrrr");
+	ck_assert(cp_startswith(sig, "late, rev rrr"));
+	ck_assert_uint_eq(strlen(sig), strlen("late, rev ") + 1023 - strlen("revision : "));
+	free(sig);
+	free(longtext);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("host-misc");
@@ -1124,6 +1174,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, arch_names);
 	tcase_add_test(tc, arch_facts);
 	tcase_add_test(tc, power_fact);
+	tcase_add_test(tc, cpuinfo_signature);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -113,6 +113,22 @@ static void node(unsigned n, const char *cpumap, unsigned long long memkib, cons
 	}
 }
 
+static void remove_file(const char *path)
+{
+	char *full = cp_asprintf("%s%s", tree, path);
+
+	ck_assert_int_eq(remove(full), 0);
+	free(full);
+}
+
+static void remove_tree(const char *path)
+{
+	char *full = cp_asprintf("%s%s", tree, path);
+
+	ck_assert_int_eq(nftw(full, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	free(full);
+}
+
 static void cpus(const char *present, const char *online)
 {
 	put("/sys/devices/system/cpu/present", "%s\n", present);
@@ -382,6 +398,106 @@ START_TEST(nodeinfo_s390)
 	ck_assert_int_eq(nodeinfo(&ni), 0);
 	ck_assert_uint_eq(ni.cores, 2);		/* 1 core ≠ 2 CPUs: sanity rule */
 	ck_assert_uint_eq(ni.sockets, 1);
+}
+END_TEST
+
+/* A POWER8 KVM host: one node, two cores of 8 threads (CPUs 0-15), with
+ * only each core's primary thread online, as PPC-KVM wants. */
+static void power_subcores(void)
+{
+	static const unsigned n0[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+	put("/capsprobe/uname-machine", "ppc64le\n");
+	put("/capsprobe/threads-per-subcore", "8\n");
+	cpus("0-15", "0,8");
+	cpu_topo(0, 0, 0, "0");
+	cpu_topo(8, 0, 8, "8");
+	node(0, "ffff", 1000, n0, 16);
+}
+
+START_TEST(nodeinfo_subcores)
+{
+	struct cp_nodeinfo ni;
+
+	/* offline secondaries of online primaries are processors; each
+	 * primary stands for 8 threads */
+	power_subcores();
+	ck_assert_int_eq(nodeinfo(&ni), 0);
+	ck_assert_uint_eq(ni.cpus, 16);
+	ck_assert_uint_eq(ni.offline, 0);
+	ck_assert_uint_eq(ni.nodes, 1);
+	ck_assert_uint_eq(ni.sockets, 1);
+	ck_assert_uint_eq(ni.cores, 2);
+	ck_assert_uint_eq(ni.threads, 8);
+
+	/* a whole core offline (primary too): its threads are offline */
+	cpus("0-15", "0");
+	ck_assert_int_eq(nodeinfo(&ni), 0);
+	ck_assert_uint_eq(ni.cpus, 8);
+	ck_assert_uint_eq(ni.offline, 8);
+	ck_assert_uint_eq(ni.cores, 16);	/* 1 core × 8 threads ≠ 16: sanity rule */
+	ck_assert_uint_eq(ni.threads, 1);
+
+	/* 4 threads per subcore: CPU 4 would be a primary, and is offline */
+	cpus("0-15", "0,8");
+	put("/capsprobe/threads-per-subcore", "4\n");
+	ck_assert_int_eq(nodeinfo(&ni), 0);
+	ck_assert_uint_eq(ni.cpus, 8);		/* 1-3 and 9-11 */
+	ck_assert_uint_eq(ni.offline, 8);
+}
+END_TEST
+
+START_TEST(nodeinfo_subcores_unused)
+{
+	struct cp_nodeinfo ni;
+
+	/* an online secondary thread: libvirt counts thread by thread */
+	power_subcores();
+	cpus("0-15", "0,1,8");
+	cpu_topo(0, 0, 0, "0-1");
+	cpu_topo(1, 0, 0, "0-1");
+	ck_assert_int_eq(nodeinfo(&ni), 0);
+	ck_assert_uint_eq(ni.cpus, 3);
+	ck_assert_uint_eq(ni.offline, 13);
+	ck_assert_uint_eq(ni.threads, 1);	/* 2 cores × 2 threads ≠ 16: sanity rule */
+	ck_assert_uint_eq(ni.cores, 16);
+
+	/* no KVM (0), or no fact in an older recording: no subcores */
+	power_subcores();
+	put("/capsprobe/threads-per-subcore", "0\n");
+	ck_assert_int_eq(nodeinfo(&ni), 0);
+	ck_assert_uint_eq(ni.cpus, 2);
+	ck_assert_uint_eq(ni.offline, 14);
+	power_subcores();
+	remove_file("/capsprobe/threads-per-subcore");
+	ck_assert_int_eq(nodeinfo(&ni), 0);
+	ck_assert_uint_eq(ni.cpus, 2);
+
+	/* other arches never ask */
+	power_subcores();
+	put("/capsprobe/uname-machine", "x86_64\n");
+	ck_assert_int_eq(nodeinfo(&ni), 0);
+	ck_assert_uint_eq(ni.cpus, 2);
+
+	/* without a node directory libvirt skips the rule */
+	power_subcores();
+	put("/capsprobe/threads-per-subcore", "8\n");
+	remove_tree("/sys/devices/system/node");
+	ck_assert_int_eq(nodeinfo(&ni), 0);
+	ck_assert_uint_eq(ni.cpus, 2);		/* CPU 1 (a secondary of 0) stays offline */
+	ck_assert_uint_eq(ni.offline, 1);	/* the CPU directory has 0, 1 and 8 */
+
+	/* a recorded value that is no count is an error */
+	power_subcores();
+	put("/capsprobe/threads-per-subcore", "eight\n");
+	ck_assert_int_lt(nodeinfo(&ni), 0);
+	ck_assert_str_eq(cp_last_error(), "recorded /capsprobe/threads-per-subcore is not a thread count");
+	put("/capsprobe/threads-per-subcore", "99999999999\n");
+	ck_assert_int_lt(nodeinfo(&ni), 0);
+	put("/capsprobe/threads-per-subcore", "1025\n");
+	ck_assert_int_lt(nodeinfo(&ni), 0);
+	put("/capsprobe/threads-per-subcore", "1024\n");	/* the largest taken: no subcores here */
+	ck_assert_int_eq(nodeinfo(&ni), 0);
 }
 END_TEST
 
@@ -803,6 +919,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, nodeinfo_fallback);
 	tcase_add_test(tc, nodeinfo_defaults);
 	tcase_add_test(tc, nodeinfo_s390);
+	tcase_add_test(tc, nodeinfo_subcores);
+	tcase_add_test(tc, nodeinfo_subcores_unused);
 	tcase_add_test(tc, nodeinfo_failures);
 	suite_add_tcase(s, tc);
 
