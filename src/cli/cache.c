@@ -9,12 +9,14 @@
 
 #include "cli/cli.h"
 #include "cache/store.h"
+#include "util/json.h"
 #include "util/str.h"
 #include "util/suggest.h"
 
 static const struct cli_opt opts[] = {
 	{ OPT_CACHE_DIR, "cache-dir", 0, VAL_CACHE_DIR, "DIR", "the cache directory (default: see FILES in\ncapsprobe(1))" },
 	{ OPT_VERBOSE, "verbose", 'v', VAL_NONE, NULL, "say which directory and how many entries" },
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -37,6 +39,16 @@ static int unknown_action(const char *action)
 	return rc;
 }
 
+/* --format json's list when there is no cache directory */
+static char *empty_list(void)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	if (!o || !a || json_object_object_add(o, "entries", a) < 0)
+		cp_oom();
+	return cp_json_finish(o);
+}
+
 static int run(int argc, char **argv)
 {
 	struct cli cl = { .cmd = &cli_cache };
@@ -46,6 +58,7 @@ static int run(int argc, char **argv)
 	const char *action = "list";
 	size_t n = 0;
 	unsigned removed = 0;
+	json_object *list;
 	int id, rc;
 
 	/* options may follow the action ("cache clear --cache-dir DIR") */
@@ -64,6 +77,8 @@ static int run(int argc, char **argv)
 		/* no directory: nothing cached, nothing to remove */
 		cp_verbose("%s", *cp_last_error() ? cp_last_error() : "no cache directory");
 		cp_clear_error();
+		if (strcmp(action, "list") == 0 && cl.format == CP_DOC_JSON)
+			return cli_emit(&cl, empty_list());
 		return EXIT_OK;
 	}
 	if (rc < 0)
@@ -82,7 +97,10 @@ static int run(int argc, char **argv)
 	cp_cache_close(cache);
 	if (rc < 0)
 		goto fail;
+	if (!(list = json_object_new_array()))
+		cp_oom();
 	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
 		char when[32] = "-";
 		time_t t = (time_t)v[i].written;
 		struct tm tm;
@@ -93,11 +111,29 @@ static int run(int argc, char **argv)
 		if (v[i].written > 0 && gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		cp_buf_printf(&out, "%s\t%s\t%s\t%llu\n", emu, ver, when, (unsigned long long)v[i].size);
+		/* JSON: null for what the entry does not say */
+		if (!e)
+			cp_oom();
+		json_object_object_add(e, "emulator", v[i].emulator ? cp_json_string(v[i].emulator) : NULL);
+		json_object_object_add(e, "qemuVersion", v[i].qemu_version ? cp_json_string(v[i].qemu_version) : NULL);
+		json_object_object_add(e, "written", strcmp(when, "-") ? json_object_new_string(when) : NULL);
+		json_object_object_add(e, "size", json_object_new_uint64(v[i].size));
+		json_object_array_add(list, e);
 		free(emu);
 		free(ver);
 	}
 	cp_cache_entries_free(v, n);
 	cp_buf_puts(&out, "");
+	if (cl.format == CP_DOC_JSON) {
+		json_object *o = json_object_new_object();
+
+		if (!o)
+			cp_oom();
+		json_object_object_add(o, "entries", list);
+		cp_buf_free(&out);
+		return cli_emit(&cl, cp_json_finish(o));
+	}
+	json_object_put(list);
 	return cli_emit(&cl, cp_buf_steal(&out));
 fail:
 	return cli_print_error(rc, EXIT_PROBE);

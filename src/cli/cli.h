@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "xml/writer.h"
 
 struct cp_root;
 
@@ -59,6 +60,7 @@ enum cli_opt_id {
 	OPT_PERCENT,
 	OPT_PRETTY,
 	OPT_TYPE,
+	OPT_FORMAT,
 };
 
 /* What the bash completion offers for an option's argument; the names are
@@ -73,6 +75,8 @@ enum cli_value {
 	VAL_VIRTTYPE,	/* kvm, qemu */
 	VAL_MACHINE,	/* the machine types of the emulator on the line */
 	VAL_FILE,	/* a file */
+	VAL_FORMAT_XML,	/* --format of an XML document: xml, json */
+	VAL_FORMAT_TEXT,	/* --format of a text report: text, json */
 };
 
 struct cli_opt {
@@ -145,6 +149,14 @@ const struct cli_command *cli_find_command(const char *name);
 #define CLI_OPT_SYSROOT_NODE \
 	{ OPT_SYSROOT, "sysroot", 's', VAL_DIR, "DIR", \
 	  "read sysfs, procfs and recorded facts from DIR\n(a recorded tree) instead of the live host" }
+/* --format: the output's default form (libvirt's XML, virsh's text) or
+ * JSON, as man/schemas/ describes it */
+#define CLI_OPT_FORMAT_XML \
+	{ OPT_FORMAT, "format", 0, VAL_FORMAT_XML, "FORMAT", \
+	  "xml (the default) or json (see capsprobe(1))" }
+#define CLI_OPT_FORMAT_TEXT \
+	{ OPT_FORMAT, "format", 0, VAL_FORMAT_TEXT, "FORMAT", \
+	  "text (the default) or json (see capsprobe(1))" }
 #define CLI_OPT_HELP \
 	{ OPT_HELP, "help", 'h', VAL_NONE, NULL, "show this help" }
 
@@ -169,6 +181,7 @@ struct cli {
 	bool stable;			/* --stable */
 	const char *xpath;		/* --xpath */
 	bool wrap;			/* --wrap */
+	enum cp_doc_format format;	/* --format */
 	/* getopt_long's view of cmd->opts, made by cli_next */
 	void *longopts;
 	char *shortopts;
@@ -237,8 +250,8 @@ int cli_domain_caps(struct cli *cl, struct cp_domain_args *a, struct cp_domcaps 
  * decimal int, else the usage error (exit 1). */
 int cli_int_arg(const struct cli *cl, const char *name, const char *arg, int *out);
 /* Open the root (live, or --sysroot DIR), run fn on it, print the text it
- * makes, or the one error line (exit 2). */
-typedef int cli_node_fn(const struct cp_root *r, void *arg, char **text);
+ * makes in --format's form f, or the one error line (exit 2). */
+typedef int cli_node_fn(const struct cp_root *r, void *arg, enum cp_doc_format f, char **text);
 int cli_node_run(struct cli *cl, const char *sysroot, cli_node_fn *fn, void *arg);
 
 #endif

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "domcaps/resolve.h"
 #include "model/domcaps.h"
+#include "util/json.h"
 #include "util/str.h"
 
 static const struct cli_opt opts[] = {
@@ -24,6 +25,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_REPLAY,
 	CLI_OPT_CACHE,
 	CLI_OPT_DEBUG,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -31,14 +33,25 @@ static const struct cli_opt opts[] = {
 /* virsh selects //cpu//model[@usable='yes'] (--all: [@usable]): the
  * custom mode's models, which the document holds only when custom mode
  * is supported and has some. */
-static char *format(const struct cp_dc_cpu *cpu, bool all)
+static char *format(const struct cp_dc_cpu *cpu, bool all, enum cp_doc_format f)
 {
 	struct cp_buf b = { 0 };
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
 
+	if (!o || !a)
+		cp_oom();
 	if (cpu->custom == CP_DC_YES)
 		for (size_t i = 0; i < cpu->nmodels; i++)
-			if (all || cpu->models[i].usable == CP_DC_USABLE_YES)
+			if (all || cpu->models[i].usable == CP_DC_USABLE_YES) {
 				cp_buf_printf(&b, "%s\n", cpu->models[i].name);
+				json_object_array_add(a, cp_json_string(cpu->models[i].name));
+			}
+	json_object_object_add(o, "models", a);
+	if (f == CP_DOC_JSON) {
+		cp_buf_free(&b);
+		return cp_json_finish(o);
+	}
+	json_object_put(o);
 	cp_buf_putc(&b, '\n');
 	return cp_buf_steal(&b);
 }
@@ -71,7 +84,7 @@ static int run(int argc, char **argv)
 		return rc;
 	if (rc < 0)
 		return cli_done(&cl, cli_print_error(rc, EXIT_PROBE));
-	text = format(&dc.cpu, all);
+	text = format(&dc.cpu, all, cl.format);
 	cp_domcaps_free(&dc);
 	return cli_done(&cl, cli_emit(&cl, text));
 }
