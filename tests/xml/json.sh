@@ -334,4 +334,19 @@ b = open(sys.argv[1], "rb").read()
 assert not any(c < 0x20 and c not in (0x0a, 0x20) for c in b), "a raw control character"
 m = json.loads(b.decode("utf-8"))["domainCapabilities"]["machine"]
 assert m == sys.argv[2], (ascii(m), ascii(sys.argv[2]))' "$scratch/hostile-machine.json" "$hostile"
+# ---- the shell completion offers the values ----
+# shellcheck source=/dev/null
+. "$FIXTURES/../../completion/capsprobe.bash"
+complete_line() {
+	COMP_WORDS=("$CAPSPROBE" "$@")
+	COMP_CWORD=$#
+	COMP_LINE="${COMP_WORDS[*]}"
+	COMPREPLY=()
+	_capsprobe
+	[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\n' "${COMPREPLY[@]}"
+}
+check "completion: host --format offers xml and json" \
+	test "$(complete_line host --format "" | LC_ALL=C sort | tr '\n' ' ')" = "json xml "
+check "completion: nodeinfo --format offers text and json" \
+	test "$(complete_line nodeinfo --format "" | LC_ALL=C sort | tr '\n' ' ')" = "json text "
 finish
