@@ -33,27 +33,31 @@ static const struct cli_opt opts[] = {
 /* virsh selects //cpu//model[@usable='yes'] (--all: [@usable]): the
  * custom mode's models, which the document holds only when custom mode
  * is supported and has some. */
+static bool listed(const struct cp_dc_cpu *cpu, size_t i, bool all)
+{
+	return cpu->custom == CP_DC_YES && (all || cpu->models[i].usable == CP_DC_USABLE_YES);
+}
+
+/* One name a line and virsh's empty line, or {"models": [...]}. */
 static char *format(const struct cp_dc_cpu *cpu, bool all, enum cp_doc_format f)
 {
 	struct cp_buf b = { 0 };
-	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	json_object *o, *a;
 
-	if (!o || !a)
-		cp_oom();
-	if (cpu->custom == CP_DC_YES)
+	if (f != CP_DOC_JSON) {
 		for (size_t i = 0; i < cpu->nmodels; i++)
-			if (all || cpu->models[i].usable == CP_DC_USABLE_YES) {
+			if (listed(cpu, i, all))
 				cp_buf_printf(&b, "%s\n", cpu->models[i].name);
-				json_object_array_add(a, cp_json_string(cpu->models[i].name));
-			}
-	json_object_object_add(o, "models", a);
-	if (f == CP_DOC_JSON) {
-		cp_buf_free(&b);
-		return cp_json_finish(o);
+		cp_buf_putc(&b, '\n');
+		return cp_buf_steal(&b);
 	}
-	json_object_put(o);
-	cp_buf_putc(&b, '\n');
-	return cp_buf_steal(&b);
+	if (!(o = json_object_new_object()) || !(a = json_object_new_array()))
+		cp_oom();
+	for (size_t i = 0; i < cpu->nmodels; i++)
+		if (listed(cpu, i, all))
+			json_object_array_add(a, cp_json_string(cpu->models[i].name));
+	json_object_object_add(o, "models", a);
+	return cp_json_finish(o);
 }
 
 static int run(int argc, char **argv)

@@ -251,13 +251,16 @@ char *cp_xml_finish(struct cp_xml *x)
 
 void cp_xml_begin(struct cp_xml *x, const char *name)
 {
+	size_t w, nl;
+	char *p;
+
 	if (x->json) {
 		json_begin(x, name);
 		return;
 	}
-	size_t w = indent_width(x), nl = strlen(name);
-	char *p = cp_buf_extend(&x->out, w + 1 + nl);
-
+	w = indent_width(x);
+	nl = strlen(name);
+	p = cp_buf_extend(&x->out, w + 1 + nl);
 	memset(p, ' ', w);
 	p[w] = '<';
 	memcpy(p + w + 1, name, nl);
