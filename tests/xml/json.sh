@@ -4,7 +4,8 @@
 # the CPU fixtures; never this machine's values): the output is JSON that
 # its schema under man/schemas/ accepts, and it holds the same facts as the
 # default output (the XML document, fact for fact, or the text report, line
-# for line), so a dropped or invented fact fails.  Also: the default output
+# for line), so a dropped or invented fact fails; and each XML printer's
+# shape table agrees with its schema.  Also: the default output
 # is unchanged by --format xml/text, a bad --format is one usage error line
 # naming the valid values, --xpath refuses --format json, errors and exit
 # statuses do not change with it, and hostile strings (controls, quotes,
@@ -49,6 +50,17 @@ json() {
 	rc=$?
 	[ $rc -eq 0 ] || [ $rc -eq 3 ] || bad "$name: failed ($rc): $(head -1 "$scratch/$name.err")"
 }
+
+# ---- each printer's shape table against its schema (which children are
+# always arrays, which text elements always objects), both ways ----
+src=$FIXTURES/../../src
+for d in capabilities:caps domainCapabilities:domcaps cpu:cpu sysinfo:sysinfo; do
+	if out=$(python3 "$jc" shapes "$schemas/${d%%:*}.schema.json" "$src/xml/${d##*:}.c" 2>&1); then
+		ok "${d%%:*}: src/xml/${d##*:}.c's shape table is the schema's"
+	else
+		bad "${d%%:*}: shape table and schema differ: $(head -4 <<<"$out")"
+	fi
+done
 
 n=0
 # ---- host: every recorded tree, against libvirt's document ----

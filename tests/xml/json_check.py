@@ -7,6 +7,10 @@
                                           document's facts, no more, no fewer
   json_check.py text CMD TEXT JSON        the JSON report holds the facts of
                                           the command's text output
+  json_check.py shapes SCHEMA PRINTER.c   the printer's shape table (which
+                                          children are arrays, which text
+                                          elements objects) and the schema
+                                          say the same, both ways
 
 Exit 0 when the check holds, 1 when not (saying why), 77 when the
 jsonschema module is missing (validate only).
@@ -242,6 +246,76 @@ def text_check(cmd, text_path, json_path):
     return True
 
 
+# ---- a printer's shape table against its schema ----
+
+def resolve(schema, node):
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def schema_members(schema, node, parent, out):
+    """(parent tag, member, kind, schema of the value or item) of every
+    member the schema allows, kind 'array', 'object' or 'scalar'"""
+    node = resolve(schema, node)
+    for k, v in node.get("properties", {}).items():
+        if k == "#text":
+            continue
+        v = resolve(schema, v)
+        kind = v.get("type")
+        if kind == "array":
+            item = resolve(schema, v["items"])
+            out.append((parent, k, "array", item))
+            schema_members(schema, item, k, out)
+        elif kind == "object":
+            out.append((parent, k, "object", v))
+            schema_members(schema, v, k, out)
+        else:
+            out.append((parent, k, "scalar", v))
+
+
+def shapes_check(schema_path, c_path):
+    schema = load(schema_path)
+    src = open(c_path).read()
+    m = re.search(r"const struct cp_xml_shape cp_\w+_shape\[\] = \{(.*?)\n\};", src, re.S)
+    if not m:
+        print("no shape table in " + c_path)
+        return False
+    table = [(p, set(f.replace(" ", "").split("|")))
+             for p, f in re.findall(r'\{ "([^"]+)", ([A-Z_ |]+) \}', m.group(1))]
+    members = []
+    schema_members(schema, schema, "", members)
+    ok = bool(table)
+
+    def flags(parent, child):
+        for path, f in table:
+            p, c = path.split("/")
+            if c == child and p in ("*", parent):
+                return f
+        return set()
+
+    for parent, child, kind, item in members:
+        f = flags(parent, child)
+        if ("CP_XML_ARRAY" in f) != (kind == "array"):
+            print("%s/%s: the table says %s, the schema %s" % (parent, child, sorted(f) or "one member", kind))
+            ok = False
+        text_obj = item.get("type") == "object" and "#text" in item.get("properties", {})
+        if "CP_XML_OBJECT" in f and not text_obj:
+            print("%s/%s: the table says an object with #text, the schema does not" % (parent, child))
+            ok = False
+        # an object with #text that need have no attribute is one only
+        # when the table says so
+        if text_obj and set(item.get("required", [])) == {"#text"} and "CP_XML_OBJECT" not in f:
+            print("%s/%s: the schema says an object with #text, the table does not" % (parent, child))
+            ok = False
+    for path, f in table:
+        p, c = path.split("/")
+        if not any(c == child and p in ("*", parent) for parent, child, _, _ in members):
+            print("%s: in the table, not in the schema" % path)
+            ok = False
+    return ok
+
+
 def main(argv):
     try:
         if argv[1] == "validate":
@@ -250,6 +324,8 @@ def main(argv):
             ok = xml_check(argv[2], argv[3])
         elif argv[1] == "text":
             ok = text_check(argv[2], argv[3], argv[4])
+        elif argv[1] == "shapes":
+            ok = shapes_check(argv[2], argv[3])
         else:
             print(__doc__)
             return 2
