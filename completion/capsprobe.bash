@@ -166,7 +166,8 @@ _capsprobe() {
 		COMPREPLY=($(compgen -d -- "$cur"))
 	elif [ "$cmd" = cpu-models ]; then
 		COMPREPLY=($(compgen -W "$_capsprobe_arches" -- "$cur"))
-	elif [ "$cmd" = cpu-baseline ] || [ "$cmd" = cpu-compare ]; then
+	elif [ "$cmd" = cpu-baseline ] || [ "$cmd" = cpu-compare ] ||
+	     [ "$cmd" = hypervisor-cpu-baseline ] || [ "$cmd" = hypervisor-cpu-compare ]; then
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 	return 0

@@ -27,13 +27,16 @@ has() { complete_line "${@:2}" | grep -qx -- "$1"; }
 only() { test "$(complete_line "${@:2}" | LC_ALL=C sort | tr '\n' ' ')" = "$1"; }
 
 check "registered for capsprobe" eval 'complete -p capsprobe | grep -q _capsprobe'
-check "commands" only "cache cpu-baseline cpu-compare cpu-models domain emulators freecell freepages help host hypervisor-cpu-models maxvcpus nodecpumap nodecpustats nodeinfo nodememstats nodesevinfo record sysinfo " ""
+check "commands" only "cache cpu-baseline cpu-compare cpu-models domain emulators freecell freepages help host hypervisor-cpu-baseline hypervisor-cpu-compare hypervisor-cpu-models maxvcpus nodecpumap nodecpustats nodeinfo nodememstats nodesevinfo record sysinfo " ""
 check "cpu-models ARCH: arch names" only "x86_64 " cpu-models x86_
 check "cpu-baseline --arch: arch names" only "ppc64 ppc64le " cpu-baseline --arch ppc64
 mkdir -p "$scratch/cpufiles" && : >"$scratch/cpufiles/a.xml"
 check "cpu-baseline FILE: files" only "$scratch/cpufiles/a.xml " cpu-baseline "$scratch/cpufiles/a"
 check "cpu-compare --host-cpu FILE: files" only "$scratch/cpufiles/a.xml " cpu-compare --host-cpu "$scratch/cpufiles/a"
-check "help COMMAND" only "help host hypervisor-cpu-models " help h
+check "hypervisor-cpu-compare FILE: files" only "$scratch/cpufiles/a.xml " hypervisor-cpu-compare "$scratch/cpufiles/a"
+check "hypervisor-cpu-baseline FILE: files" only "$scratch/cpufiles/a.xml " hypervisor-cpu-baseline --features "$scratch/cpufiles/a"
+check "hypervisor-cpu-baseline --virttype: the virt types" only "kvm qemu " hypervisor-cpu-baseline --virttype ""
+check "help COMMAND" only "help host hypervisor-cpu-baseline hypervisor-cpu-compare hypervisor-cpu-models " help h
 check "maxvcpus --type: the virt types" only "kvm qemu " maxvcpus --type ""
 check "hypervisor-cpu-models --vi" only "--virttype " hypervisor-cpu-models --vi
 check "help: one command" only "" help host ""

@@ -82,6 +82,26 @@ logged_emulator() {
 	chmod +x "$1"
 	: >"$2"
 }
+# cache_test_setup: what the probe-cache tests share: TMPDIR in the scratch
+# directory, the KVM facts of the host the recordings were made on
+# (kvm_host), a logged_emulator $emu in $bin (log $log, see starts)
+# replaying the x86_64 KVM recording, and the cache directory $cache (not
+# made).  Exits 77 without fake-qemu, 99 without the facts.
+cache_test_setup() {
+	[ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }
+	export TMPDIR=$scratch/tmp
+	mkdir -p "$TMPDIR"
+	kvm_host || { echo "ERROR: cannot state the KVM facts"; exit 99; }
+	bin=$scratch/bin
+	emu=$bin/qemu-system-x86_64
+	log=$scratch/starts
+	cache=$scratch/c
+	mkdir -p "$bin"
+	logged_emulator "$emu" "$log"
+	export CAPSPROBE_FAKE_REPLIES=$FIXTURES/qemu/7.2.22-x86_64-kvm.replies
+}
+# starts: how many times the logged emulator has started
+starts() { wc -l <"$log"; }
 # conformance_run SCRIPT OUT ARGS...: run a conformance script (ARGS given
 # to it) into OUT; sets rc to its status and cases, agreed and disagreed
 # from its closing line "NAME: N cases, N agreed, N disagreed"
@@ -121,6 +141,26 @@ case $scratch in
 *) echo "ERROR: cannot make a scratch directory" >&2; exit 99 ;;
 esac
 [ -d "$scratch" ] || { echo "ERROR: no scratch directory" >&2; exit 99; }
+# domcaps_sysroot NAME: the replay sysroot of line NAME of
+# $FIXTURES/domain/cases in $root, as tests/domcaps/golden.sh makes it, and
+# the case's capsprobe arguments in args_of[NAME]; 1 when there is no line
+declare -A args_of
+domcaps_sysroot() {
+	local name host facts replies args emu f cases=$FIXTURES/domain
+	read -r name host facts replies args < <(grep "^$1 " "$cases/cases")
+	[ -n "$name" ] || return 1
+	root=$scratch/$name
+	if [ ! -d "$root" ]; then
+		cp -r "$cases/$host" "$root"
+		if [ "$facts" != - ]; then
+			for f in ${facts//,/ }; do printf '%s\n' "${f#*=}" >"$root/capsprobe/${f%%=*}"; done
+		fi
+		emu=$(sed -n 's/.*--emulator \([^ ]*\).*/\1/p' <<<"$args")
+		mkdir -p "$root/capsprobe/qemu$emu"
+		cp "$FIXTURES/qemu/$replies"*.replies "$root/capsprobe/qemu$emu/"
+	fi
+	args_of[$1]=$args
+}
 bulk=
 trap 'rm -rf "$scratch" ${bulk:+"$bulk"}' EXIT
 # bulk_scratch: set $bulk to a directory for trees of 100,000s of files.

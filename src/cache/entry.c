@@ -67,7 +67,7 @@ static json_object *pass_to_json(const struct cp_qemu_pass *ps)
 		if (!a->asked)
 			continue;
 		e = json_object_new_object();
-		json_object_object_add(e, "ret", a->text ? json_tokener_parse(a->text) : json_object_get(a->ret));
+		json_object_object_add(e, "ret", json_object_get(a->ret));
 		if (a->err_class[0] || a->err_desc[0]) {
 			add_str(e, "class", a->err_class);
 			add_str(e, "desc", a->err_desc);
@@ -197,13 +197,6 @@ static void answer_lines(struct cp_buf *b, int n, const struct cp_qemu_pass *ps)
 
 		if (!a->asked)
 			continue;
-		if (a->text) {
-			/* a loaded schema goes back as it came */
-			cp_buf_printf(b, "{\"p\":%d,\"q\":\"%s\",\"ret\":", n, cp_q_names[q]);
-			cp_buf_add(b, a->text, a->text_len);
-			cp_buf_puts(b, "}\n");
-			continue;
-		}
 		o = json_object_new_object();
 		json_object_object_add(o, "p", json_object_new_int(n));
 		add_str(o, "q", cp_q_names[q]);
@@ -284,20 +277,6 @@ const char *cp_entry_refusal(const struct cp_entry_charge *ch)
 {
 	return ch->why == -E2BIG ? "too large (its JSON would take too much memory)" :
 	       ch->why == -ENOBUFS ? "not loaded (the memory budget for JSON is used up)" : NULL;
-}
-
-static bool take(struct cp_entry_charge *ch, uint64_t cost)
-{
-	if (cost > ch->max - ch->cost) {
-		ch->why = ch->why ? ch->why : -E2BIG;
-		return false;
-	}
-	if (cp_json_budget_take(cost) < 0) {
-		ch->why = ch->why ? ch->why : -ENOBUFS;
-		return false;
-	}
-	ch->cost += cost;
-	return true;
 }
 
 /* Parse exactly len bytes as one JSON value, priced and charged.  NULL
@@ -516,16 +495,6 @@ static int answer_line(const char *line, const char *end, struct cp_qemu_probe *
 		if (!is_null(f.ret, f.ret_end))
 			return -EBADMSG;
 		a->asked = true;
-		return 0;
-	}
-	if (f.q == CP_Q_SCHEMA) {
-		/* the schema stays text, charged as if parsed (the rules
-		 * parse parts of it) */
-		if (*f.ret != '[' || !take(ch, cp_json_scan_cost(&f.ret_scan) + n))
-			return -EBADMSG;
-		a->asked = true;
-		a->text = cp_strndup(f.ret, n);
-		a->text_len = n;
 		return 0;
 	}
 	/* an answer that is not an error has the shape QEMU's had */

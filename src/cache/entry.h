@@ -25,9 +25,8 @@
  *   Nothing follows line N+1: a shorter or longer file is corrupt.
  *
  * The reader walks each answer line's members itself: lines a request does
- * not need are never parsed, and the schema (most of an entry's bytes)
- * stays text that the rules index and parse in part.  Every other value is
- * priced (util/jsonmem.h) and parsed with json-c. */
+ * not need are never parsed.  Every value it keeps is priced
+ * (util/jsonmem.h) and parsed with json-c. */
 #ifndef CP_CACHE_ENTRY_H
 #define CP_CACHE_ENTRY_H
 
@@ -41,7 +40,7 @@
 #include "probe/probe.h"
 
 /* Bumped whenever the entry layout or the meaning of a key field changes. */
-#define CP_CACHE_FORMAT 4
+#define CP_CACHE_FORMAT 5
 
 /* The JSON memory a read has charged to the process budget, within max;
  * why: the first refusal (-E2BIG over max, -ENOBUFS over the budget). */

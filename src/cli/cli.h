@@ -20,7 +20,8 @@ enum {
 	EXIT_OK = 0,
 	EXIT_USAGE = 1,
 	EXIT_PROBE = 2,
-	/* cpu-compare: the CPU is incompatible with the host's */
+	/* cpu-compare, hypervisor-cpu-compare: the CPU is incompatible with
+	 * the host's, or the hypervisor's */
 	EXIT_INCOMPATIBLE = 3,
 };
 
@@ -61,6 +62,7 @@ enum cli_opt_id {
 	OPT_PRETTY,
 	OPT_TYPE,
 	OPT_FORMAT,
+	OPT_MODEL,
 };
 
 /* What the bash completion offers for an option's argument; the names are
@@ -109,7 +111,8 @@ extern const struct cli_command cli_host, cli_domain, cli_record, cli_emulators,
 extern const struct cli_command cli_nodeinfo, cli_nodecpumap, cli_freecell, cli_freepages,
 	cli_nodememstats, cli_nodecpustats, cli_sysinfo;
 /* virsh's hypervisor commands over the domain capabilities */
-extern const struct cli_command cli_maxvcpus, cli_nodesevinfo, cli_hypervisor_cpu_models;
+extern const struct cli_command cli_maxvcpus, cli_nodesevinfo, cli_hypervisor_cpu_models,
+	cli_hypervisor_cpu_compare, cli_hypervisor_cpu_baseline;
 extern const struct cli_command *const cli_commands[];
 extern const size_t cli_ncommands;
 /* NULL when there is none of that name. */
@@ -145,6 +148,16 @@ const struct cli_command *cli_find_command(const char *name);
 	  "say what is probed, from where, and what came\nfrom the cache" }
 #define CLI_OPT_EMULATORBIN \
 	{ OPT_EMULATOR, "emulatorbin", 0, VAL_EMULATOR, "PATH", NULL }
+/* the request of the hypervisor commands: which emulator, arch, machine
+ * and virt type's domain capabilities they answer from */
+#define CLI_OPT_REQUEST \
+	{ OPT_EMULATOR, "emulator", 0, VAL_EMULATOR, "PATH", \
+	  "the QEMU system emulator (alias --emulatorbin);\ndefault: as 'capsprobe domain' finds it" }, \
+	CLI_OPT_EMULATORBIN, \
+	{ OPT_ARCH, "arch", 0, VAL_ARCH, "ARCH", "guest arch; default: the emulator's own" }, \
+	{ OPT_MACHINE, "machine", 0, VAL_MACHINE, "TYPE", "machine type or alias; default: libvirt's choice" }, \
+	{ OPT_VIRTTYPE, "virttype", 0, VAL_VIRTTYPE, "TYPE", \
+	  "kvm or qemu; default: kvm when /dev/kvm works\nfor the emulator, else qemu" }
 /* the --sysroot of virsh's host commands */
 #define CLI_OPT_SYSROOT_NODE \
 	{ OPT_SYSROOT, "sysroot", 's', VAL_DIR, "DIR", \

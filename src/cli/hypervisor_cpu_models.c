@@ -13,13 +13,7 @@
 #include "util/str.h"
 
 static const struct cli_opt opts[] = {
-	{ OPT_EMULATOR, "emulator", 0, VAL_EMULATOR, "PATH",
-	  "the QEMU system emulator (alias --emulatorbin);\ndefault: as 'capsprobe domain' finds it" },
-	CLI_OPT_EMULATORBIN,
-	{ OPT_ARCH, "arch", 0, VAL_ARCH, "ARCH", "guest arch; default: the emulator's own" },
-	{ OPT_MACHINE, "machine", 0, VAL_MACHINE, "TYPE", "machine type or alias; default: libvirt's choice" },
-	{ OPT_VIRTTYPE, "virttype", 0, VAL_VIRTTYPE, "TYPE",
-	  "kvm or qemu; default: kvm when /dev/kvm works\nfor the emulator, else qemu" },
+	CLI_OPT_REQUEST,
 	{ OPT_ALL, "all", 0, VAL_NONE, NULL, "every model QEMU knows for the arch, usable or not" },
 	CLI_OPT_PROBE_TIMEOUT,
 	CLI_OPT_REPLAY,

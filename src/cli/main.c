@@ -18,7 +18,8 @@ const struct cli_command *const cli_commands[] = {
 	&cli_host, &cli_domain, &cli_record, &cli_emulators, &cli_cache,
 	&cli_cpu_models, &cli_cpu_baseline, &cli_cpu_compare,
 	&cli_nodeinfo, &cli_nodecpumap, &cli_freecell, &cli_freepages, &cli_nodememstats,
-	&cli_nodecpustats, &cli_sysinfo, &cli_maxvcpus, &cli_nodesevinfo, &cli_hypervisor_cpu_models, &cli_help,
+	&cli_nodecpustats, &cli_sysinfo, &cli_maxvcpus, &cli_nodesevinfo, &cli_hypervisor_cpu_models,
+	&cli_hypervisor_cpu_compare, &cli_hypervisor_cpu_baseline, &cli_help,
 };
 const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -107,6 +109,7 @@ static const char *const on_off[] = { "on", "off", NULL };
 static int parse_cpu(xmlNodePtr node, enum cp_cpu_parse_as as, bool forced_guest, struct cp_cpu_def *d)
 {
 	bool has_arch = first_child(node, "arch") != NULL;
+	xmlNodePtr mp;
 	char *s = NULL;
 	int rc = -EINVAL, v, nfeat = 0;
 
@@ -229,6 +232,40 @@ static int parse_cpu(xmlNodePtr node, enum cp_cpu_parse_as as, bool forced_guest
 		}
 		cp_cpu_def_add_feature(d, s, policy);
 		free(s);
+		s = NULL;
+	}
+	/* <maxphysaddr>: only its limit is used (a hypervisor baseline keeps
+	 * the smallest), but a malformed one is refused as libvirt does */
+	if ((mp = first_child(node, "maxphysaddr"))) {
+		char *end;
+		unsigned long v;
+		bool passthrough;
+
+		if (!(s = prop(mp, "mode"))) {
+			cp_fail(rc, "Missing required attribute 'mode' in element 'maxphysaddr'");
+			goto out;
+		}
+		if (strcmp(s, "passthrough") != 0 && strcmp(s, "emulate") != 0) {
+			cp_fail(rc, "Invalid value for attribute 'mode' in element 'maxphysaddr': '%s'.", s);
+			goto out;
+		}
+		passthrough = strcmp(s, "passthrough") == 0;
+		free(s);
+		if ((s = prop(mp, "limit"))) {
+			errno = 0;
+			v = strtoul(s, &end, 10);
+			if (!*s || *end || errno || v == 0 || v > UINT_MAX || *s == '-' || *s == '+') {
+				cp_fail(rc, "Invalid value for attribute 'limit' in element 'maxphysaddr': '%s'. "
+					"Expected non-zero integer value", s);
+				goto out;
+			}
+			if (!passthrough) {
+				cp_fail(rc, "attribute 'limit' is only supported for maxphysaddr mode 'passthrough'");
+				goto out;
+			}
+			d->addr_limit = (unsigned)v;
+			free(s);
+		}
 		s = NULL;
 	}
 	rc = 0;

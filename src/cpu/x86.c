@@ -289,21 +289,40 @@ static bool in_list(const char *const *v, size_t n, const char *s)
 /* x86Decode for a guest CPU: the model that describes data best, newest
  * first; a single preferred model wins outright, several only break ties. */
 static int decode_guest(const uint64_t *data, int vendor, const char *const *pref, size_t npref,
-			bool migratable, struct cp_cpu_def *out)
+			const struct cp_x86_hv *hv, bool migratable, struct cp_cpu_def *out)
 {
 	struct cp_x86_candidate best, cur;
 	bool have = false;
 
 	for (size_t k = cp_x86_nmodels; k-- > 0;) {
 		const struct cp_x86_model *m = &cp_x86_models[k];
+		const struct cp_dc_cpu_model *hm = NULL;
+		cp_x86_fset blockers = { 0 };
 		bool preferred;
+
+		/* a model the hypervisor does not list is never chosen (libvirt
+		 * only warns when it is the one preferred: the baseline's
+		 * fallback is 'allow'); one it lists drops its blockers */
+		if (hv && hv->models) {
+			for (size_t i = 0; i < hv->nmodels && !hm; i++)
+				if (strcmp(hv->models[i].name, m->name) == 0)
+					hm = &hv->models[i];
+			if (!hm)
+				continue;
+			for (size_t i = 0; i < hm->blockers.n; i++) {
+				int f = cp_x86_feature_find(hm->blockers.v[i]);
+
+				if (f >= 0)
+					cp_x86_fset_add(blockers, (unsigned)f);
+			}
+		}
 
 		if (vendor >= 0 && m->vendor >= 0 && m->vendor != vendor)
 			continue;
 		if (!cp_x86_guest_models[k].decode_guest)
 			continue;
 		preferred = in_list(pref, npref, m->name);
-		cp_x86_candidate_eval(data, k, NULL, false, &cur);
+		cp_x86_candidate_eval(data, k, hm ? blockers : NULL, false, &cur);
 		if (preferred && npref == 1) {
 			best = cur;
 			have = true;
@@ -351,7 +370,8 @@ static int decode_guest(const uint64_t *data, int vendor, const char *const *pre
 	return 0;
 }
 
-int cp_x86_baseline(struct cp_cpu_def *const *cpus, size_t n, bool migratable, struct cp_cpu_def *out)
+int cp_x86_baseline(struct cp_cpu_def *const *cpus, size_t n, const struct cp_x86_hv *hv, bool migratable,
+		    struct cp_cpu_def *out)
 {
 	cp_x86_fset base, set;
 	const char **names = cp_calloc(n + 1, sizeof(*names));
@@ -400,11 +420,14 @@ int cp_x86_baseline(struct cp_cpu_def *const *cpus, size_t n, bool migratable, s
 		for (size_t w = 0; w < CP_X86_FEATURE_WORDS; w++)
 			base[w] &= set[w];
 	}
+	if (hv && hv->features)
+		for (size_t w = 0; w < CP_X86_FEATURE_WORDS; w++)
+			base[w] &= hv->features[w];
 	if (cp_x86_fset_empty(base)) {
 		rc = cp_fail(-EINVAL, "CPUs are incompatible");
 		goto out;
 	}
-	if ((rc = decode_guest(base, vendor, names, nnames, migratable, out)) < 0)
+	if ((rc = decode_guest(base, vendor, names, nnames, hv, migratable, out)) < 0)
 		goto out;
 	if (nnames == 1 && strcmp(out->model, names[0]) == 0)
 		out->fallback = CP_FALLBACK_FORBID;

@@ -15,6 +15,7 @@
 #include "cpumap/x86_cpumap.h"
 #include "cpumap/x86_guestmap.h"
 #include "model/cpu.h"
+#include "model/domcaps.h"
 
 /* bit i: cp_x86_features[i] */
 typedef uint64_t cp_x86_fset[CP_X86_FEATURE_WORDS];
@@ -63,9 +64,20 @@ enum cp_cpu_verdict { CP_CPU_INCOMPATIBLE, CP_CPU_IDENTICAL, CP_CPU_SUPERSET };
  * libvirt words it; -EINVAL (message set) for an unknown model or feature. */
 int cp_x86_compare(const struct cp_cpu_def *host, const struct cp_cpu_def *cpu, int *verdict, char **why);
 
-/* virCPUx86Baseline (no model list, no feature filter): the guest CPU
- * every one of cpus can run.  -EINVAL with libvirt's message otherwise. */
-int cp_x86_baseline(struct cp_cpu_def *const *cpus, size_t n, bool migratable, struct cp_cpu_def *out);
+/* What a hypervisor lets virCPUx86Baseline use: only the map's models in
+ * its list (models, NULL: any), each less its blockers; only the features
+ * of features (NULL: any). */
+struct cp_x86_hv {
+	const struct cp_dc_cpu_model *models;
+	size_t nmodels;
+	const uint64_t *features;
+};
+
+/* virCPUx86Baseline: the guest CPU every one of cpus can run (hv NULL:
+ * no model list, no feature filter).  -EINVAL with libvirt's message
+ * otherwise. */
+int cp_x86_baseline(struct cp_cpu_def *const *cpus, size_t n, const struct cp_x86_hv *hv, bool migratable,
+		    struct cp_cpu_def *out);
 
 /* virCPUx86ExpandFeatures on a guest CPU: every feature of its model
  * listed, sorted by name. */

@@ -12,6 +12,9 @@ struct cp_x86_guest_model {
 	bool decode_guest;		/* <decode guest='on'>: a host-model candidate */
 	const char *canonical;		/* the alias-only model naming this one, or NULL */
 	const char *const *removed;	/* removed='yes' features, file order; NULL: none */
+	/* <check partial='compat'/>: a guest CPU of this model is checked
+	 * against the host-model by comparison, not by QEMU's blockers */
+	bool compat_check;
 };
 
 extern const struct cp_x86_guest_model cp_x86_guest_models[];

@@ -129,17 +129,16 @@ static const struct {
 	{ "pvpanic-pci", F_PVPANIC_PCI },
 };
 
-/* Schema paths and commands (query-qmp-schema). */
+/* Schema paths (probe/schema.h) and commands (query-qmp-schema). */
 static const struct {
-	const char *path;
+	enum cp_schema_path path;
 	enum flag flag;
 } schema_paths[] = {
-	{ "query-display-options/ret-type/+sdl", F_SDL },
-	{ "query-display-options/ret-type/+egl-headless", F_EGL_HEADLESS },
-	{ "query-display-options/ret-type/+dbus", F_DISPLAY_DBUS },
-	{ "migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform",
-	  F_BITMAP_TRANSFORM },
-	{ "netdev_add/arg-type/+stream", F_NETDEV_STREAM },
+	{ CP_SCHEMA_SDL, F_SDL },
+	{ CP_SCHEMA_EGL_HEADLESS, F_EGL_HEADLESS },
+	{ CP_SCHEMA_DISPLAY_DBUS, F_DISPLAY_DBUS },
+	{ CP_SCHEMA_BITMAP_TRANSFORM, F_BITMAP_TRANSFORM },
+	{ CP_SCHEMA_NETDEV_STREAM, F_NETDEV_STREAM },
 };
 
 static const struct {
@@ -190,25 +189,17 @@ static size_t array_len(json_object *a)
 
 static void compute_flags(struct ctx *c)
 {
-	json_object *types = answer(c, CP_Q_TYPES), *a;
-	struct cp_schema *schema;
+	json_object *types = answer(c, CP_Q_TYPES), *schema = answer(c, CP_Q_SCHEMA), *a;
 
 	for (size_t k = 0; k < sizeof(qom_flags) / sizeof(qom_flags[0]); k++)
 		if (cp_json_name_set_has(types, qom_flags[k].type))
 			c->flags[qom_flags[k].flag] = true;
 
-	/* a cache load keeps the schema as text: indexed, parsed where queried */
-	if (c->p->pass1.a[CP_Q_SCHEMA].text)
-		schema = cp_schema_new_text(c->p->pass1.a[CP_Q_SCHEMA].text,
-					    c->p->pass1.a[CP_Q_SCHEMA].text_len);
-	else
-		schema = cp_schema_new(answer(c, CP_Q_SCHEMA));
+	/* a name set (cp_schema_reduce) */
 	for (size_t k = 0; k < sizeof(schema_paths) / sizeof(schema_paths[0]); k++)
-		c->flags[schema_paths[k].flag] = cp_schema_path_exists(schema, schema_paths[k].path);
+		c->flags[schema_paths[k].flag] = cp_json_name_set_has(schema, cp_schema_paths[schema_paths[k].path]);
 	for (size_t k = 0; k < sizeof(schema_commands) / sizeof(schema_commands[0]); k++)
-		c->flags[schema_commands[k].flag] = cp_schema_has_command(schema,
-									 schema_commands[k].command);
-	cp_schema_free(schema);
+		c->flags[schema_commands[k].flag] = cp_json_name_set_has(schema, schema_commands[k].command);
 
 	/* name sets (cp_answer_reduce) */
 	a = answer(c, CP_Q_CMDLINE);
@@ -510,6 +501,29 @@ static void fill_custom(struct ctx *c, struct cp_dc_cpu *cpu)
 	bool x86 = arch_is_x86(c->req->arch), ppc = arch_is_ppc64(c->req->arch);
 	struct named_def *v;
 
+	/* every model QEMU lists, for hypervisor-cpu-compare and -baseline */
+	for (size_t i = 0; i < n; i++) {
+		json_object *d = json_object_array_get_idx(defs, i), *un;
+		const char *name = cp_json_str(d, "name");
+		enum cp_dc_usable usable = CP_DC_USABLE_UNKNOWN;
+		struct cp_dc_cpu_model *m;
+
+		if (!name)
+			continue;
+		if (json_object_object_get_ex(d, "unavailable-features", &un) &&
+		    json_object_is_type(un, json_type_array))
+			usable = json_object_array_length(un) ? CP_DC_USABLE_NO : CP_DC_USABLE_YES;
+		m = cp_dc_cpu_add_hv_model(cpu, name, usable);
+		/* QEMU's order: libvirt sorts only the document's copy, and
+		 * names the blockers of a comparison in this one */
+		for (size_t j = 0; usable == CP_DC_USABLE_NO && j < array_len(un); j++) {
+			json_object *b = json_object_array_get_idx(un, j);
+
+			if (json_object_is_type(b, json_type_string))
+				cp_strv_push(&m->blockers, cp_strdup(x86 ? cp_x86_feature_from_qemu(json_object_get_string(b))
+								     : json_object_get_string(b)));
+		}
+	}
 	if (!c->flags[F_CPU_DEFS_CMD] || !defs) {
 		cpu->custom = CP_DC_NO;
 		return;
@@ -599,6 +613,31 @@ static void ppc64_host_model(const struct ctx *c, struct cp_dc_host_model *hm)
 	cp_strv_free(&hc.features);
 }
 
+/* virQEMUCapsGetCPUFeatures' list: every property of the host CPU
+ * expansion libvirt keeps, and the ones it marks non-migratable (off in
+ * the migratable round, on without it). */
+static void hv_features(const struct cp_hm_input *in, struct cp_dc_cpu *cpu)
+{
+	json_object *model, *props, *nm = NULL, *nmv, *v;
+
+	if (!json_object_object_get_ex(in->expand, "model", &model) ||
+	    !json_object_object_get_ex(model, "props", &props) || !json_object_is_type(props, json_type_object))
+		return;
+	cpu->hv_props = true;
+	if (in->expand_nonmig && json_object_object_get_ex(in->expand_nonmig, "model", &v) &&
+	    json_object_object_get_ex(v, "props", &nm) && json_object_is_type(nm, json_type_object))
+		cpu->hv_migratability = true;
+	json_object_object_foreach(props, key, val) {
+		const char *name = cp_x86_feature_from_qemu(key);
+
+		cp_strv_push(&cpu->hv_features, cp_strdup(name));
+		if (cpu->hv_migratability && json_object_is_type(val, json_type_boolean) &&
+		    !json_object_get_boolean(val) && json_object_object_get_ex(nm, key, &nmv) &&
+		    json_object_is_type(nmv, json_type_boolean) && json_object_get_boolean(nmv))
+			cp_strv_push(&cpu->hv_nonmigratable, cp_strdup(name));
+	}
+}
+
 static int fill_cpu(struct ctx *c, struct cp_domcaps *dc)
 {
 	struct cp_dc_cpu *cpu = &dc->cpu;
@@ -636,6 +675,7 @@ static int fill_cpu(struct ctx *c, struct cp_domcaps *dc)
 			in.maxphysaddr = host_phys_bits(c->host);
 		if ((rc = cp_x86_host_model(&in, &cpu->host_model)) < 0)
 			return rc;
+		hv_features(&in, cpu);
 	} else if (native && arch_is_s390(c->p->arch)) {
 		cp_s390_host_model(answer(c, CP_Q_EXPAND), &cpu->host_model);
 	} else if (native && arch_is_ppc64(c->p->arch)) {

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -593,24 +594,6 @@ static char *field(const char *base, const char *key)
 	return eol > cur ? strndup(cur, eol - cur) : NULL;
 }
 
-static bool all_null(void *p, size_t size)
-{
-	char **f = p;
-
-	for (size_t i = 0; i < size / sizeof(char *); i++)
-		if (f[i])
-			return false;
-	return true;
-}
-
-static void *section(const char *text, const char *title, size_t size, const char **base)
-{
-	*base = strstr(text, title);
-	return *base ? cp_calloc(1, size) : NULL;
-}
-
-#define KEEP(p) do { if ((p) && all_null((p), sizeof(*(p)))) { free(p); (p) = NULL; } } while (0)
-
 static int parse_oem(const char *text, const struct dmi *t, struct cp_sysinfo *s)
 {
 	const char *cur = strstr(text, "OEM Strings");
@@ -662,93 +645,164 @@ static int parse_oem(const char *text, const struct dmi *t, struct cp_sysinfo *s
 	return 0;
 }
 
+static bool all_null(const void *p, size_t size)
+{
+	char *const *f = p;
+
+	for (size_t i = 0; i < size / sizeof(char *); i++)
+		if (f[i])
+			return false;
+	return true;
+}
+
+/* A section's fields: each a string member of the section's struct, the
+ * value after label (field()).  The labels are searched from the section's
+ * title on; no title holds ": ", so none matches inside one. */
+struct dmi_field {
+	const char *label;
+	size_t off;
+};
+
+#define FIELD(type, member, label) { label, offsetof(type, member) }
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct dmi_field bios_fields[] = {
+	FIELD(struct cp_sysinfo_bios, vendor, "Vendor: "),
+	FIELD(struct cp_sysinfo_bios, version, "Version: "),
+	FIELD(struct cp_sysinfo_bios, date, "Release Date: "),
+	FIELD(struct cp_sysinfo_bios, release, "BIOS Revision: "),
+};
+static const struct dmi_field system_fields[] = {
+	FIELD(struct cp_sysinfo_system, manufacturer, "Manufacturer: "),
+	FIELD(struct cp_sysinfo_system, product, "Product Name: "),
+	FIELD(struct cp_sysinfo_system, version, "Version: "),
+	FIELD(struct cp_sysinfo_system, serial, "Serial Number: "),
+	FIELD(struct cp_sysinfo_system, uuid, "UUID: "),
+	FIELD(struct cp_sysinfo_system, sku, "SKU Number: "),
+	FIELD(struct cp_sysinfo_system, family, "Family: "),
+};
+static const struct dmi_field board_fields[] = {
+	FIELD(struct cp_sysinfo_board, manufacturer, "Manufacturer: "),
+	FIELD(struct cp_sysinfo_board, product, "Product Name: "),
+	FIELD(struct cp_sysinfo_board, version, "Version: "),
+	FIELD(struct cp_sysinfo_board, serial, "Serial Number: "),
+	FIELD(struct cp_sysinfo_board, asset, "Asset Tag: "),
+	FIELD(struct cp_sysinfo_board, location, "Location In Chassis: "),
+};
+static const struct dmi_field chassis_fields[] = {
+	FIELD(struct cp_sysinfo_chassis, manufacturer, "Manufacturer: "),
+	FIELD(struct cp_sysinfo_chassis, version, "Version: "),
+	FIELD(struct cp_sysinfo_chassis, serial, "Serial Number: "),
+	FIELD(struct cp_sysinfo_chassis, asset, "Asset Tag: "),
+	FIELD(struct cp_sysinfo_chassis, sku, "SKU Number: "),
+};
+static const struct dmi_field processor_fields[] = {
+	FIELD(struct cp_sysinfo_processor, socket_destination, "Socket Designation: "),
+	FIELD(struct cp_sysinfo_processor, type, "Type: "),
+	FIELD(struct cp_sysinfo_processor, family, "Family: "),
+	FIELD(struct cp_sysinfo_processor, manufacturer, "Manufacturer: "),
+	FIELD(struct cp_sysinfo_processor, signature, "Signature: "),
+	FIELD(struct cp_sysinfo_processor, version, "Version: "),
+	FIELD(struct cp_sysinfo_processor, external_clock, "External Clock: "),
+	FIELD(struct cp_sysinfo_processor, max_speed, "Max Speed: "),
+	FIELD(struct cp_sysinfo_processor, status, "Status: "),
+	FIELD(struct cp_sysinfo_processor, serial_number, "Serial Number: "),
+	FIELD(struct cp_sysinfo_processor, part_number, "Part Number: "),
+};
+static const struct dmi_field memory_fields[] = {
+	FIELD(struct cp_sysinfo_memory, size, "Size: "),
+	FIELD(struct cp_sysinfo_memory, form_factor, "Form Factor: "),
+	FIELD(struct cp_sysinfo_memory, locator, "Locator: "),
+	FIELD(struct cp_sysinfo_memory, bank_locator, "Bank Locator: "),
+	FIELD(struct cp_sysinfo_memory, type, "Type: "),
+	FIELD(struct cp_sysinfo_memory, type_detail, "Type Detail: "),
+	FIELD(struct cp_sysinfo_memory, speed, "Speed: "),
+	FIELD(struct cp_sysinfo_memory, manufacturer, "Manufacturer: "),
+	FIELD(struct cp_sysinfo_memory, serial_number, "Serial Number: "),
+	FIELD(struct cp_sysinfo_memory, part_number, "Part Number: "),
+};
+
+/* An empty memory slot (libvirt compares as much of the value as there
+ * is: a prefix matches too) leaves an entry with nothing in it. */
+static bool empty_slot(const char *title)
+{
+	const char *sz = strstr(title, "Size: "), *eol = sz ? strchr(sz, '\n') : NULL;
+
+	return sz && eol && strncmp(sz + 6, "No Module Installed", eol - sz - 6) == 0;
+}
+
+/* How libvirt keeps a section: the first one, dropped when all its fields
+ * are missing (BIOS, system, chassis); every one (processors, memory
+ * devices); every one with a field (base boards). */
+enum dmi_kind { DMI_FIRST, DMI_EACH, DMI_EACH_FILLED };
+
+static const struct dmi_section {
+	const char *title;
+	enum dmi_kind kind;
+	const struct dmi_field *fields;
+	size_t nfields, size;
+	/* where in struct cp_sysinfo: the pointer, and for a list its count */
+	size_t at, count;
+	/* NULL, or whether the section at title leaves its fields unread */
+	bool (*vacant)(const char *title);
+} dmi_sections[] = {
+#define SECTION(title, kind, fields, type, at, count, vacant) \
+	{ title, kind, fields, NFIELDS(fields), sizeof(type), offsetof(struct cp_sysinfo, at), count, vacant }
+	SECTION("BIOS Information", DMI_FIRST, bios_fields, struct cp_sysinfo_bios, bios, 0, NULL),
+	SECTION("System Information", DMI_FIRST, system_fields, struct cp_sysinfo_system, system, 0, NULL),
+	SECTION("Base Board Information", DMI_EACH_FILLED, board_fields, struct cp_sysinfo_board, boards,
+		offsetof(struct cp_sysinfo, nboards), NULL),
+	SECTION("Chassis Information", DMI_FIRST, chassis_fields, struct cp_sysinfo_chassis, chassis, 0, NULL),
+	SECTION("Processor Information", DMI_EACH, processor_fields, struct cp_sysinfo_processor, processors,
+		offsetof(struct cp_sysinfo, nprocessors), NULL),
+	SECTION("Memory Device", DMI_EACH, memory_fields, struct cp_sysinfo_memory, memory,
+		offsetof(struct cp_sysinfo, nmemory), empty_slot),
+#undef SECTION
+};
+
+/* Fill the fields of sec found from base on into obj; false when all are
+ * missing. */
+static bool fill(const struct dmi_section *sec, const char *base, void *obj)
+{
+	for (size_t i = 0; i < sec->nfields; i++)
+		*(char **)((char *)obj + sec->fields[i].off) = field(base, sec->fields[i].label);
+	return !all_null(obj, sec->size);
+}
+
 static void parse(const char *text, struct cp_sysinfo *s)
 {
-	const char *base, *cur;
+	for (size_t k = 0; k < NFIELDS(dmi_sections); k++) {
+		const struct dmi_section *sec = &dmi_sections[k];
+		void **at = (void **)((char *)s + sec->at);
+		size_t *count = (size_t *)((char *)s + sec->count);
+		const char *cur = text;
 
-	if ((s->bios = section(text, "BIOS Information", sizeof(*s->bios), &base))) {
-		s->bios->vendor = field(base, "Vendor: ");
-		s->bios->version = field(base, "Version: ");
-		s->bios->date = field(base, "Release Date: ");
-		s->bios->release = field(base, "BIOS Revision: ");
-		KEEP(s->bios);
-	}
-	if ((s->system = section(text, "System Information", sizeof(*s->system), &base))) {
-		struct cp_sysinfo_system *y = s->system;
-		y->manufacturer = field(base, "Manufacturer: ");
-		y->product = field(base, "Product Name: ");
-		y->version = field(base, "Version: ");
-		y->serial = field(base, "Serial Number: ");
-		y->uuid = field(base, "UUID: ");
-		y->sku = field(base, "SKU Number: ");
-		y->family = field(base, "Family: ");
-		KEEP(s->system);
-	}
-	base = text;
-	while ((cur = strstr(base, "Base Board Information"))) {
-		struct cp_sysinfo_board bd = { 0 };
-		base = cur + 22;
-		bd.manufacturer = field(base, "Manufacturer: ");
-		bd.product = field(base, "Product Name: ");
-		bd.version = field(base, "Version: ");
-		bd.serial = field(base, "Serial Number: ");
-		bd.asset = field(base, "Asset Tag: ");
-		bd.location = field(base, "Location In Chassis: ");
-		if (all_null(&bd, sizeof(bd)))
+		if (sec->kind == DMI_FIRST) {
+			void *obj;
+
+			if (!(cur = strstr(text, sec->title)))
+				continue;
+			obj = cp_calloc(1, sec->size);
+			if (fill(sec, cur, obj))
+				*at = obj;
+			else
+				free(obj);
 			continue;
-		s->boards = cp_realloc(s->boards, (s->nboards + 1) * sizeof(bd));
-		s->boards[s->nboards++] = bd;
-	}
-	if ((s->chassis = section(text, "Chassis Information", sizeof(*s->chassis), &base))) {
-		struct cp_sysinfo_chassis *c = s->chassis;
-		c->manufacturer = field(base, "Manufacturer: ");
-		c->version = field(base, "Version: ");
-		c->serial = field(base, "Serial Number: ");
-		c->asset = field(base, "Asset Tag: ");
-		c->sku = field(base, "SKU Number: ");
-		KEEP(s->chassis);
-	}
-	base = text;
-	while ((cur = strstr(base, "Processor Information"))) {
-		struct cp_sysinfo_processor p = { 0 };
-		base = cur;
-		p.socket_destination = field(base, "Socket Designation: ");
-		p.type = field(base, "Type: ");
-		p.family = field(base, "Family: ");
-		p.manufacturer = field(base, "Manufacturer: ");
-		p.signature = field(base, "Signature: ");
-		p.version = field(base, "Version: ");
-		p.external_clock = field(base, "External Clock: ");
-		p.max_speed = field(base, "Max Speed: ");
-		p.status = field(base, "Status: ");
-		p.serial_number = field(base, "Serial Number: ");
-		p.part_number = field(base, "Part Number: ");
-		base += strlen("Processor Information");
-		s->processors = cp_realloc(s->processors, (s->nprocessors + 1) * sizeof(p));
-		s->processors[s->nprocessors++] = p;
-	}
-	base = text;
-	while ((cur = strstr(base, "Memory Device"))) {
-		struct cp_sysinfo_memory m = { 0 };
-		base = cur;
-		const char *sz = strstr(base, "Size: "), *eol = sz ? strchr(sz, '\n') : NULL;
-		/* an empty slot (libvirt compares as much of the value as there
-		 * is: a prefix matches too) leaves an entry with nothing in it */
-		if (!sz || !eol || strncmp(sz + 6, "No Module Installed", eol - sz - 6) != 0) {
-			m.size = field(base, "Size: ");
-			m.form_factor = field(base, "Form Factor: ");
-			m.locator = field(base, "Locator: ");
-			m.bank_locator = field(base, "Bank Locator: ");
-			m.type = field(base, "Type: ");
-			m.type_detail = field(base, "Type Detail: ");
-			m.speed = field(base, "Speed: ");
-			m.manufacturer = field(base, "Manufacturer: ");
-			m.serial_number = field(base, "Serial Number: ");
-			m.part_number = field(base, "Part Number: ");
 		}
-		base += strlen("Memory Device");
-		s->memory = cp_realloc(s->memory, (s->nmemory + 1) * sizeof(m));
-		s->memory[s->nmemory++] = m;
+		while ((cur = strstr(cur, sec->title))) {
+			char *obj = cp_calloc(1, sec->size);
+			bool filled = sec->vacant && sec->vacant(cur) ? false : fill(sec, cur, obj);
+
+			cur += strlen(sec->title);
+			if (sec->kind == DMI_EACH_FILLED && !filled) {
+				free(obj);
+				continue;
+			}
+			*at = cp_realloc(*at, (*count + 1) * sec->size);
+			memcpy((char *)*at + *count * sec->size, obj, sec->size);
+			(*count)++;
+			free(obj);
+		}
 	}
 }
 

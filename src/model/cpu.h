@@ -46,6 +46,8 @@ struct cp_cpu_def {
 	char *vendor;			/* NULL: none */
 	struct cp_cpu_feature *features;
 	size_t nfeatures;
+	/* <maxphysaddr mode='passthrough' limit='N'/>; 0: none */
+	unsigned addr_limit;
 };
 
 /* Append a feature (name copied). */

@@ -163,17 +163,31 @@ void cp_domcaps_init(struct cp_domcaps *dc)
 	enum_init(&dc->features.launch_security.sectype, "sectype", cp_dc_order_sectype);
 }
 
+static struct cp_dc_cpu_model *push_model(struct cp_dc_cpu_model **v, size_t *n, const char *name,
+					  enum cp_dc_usable usable)
+{
+	struct cp_dc_cpu_model *m;
+
+	*v = cp_realloc(*v, (*n + 1) * sizeof(**v));
+	m = &(*v)[(*n)++];
+	memset(m, 0, sizeof(*m));
+	m->name = cp_strdup(name);
+	m->usable = usable;
+	return m;
+}
+
+struct cp_dc_cpu_model *cp_dc_cpu_add_hv_model(struct cp_dc_cpu *cpu, const char *name,
+					       enum cp_dc_usable usable)
+{
+	return push_model(&cpu->hv_models, &cpu->nhv_models, name, usable);
+}
+
 struct cp_dc_cpu_model *cp_dc_cpu_add_model(struct cp_dc_cpu *cpu, const char *name,
 					    enum cp_dc_usable usable, const char *vendor,
 					    const char *canonical)
 {
-	struct cp_dc_cpu_model *m;
+	struct cp_dc_cpu_model *m = push_model(&cpu->models, &cpu->nmodels, name, usable);
 
-	cpu->models = cp_realloc(cpu->models, (cpu->nmodels + 1) * sizeof(*cpu->models));
-	m = &cpu->models[cpu->nmodels++];
-	memset(m, 0, sizeof(*m));
-	m->name = cp_strdup(name);
-	m->usable = usable;
 	m->vendor = vendor ? cp_strdup(vendor) : NULL;
 	m->canonical = canonical ? cp_strdup(canonical) : NULL;
 	return m;
@@ -193,6 +207,17 @@ void cp_dc_host_model_add_feature(struct cp_dc_host_model *hm, const char *polic
 static void enum_free(struct cp_dc_enum *e)
 {
 	cp_strv_free(&e->values);
+}
+
+static void models_free(struct cp_dc_cpu_model *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].vendor);
+		free(v[i].canonical);
+		cp_strv_free(&v[i].blockers);
+	}
+	free(v);
 }
 
 void cp_domcaps_free(struct cp_domcaps *dc)
@@ -230,15 +255,10 @@ void cp_domcaps_free(struct cp_domcaps *dc)
 		free(hm->features[i].name);
 	}
 	free(hm->features);
-	for (size_t i = 0; i < dc->cpu.nmodels; i++) {
-		struct cp_dc_cpu_model *m = &dc->cpu.models[i];
-
-		free(m->name);
-		free(m->vendor);
-		free(m->canonical);
-		cp_strv_free(&m->blockers);
-	}
-	free(dc->cpu.models);
+	models_free(dc->cpu.models, dc->cpu.nmodels);
+	models_free(dc->cpu.hv_models, dc->cpu.nhv_models);
+	cp_strv_free(&dc->cpu.hv_features);
+	cp_strv_free(&dc->cpu.hv_nonmigratable);
 	free(dc->features.sev.cpu0_id);
 	free(dc->features.sev.pdh);
 	free(dc->features.sev.cert_chain);

@@ -127,6 +127,19 @@ struct cp_dc_cpu {
 	enum cp_dc_support custom;	/* YES with no models prints as NO */
 	struct cp_dc_cpu_model *models;	/* in output order */
 	size_t nmodels;
+
+	/* Not printed: what libvirt's hypervisor-cpu-compare and -baseline
+	 * read beside the document.  Every model of QEMU's list in its order
+	 * (custom mode keeps only those libvirt's map knows), x86 blockers in
+	 * libvirt's spelling; and on x86 the properties of QEMU's host CPU
+	 * expansion (virQEMUCapsGetCPUFeatures): hv_props when there was one,
+	 * every property name in libvirt's spelling, and those only the
+	 * non-migratable round turned on, when that round was made
+	 * (hv_migratability). */
+	struct cp_dc_cpu_model *hv_models;
+	size_t nhv_models;
+	bool hv_props, hv_migratability;
+	struct cp_strv hv_features, hv_nonmigratable;
 };
 
 /* An element that is just supported + enums. */
@@ -278,6 +291,9 @@ void cp_domcaps_free(struct cp_domcaps *dc);
 struct cp_dc_cpu_model *cp_dc_cpu_add_model(struct cp_dc_cpu *cpu, const char *name,
 					    enum cp_dc_usable usable, const char *vendor,
 					    const char *canonical);
+/* The same for the unprinted list of every QEMU model (hv_models). */
+struct cp_dc_cpu_model *cp_dc_cpu_add_hv_model(struct cp_dc_cpu *cpu, const char *name,
+					       enum cp_dc_usable usable);
 void cp_dc_host_model_add_feature(struct cp_dc_host_model *hm, const char *policy,
 				  const char *name);
 

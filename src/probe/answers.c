@@ -62,9 +62,8 @@ static const struct rule rules[] = {
 	{ CP_Q_KVM, "enabled", BOOL, REQ, 0 },
 	{ CP_Q_KVM, "present", BOOL, REQ, 0 },
 
-	/* virQEMUQAPISchemaConvert: every entry has its name */
-	{ CP_Q_SCHEMA, "", ARRAY, REQ, 0 },
-	{ CP_Q_SCHEMA, "[].name", STRING, REQ, 0 },
+	/* virQEMUQAPISchemaConvert: every entry has its name (reduced: names) */
+	NAMED_LIST(CP_Q_SCHEMA),
 
 	NAMED_LIST(CP_Q_TYPES),
 	NAMED_LIST(CP_Q_MAX_CPU_PROPS),

@@ -19,6 +19,7 @@
 #include "host/arch.h"
 #include "probe/answers.h"
 #include "probe/probe.h"
+#include "probe/schema.h"
 #include "qmp/replay.h"
 #include "qmp/session.h"
 #include "util/err.h"
@@ -84,31 +85,10 @@ static json_object *p1_ret(const struct ctx *c, enum cp_q q)
 	return c->p1->a[q].ret;
 }
 
-/* Is there an array element whose member key is the string name (and, if
- * key2, whose member key2 is val2)? */
-static bool array_has(json_object *arr, const char *key, const char *name,
-		      const char *key2, const char *val2)
-{
-	size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-		const char *s = cp_json_str(e, key), *s2;
-
-		if (!s || strcmp(s, name))
-			continue;
-		if (!key2)
-			return true;
-		s2 = cp_json_str(e, key2);
-		if (s2 && strcmp(s2, val2) == 0)
-			return true;
-	}
-	return false;
-}
-
+/* The schema is kept reduced (cp_schema_reduce) as soon as it is answered. */
 static bool has_command(const struct ctx *c, const char *name)
 {
-	return array_has(p1_ret(c, CP_Q_SCHEMA), "name", name, "meta-type", "command");
+	return cp_json_name_set_has(p1_ret(c, CP_Q_SCHEMA), name);
 }
 
 static bool has_type(const struct ctx *c, const char *name)
@@ -721,6 +701,9 @@ void cp_answer_reduce(enum cp_q q, json_object **ret)
 	case CP_Q_CMDLINE:
 		set = cp_json_name_set(*ret, "option", "parameters", "name");
 		break;
+	case CP_Q_SCHEMA:
+		set = cp_schema_reduce(*ret);
+		break;
 	default:
 		return;
 	}
@@ -730,10 +713,8 @@ void cp_answer_reduce(enum cp_q q, json_object **ret)
 
 static void pass_free(struct cp_qemu_pass *ps)
 {
-	for (int i = 0; i < CP_Q_COUNT; i++) {
+	for (int i = 0; i < CP_Q_COUNT; i++)
 		json_object_put(ps->a[i].ret);
-		free(ps->a[i].text);
-	}
 	cp_json_budget_give(ps->mem);
 	memset(ps, 0, sizeof(*ps));
 }

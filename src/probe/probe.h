@@ -49,10 +49,6 @@ enum cp_q {
 struct cp_qanswer {
 	bool asked;
 	json_object *ret;	/* the "return" value; NULL when not asked or error */
-	/* Or that value as JSON text, not parsed: a cache load leaves the
-	 * schema so (see cp_schema_new_text()); ret is then NULL. */
-	char *text;
-	size_t text_len;
 	char err_class[64];	/* QMP error class when QEMU answered an error */
 	char err_desc[256];
 };

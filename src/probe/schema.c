@@ -12,25 +12,8 @@
 #define MAX_DEPTH 32
 #define MAX_COMPONENTS 16
 
-/* An entry of a schema indexed from text: parsed on first lookup. */
-struct lazy {
-	const char *name;		/* into text, not NUL-terminated */
-	size_t name_len;
-	uint32_t hash;			/* of the name */
-	size_t start, len;		/* the entry's span in text */
-	json_object *parsed;		/* NULL until looked up (or unparsable) */
-	bool tried;
-};
-
 struct cp_schema {
-	json_object *byname;		/* name -> entry; NULL for a text index */
-	const char *text;		/* borrowed (cp_schema_new_text) */
-	struct lazy *v;			/* in answer order */
-	size_t n;
-	/* open addressing over v: index + 1, 0 empty; a power of two at
-	 * least twice n (lookups are few, building it must be cheap) */
-	uint32_t *slots;
-	size_t mask;
+	json_object *byname;		/* name -> entry */
 };
 
 struct cp_schema *cp_schema_new(json_object *answer)
@@ -56,14 +39,7 @@ struct cp_schema *cp_schema_new(json_object *answer)
 	return s;
 }
 
-/* ---- the text index ---- */
-
-static const char *skip_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
+/* ---- skipping JSON text (the cache entry reader) ---- */
 
 /* Bytes that end a run inside a string. */
 static const unsigned char str_byte[256] = { ['"'] = 1, ['\\'] = 1 };
@@ -134,152 +110,11 @@ const char *cp_json_skip(const char *p, const char *end)
 	}
 }
 
-/* The "name" member of the object at p (a plain string), and its end. */
-static const char *entry_name(const char *p, const char *end, const char **name, size_t *len)
-{
-	*name = NULL;
-	p = skip_ws(p + 1, end);
-	while (p < end && *p == '"') {
-		const char *k = p + 1, *ke = skip_string(p, end), *v;
-
-		if (!ke || (p = skip_ws(ke, end)) >= end || *p != ':')
-			return NULL;
-		v = skip_ws(p + 1, end);
-		if (!(p = cp_json_skip(v, end)))
-			return NULL;
-		if (ke - k - 1 == 4 && memcmp(k, "name", 4) == 0 && *v == '"' &&
-		    !memchr(v + 1, '\\', (size_t)(p - v - 2))) {
-			*name = v + 1;
-			*len = (size_t)(p - v - 2);
-		}
-		p = skip_ws(p, end);
-		if (p < end && *p == ',')
-			p = skip_ws(p + 1, end);
-	}
-	return p < end && *p == '}' ? p + 1 : NULL;
-}
-
-/* FNV-1a */
-static uint32_t name_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
-/* The slot holding that name, or the empty one where it would go. */
-static uint32_t *find_slot(const struct cp_schema *s, const char *name, size_t len, uint32_t h)
-{
-	for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
-		const struct lazy *e;
-
-		if (!s->slots[i])
-			return &s->slots[i];
-		e = &s->v[s->slots[i] - 1];
-		if (e->hash == h && e->name_len == len && memcmp(e->name, name, len) == 0)
-			return &s->slots[i];
-	}
-}
-
-static void build_slots(struct cp_schema *s)
-{
-	size_t cap = 16;
-
-	while (cap < 2 * s->n)
-		cap *= 2;
-	s->slots = cp_calloc(cap, sizeof(*s->slots));
-	s->mask = cap - 1;
-	/* in answer order, so that of two entries of one name the last
-	 * stays, as in cp_schema_new() */
-	for (size_t i = 0; i < s->n; i++)
-		*find_slot(s, s->v[i].name, s->v[i].name_len, s->v[i].hash) = (uint32_t)(i + 1);
-}
-
-struct cp_schema *cp_schema_new_text(const char *text, size_t len)
-{
-	struct cp_schema *s = cp_calloc(1, sizeof(*s));
-	const char *p, *end;
-	size_t cap = 0;
-
-	s->text = text;
-	p = skip_ws(s->text, s->text + len);
-	end = s->text + len;
-	if (p >= end || *p != '[')
-		return s;
-	p = skip_ws(p + 1, end);
-	while (p < end && *p != ']') {
-		const char *name, *e;
-		size_t nlen;
-
-		/* garbage: what was indexed so far stands, as with a bad
-		 * entry in cp_schema_new() */
-		if (*p != '{' || !(e = entry_name(p, end, &name, &nlen)))
-			break;
-		if (name) {
-			if (s->n == cap) {
-				cap = cap ? 2 * cap : 1024;
-				s->v = cp_realloc(s->v, cap * sizeof(*s->v));
-			}
-			s->v[s->n] = (struct lazy){
-				.name = name, .name_len = nlen, .hash = name_hash(name, nlen),
-				.start = (size_t)(p - s->text), .len = (size_t)(e - p),
-			};
-			s->n++;
-		}
-		p = skip_ws(e, end);
-		if (p < end && *p == ',')
-			p = skip_ws(p + 1, end);
-	}
-	/* slot values are 32-bit; a schema is some thousand entries */
-	if (s->n >= UINT32_MAX)
-		s->n = 0;
-	if (s->n)
-		build_slots(s);
-	return s;
-}
-
-/* The entry of that name (the last one, as cp_schema_new() keeps), parsed
- * now if it was not yet. */
-static json_object *lazy_lookup(const struct cp_schema *s, const char *name)
-{
-	size_t len = strlen(name);
-	uint32_t *slot;
-	struct lazy *e;
-
-	if (!s->n)
-		return NULL;
-	slot = find_slot(s, name, len, name_hash(name, len));
-	if (!*slot)
-		return NULL;
-	e = &s->v[*slot - 1];
-	if (!e->tried) {
-		struct json_tokener *tok = json_tokener_new();
-
-		e->tried = true;
-		if (!tok)
-			cp_oom();
-		e->parsed = json_tokener_parse_ex(tok, s->text + e->start, (int)e->len);
-		if (e->parsed && (json_tokener_get_error(tok) != json_tokener_success ||
-				  !json_object_is_type(e->parsed, json_type_object))) {
-			json_object_put(e->parsed);
-			e->parsed = NULL;
-		}
-		json_tokener_free(tok);
-	}
-	return e->parsed;
-}
-
 void cp_schema_free(struct cp_schema *s)
 {
 	if (!s)
 		return;
 	json_object_put(s->byname);
-	for (size_t i = 0; i < s->n; i++)
-		json_object_put(s->v[i].parsed);
-	free(s->v);
-	free(s->slots);
 	free(s);
 }
 
@@ -287,11 +122,7 @@ static json_object *lookup(const struct cp_schema *s, const char *name)
 {
 	json_object *e;
 
-	if (!name)
-		return NULL;
-	if (!s->byname)
-		return lazy_lookup(s, name);
-	if (!json_object_object_get_ex(s->byname, name, &e))
+	if (!name || !json_object_object_get_ex(s->byname, name, &e))
 		return NULL;
 	return e;
 }
@@ -410,4 +241,43 @@ bool cp_schema_has_command(const struct cp_schema *s, const char *name)
 	const char *meta = e ? cp_json_str(e, "meta-type") : NULL;
 
 	return meta && strcmp(meta, "command") == 0;
+}
+
+const char *const cp_schema_paths[CP_SCHEMA_PATH_COUNT] = {
+	[CP_SCHEMA_SDL] = "query-display-options/ret-type/+sdl",
+	[CP_SCHEMA_EGL_HEADLESS] = "query-display-options/ret-type/+egl-headless",
+	[CP_SCHEMA_DISPLAY_DBUS] = "query-display-options/ret-type/+dbus",
+	[CP_SCHEMA_BITMAP_TRANSFORM] =
+		"migrate-set-parameters/arg-type/block-bitmap-mapping/bitmaps/transform",
+	[CP_SCHEMA_NETDEV_STREAM] = "netdev_add/arg-type/+stream",
+};
+
+json_object *cp_schema_reduce(json_object *answer)
+{
+	size_t n = json_object_is_type(answer, json_type_array) ? json_object_array_length(answer) : 0;
+	json_object *names, *set;
+	struct cp_schema *s;
+	size_t strings = 0;
+
+	for (size_t i = 0; i < n; i++)
+		strings += json_object_is_type(json_object_array_get_idx(answer, i), json_type_string);
+	if (n && strings == n)	/* reduced already (a cache load) */
+		return cp_json_name_set(answer, NULL, NULL, NULL);
+	if (!(names = json_object_new_array()))
+		cp_oom();
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(answer, i);
+		const char *name = cp_json_str(e, "name"), *meta = cp_json_str(e, "meta-type");
+
+		if (name && !strchr(name, '/') && meta && strcmp(meta, "command") == 0)
+			json_object_array_add(names, json_object_new_string(name));
+	}
+	s = cp_schema_new(answer);
+	for (int k = 0; k < CP_SCHEMA_PATH_COUNT; k++)
+		if (cp_schema_path_exists(s, cp_schema_paths[k]))
+			json_object_array_add(names, json_object_new_string(cp_schema_paths[k]));
+	cp_schema_free(s);
+	set = cp_json_name_set(names, NULL, NULL, NULL);
+	json_object_put(names);
+	return set;
 }

@@ -43,6 +43,12 @@ char *cp_cpu_format(const struct cp_cpu_def *d, enum cp_doc_format f)
 	}
 	if (model && d->vendor)
 		cp_xml_leaf(&x, "vendor", "%s", d->vendor);
+	if (d->addr_limit) {
+		cp_xml_begin(&x, "maxphysaddr");
+		cp_xml_attr(&x, "mode", "passthrough");
+		cp_xml_attr(&x, "limit", "%u", d->addr_limit);
+		cp_xml_empty(&x);
+	}
 	for (size_t i = 0; i < d->nfeatures; i++) {
 		cp_xml_begin(&x, "feature");
 		if (guest)

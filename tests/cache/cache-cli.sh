@@ -14,20 +14,9 @@
 # on a recorded conversation; so a hit is proved by the log not growing.
 . "$(dirname "$0")/../lib.sh" || exit 99
 
-[ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }
-export TMPDIR=$scratch/tmp
-mkdir -p "$TMPDIR"
 # the KVM recordings replayed below were made where KVM worked
-kvm_host || { echo "ERROR: cannot state the KVM facts"; exit 99; }
-bin=$scratch/bin
-emu=$bin/qemu-system-x86_64
-log=$scratch/starts
-cache=$scratch/c
-mkdir -p "$bin" "$scratch/lib/qemu"
-logged_emulator "$emu" "$log"
-export CAPSPROBE_FAKE_REPLIES=$FIXTURES/qemu/7.2.22-x86_64-kvm.replies
-
-starts() { wc -l <"$log"; }
+cache_test_setup
+mkdir -p "$scratch/lib/qemu"
 # run NAME ARGS...: capsprobe ARGS with PATH=$bin; output in $scratch/NAME,
 # stderr in $scratch/NAME.err; sets $rc and $new (emulator starts it made)
 run() {

@@ -7,21 +7,7 @@
 #   --verbose), the emulator asked again, the same document printed.
 . "$(dirname "$0")/../lib.sh" || exit 99
 
-[ -x "${FAKE_QEMU:-}" ] || { echo "SKIP: no fake-qemu (set FAKE_QEMU)"; exit 77; }
-export TMPDIR=$scratch/tmp
-mkdir -p "$TMPDIR"
-kvm_host || { echo "ERROR: cannot state the KVM facts"; exit 99; }
-bin=$scratch/bin
-emu=$bin/qemu-system-x86_64
-log=$scratch/starts
-cache=$scratch/c
-mkdir -p "$bin"
-cp "$FAKE_QEMU" "$scratch/fake-qemu"
-printf '#!/bin/sh\necho start >>%s\nexec %s "$@"\n' "$log" "$scratch/fake-qemu" >"$emu"
-chmod +x "$emu"
-export CAPSPROBE_FAKE_REPLIES=$FIXTURES/qemu/7.2.22-x86_64-kvm.replies
-: >"$log"
-starts() { wc -l <"$log"; }
+cache_test_setup
 # host NAME ARGS...: capsprobe host (cached in $cache); sets $rc and $new
 host() {
 	local name=$1 before; shift

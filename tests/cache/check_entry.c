@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "cache/entry.h"
+#include "probe/schema.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/jsonmem.h"
 #include "util/str.h"
 
@@ -75,22 +77,22 @@ START_TEST(headers)
 		const char *text, *why;
 	} bad[] = {
 		{ "", "truncated" },
-		{ "{\"format\":4,\"answers\":0}", "truncated" },	/* no newline */
-		{ "{\"format\":4,\n", "corrupt" },
+		{ "{\"format\":5,\"answers\":0}", "truncated" },	/* no newline */
+		{ "{\"format\":5,\n", "corrupt" },
 		{ "[4]\n", "corrupt" },
 		{ "{\"answers\":0}\n", "corrupt" },			/* no format */
 		{ "{\"format\":\"4\"}\n", "corrupt" },
-		{ "{\"format\":3,\"answers\":0}\n", "another format" },
-		{ "{\"format\":4,\"answers\":\"1\"}\n", "corrupt" },
-		{ "{\"format\":4,\"answers\":-1}\n", "corrupt" },
-		{ "{\"format\":4,\"answers\":100}\n", "corrupt" },	/* more lines than bytes */
+		{ "{\"format\":4,\"answers\":0}\n", "another format" },
+		{ "{\"format\":5,\"answers\":\"1\"}\n", "corrupt" },
+		{ "{\"format\":5,\"answers\":-1}\n", "corrupt" },
+		{ "{\"format\":5,\"answers\":100}\n", "corrupt" },	/* more lines than bytes */
 		{ "null\n", "corrupt" },
 	};
 	struct cp_entry_charge ch = { .max = 1 << 30 };
 	struct cp_entry e;
 	const char *why;
 
-	ck_assert_int_eq(CP_CACHE_FORMAT, 4);	/* (the texts above) */
+	ck_assert_int_eq(CP_CACHE_FORMAT, 5);	/* (the texts above) */
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_msg(cp_entry_read(bad[i].text, strlen(bad[i].text), &e, &ch, &why) == -EBADMSG, "%s",
 			      bad[i].text);
@@ -98,7 +100,7 @@ START_TEST(headers)
 		ck_assert_ptr_null(e.header);
 	}
 	/* no "answers": none follow */
-	ck_assert_int_eq(cp_entry_read("{\"format\":4}\n", 13, &e, &ch, &why), 0);
+	ck_assert_int_eq(cp_entry_read("{\"format\":5}\n", 13, &e, &ch, &why), 0);
 	ck_assert_ptr_null(why);
 	ck_assert_uint_eq(e.answers, 0);
 	ck_assert(e.body == e.end);
@@ -225,12 +227,20 @@ START_TEST(answer_lines_taken)
 	cp_json_budget_give(ch.cost);
 	free(t);
 
-	/* the schema stays text */
-	t = entry(1, "{\"p\":1,\"q\":\"schema\",\"ret\":[{\"name\":\"query-kvm\",\"meta-type\":\"command\"}]}\n");
+	/* the schema is stored as the name set a probe keeps: a whole schema
+	 * (an entry written before it was reduced) is refused */
+	t = entry(1, "{\"p\":1,\"q\":\"schema\",\"ret\":[\"netdev_add/arg-type/+stream\",\"query-kvm\"]}\n");
 	ch = (struct cp_entry_charge){ .max = 1 << 30 };
 	ck_assert_int_eq(load(t, NULL, &p, &ch), 0);
-	ck_assert_str_eq(p.pass1.a[CP_Q_SCHEMA].text, "[{\"name\":\"query-kvm\",\"meta-type\":\"command\"}]");
+	ck_assert(cp_json_name_set_has(p.pass1.a[CP_Q_SCHEMA].ret, "query-kvm"));
+	ck_assert(cp_json_name_set_has(p.pass1.a[CP_Q_SCHEMA].ret, cp_schema_paths[CP_SCHEMA_NETDEV_STREAM]));
 	done(&p, &ch);
+	free(t);
+	t = entry(1, "{\"p\":1,\"q\":\"schema\",\"ret\":[{\"name\":\"query-kvm\",\"meta-type\":\"command\"}]}\n");
+	ch = (struct cp_entry_charge){ .max = 1 << 30 };
+	ck_assert_int_eq(load(t, NULL, &p, &ch), -EBADMSG);
+	cp_qemu_probe_free(&p);
+	cp_json_budget_give(ch.cost);
 	free(t);
 }
 END_TEST
@@ -241,7 +251,7 @@ START_TEST(memory_refusals)
 {
 	struct cp_qemu_probe p;
 	struct cp_entry_charge ch;
-	char *schema = entry(1, "{\"p\":1,\"q\":\"schema\",\"ret\":[{\"name\":\"query-kvm\"}]}\n");
+	char *schema = entry(1, "{\"p\":1,\"q\":\"schema\",\"ret\":[\"query-kvm\"]}\n");
 	char *kvm = entry(1, "{\"p\":1,\"q\":\"kvm\",\"ret\":" KVM_RET "}\n");
 	char *err = entry(1, "{\"p\":1,\"q\":\"kvm\",\"ret\":null,\"class\":\"GenericError\",\"desc\":\"no\"}\n");
 	const char *texts[] = { schema, kvm, err };

@@ -19,7 +19,6 @@ cache=$scratch/c
 rec=$FIXTURES/qemu/7.2.22-x86_64-kvm.replies
 mkdir -p "$bin"
 logged_emulator "$emu" "$log"
-starts() { wc -l <"$log"; }
 
 # edit CMD JSON: the recording with CMD's reply replaced, into $scratch/replies
 edit() { edit_reply "$rec" "$1" "$2" "$scratch/replies"; }

@@ -42,7 +42,7 @@ struct lv_feature {
 
 struct lv_model {
 	char *name;
-	bool host, guest, changed;
+	bool host, guest, changed, compat;
 	int vendor, ancestor, canonical;	/* indices, -1: none */
 	struct cp_x86_signature sigs[8];
 	size_t nsigs;
@@ -227,6 +227,13 @@ static void parse_model(xmlNodePtr el)
 			m->guest = strcmp(g, "on") == 0;
 			free(h);
 			free(g);
+		} else if (is(c, "check")) {
+			/* x86ModelParseCheck: partial='compat' is the one value */
+			char *p = prop(c, "partial");
+
+			ck_assert_msg(p && strcmp(p, "compat") == 0, "model %s: <check partial=%s>", m->name, p);
+			m->compat = true;
+			free(p);
 		} else if (is(c, "model")) {
 			char *a = prop(c, "name");
 			const struct lv_model *anc;
@@ -507,6 +514,8 @@ START_TEST(x86_guest_map_matches)
 
 		ck_assert_str_eq(g->name, m->name);
 		ck_assert_msg(g->decode_guest == m->guest, "%s: decode guest", m->name);
+		ck_assert_msg(g->compat_check == m->compat, "%s: compat check %d, libvirt %d", m->name,
+			      g->compat_check, m->compat);
 		if (m->canonical < 0)
 			ck_assert_msg(g->canonical == NULL, "%s: canonical %s, libvirt none", m->name, g->canonical);
 		else

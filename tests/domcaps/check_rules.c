@@ -13,6 +13,7 @@
 #include "domcaps/hostmodel.h"
 #include "domcaps/rules.h"
 #include "probe/schema.h"
+#include "util/json.h"
 #include "util/str.h"
 #include "xml/domcaps.h"
 #include "handmade.h"
@@ -241,34 +242,43 @@ START_TEST(test_json_skip)
 }
 END_TEST
 
-/* Many entries (the index grows and probes past collisions), names that
- * differ only in length or one byte, duplicates: the last one counts. */
-START_TEST(test_schema_text_index)
+/* A probe keeps the schema as a name set (cp_schema_reduce): its commands
+ * (not events, types or names with a '/') and the rules' paths that exist;
+ * a name set reduces to itself, garbage to an empty set. */
+START_TEST(test_schema_reduce)
 {
-	struct cp_buf b = { 0 };
-	struct cp_schema *s;
-	char name[32];
+	static const char t[] =
+		"[{\"name\":\"query-display-options\",\"meta-type\":\"command\",\"ret-type\":\"D\"},"
+		"{\"name\":\"D\",\"meta-type\":\"object\",\"members\":[{\"name\":\"type\",\"type\":\"str\"}],"
+		"\"tag\":\"type\",\"variants\":[{\"case\":\"sdl\",\"type\":\"S\"},{\"case\":\"dbus\",\"type\":\"S\"}]},"
+		"{\"name\":\"S\",\"meta-type\":\"object\",\"members\":[]},"
+		"{\"name\":\"str\",\"meta-type\":\"builtin\",\"json-type\":\"string\"},"
+		"{\"name\":\"query-vnc\",\"meta-type\":\"command\"},"
+		"{\"name\":\"a/b\",\"meta-type\":\"command\"},"
+		"{\"name\":\"blockdev-reopen\",\"meta-type\":\"event\"},"
+		"{\"meta-type\":\"command\"},\"x\",3]";
+	json_object *raw = json_tokener_parse(t), *set, *again, *none;
 
-	cp_buf_putc(&b, '[');
-	for (int i = 0; i < 3000; i++)
-		cp_buf_printf(&b, "%s{\"name\":\"%d\",\"meta-type\":\"%s\"}", i ? "," : "", i,
-			      i % 3 ? "event" : "command");
-	/* "7" again, now a command; "1" and "10" stay distinct */
-	cp_buf_puts(&b, ",{\"name\":\"7\",\"meta-type\":\"command\"}");
-	cp_buf_puts(&b, ",{\"name\":\"a\\\"b\",\"meta-type\":\"command\"}]");
-	s = cp_schema_new_text(b.s, b.len);
-	for (int i = 0; i < 3000; i++) {
-		snprintf(name, sizeof(name), "%d", i);
-		ck_assert_msg(cp_schema_has_command(s, name) == (i % 3 == 0 || i == 7), "%s", name);
-	}
-	ck_assert(!cp_schema_has_command(s, "3000"));
-	ck_assert(!cp_schema_has_command(s, "01"));
-	ck_assert(!cp_schema_has_command(s, ""));
-	/* names with escapes are not indexed */
-	ck_assert(!cp_schema_has_command(s, "a\"b"));
-	ck_assert(!cp_schema_has_command(s, "a\\\"b"));
-	cp_schema_free(s);
-	cp_buf_free(&b);
+	ck_assert_ptr_nonnull(raw);
+	set = cp_schema_reduce(raw);
+	ck_assert_str_eq(json_object_to_json_string_ext(set, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+			 "[\"query-display-options\",\"query-display-options/ret-type/+dbus\","
+			 "\"query-display-options/ret-type/+sdl\",\"query-vnc\"]");
+	ck_assert(cp_json_name_set_has(set, cp_schema_paths[CP_SCHEMA_SDL]));
+	ck_assert(!cp_json_name_set_has(set, cp_schema_paths[CP_SCHEMA_EGL_HEADLESS]));
+	again = cp_schema_reduce(set);
+	ck_assert(json_object_equal(again, set));
+	json_object_put(again);
+	json_object_put(set);
+	json_object_put(raw);
+	raw = json_tokener_parse("{\"name\":\"query-vnc\",\"meta-type\":\"command\"}");
+	none = cp_schema_reduce(raw);
+	ck_assert(json_object_is_type(none, json_type_array) && json_object_array_length(none) == 0);
+	json_object_put(none);
+	json_object_put(raw);
+	none = cp_schema_reduce(NULL);
+	ck_assert(json_object_is_type(none, json_type_array) && json_object_array_length(none) == 0);
+	json_object_put(none);
 }
 END_TEST
 
@@ -308,48 +318,13 @@ START_TEST(test_schema_paths)
 		{ "", false },
 	};
 
-	/* the parsed answer, then the same as text (indexed lazily, as a
-	 * cache load gives it) */
-	for (int text = 0; text < 2; text++) {
-		if (text)
-			s = cp_schema_new_text(schema_json, strlen(schema_json));
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-			ck_assert_msg(cp_schema_path_exists(s, cases[i].path) == cases[i].exists,
-				      "%s (text %d)", cases[i].path, text);
-		ck_assert(cp_schema_has_command(s, "cmd"));
-		ck_assert(!cp_schema_has_command(s, "ev"));
-		ck_assert(!cp_schema_has_command(s, "A"));
-		cp_schema_free(s);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(cp_schema_path_exists(s, cases[i].path) == cases[i].exists, "%s", cases[i].path);
+	ck_assert(cp_schema_has_command(s, "cmd"));
+	ck_assert(!cp_schema_has_command(s, "ev"));
+	ck_assert(!cp_schema_has_command(s, "A"));
+	cp_schema_free(s);
 	json_object_put(j);
-
-	/* text: strings with brackets, quotes and escapes are skipped whole;
-	 * of two entries of one name the last counts (as in a parsed index);
-	 * an entry that does not parse is missing, the others are not */
-	{
-		static const char t[] =
-			" [ {\"name\":\"c\",\"meta-type\":\"event\"} ,"
-			"{\"doc\":\"}]{[\\\"\",\"name\":\"c\",\"meta-type\":\"command\"},"
-			"{\"name\":\"bad\",\"meta-type\":\"command\",\"x\":[1,,2]},"
-			"{\"name\":\"d\",\"meta-type\":\"command\"}]";
-
-		s = cp_schema_new_text(t, strlen(t));
-		ck_assert(cp_schema_has_command(s, "c"));
-		ck_assert(!cp_schema_has_command(s, "bad"));
-		ck_assert(cp_schema_has_command(s, "d"));
-		ck_assert(!cp_schema_has_command(s, "e"));
-		cp_schema_free(s);
-		/* truncated or not an array: what was indexed before stands */
-		s = cp_schema_new_text(t, 60);
-		ck_assert(!cp_schema_has_command(s, "c"));
-		cp_schema_free(s);
-		s = cp_schema_new_text("{\"name\":\"cmd\"}", 14);
-		ck_assert(!cp_schema_path_exists(s, "cmd"));
-		cp_schema_free(s);
-		s = cp_schema_new_text("", 0);
-		ck_assert(!cp_schema_path_exists(s, "cmd"));
-		cp_schema_free(s);
-	}
 
 	/* Garbage instead of an array: nothing exists, nothing crashes. */
 	j = json_tokener_parse("{\"name\":\"cmd\"}");
@@ -997,7 +972,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, test_golden, 0, sizeof(goldens) / sizeof(goldens[0]));
 	tcase_add_test(tc, test_schema_paths);
 	tcase_add_test(tc, test_json_skip);
-	tcase_add_test(tc, test_schema_text_index);
+	tcase_add_test(tc, test_schema_reduce);
 	tcase_add_test(tc, test_machine_rules);
 	tcase_add_test(tc, test_host_checks);
 	tcase_add_test(tc, test_sgx_s390_pv);

@@ -10,24 +10,6 @@
 command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read libvirt's documents"; exit 77; }
 dom=$FIXTURES/domain
 
-# A replay sysroot for a line of cases, as tests/domcaps/golden.sh makes it.
-sysroot() { # NAME: prints the root, its arguments on the next line
-	local name host facts replies args emu f
-	read -r name host facts replies args < <(grep "^$1 " "$dom/cases")
-	[ -n "$name" ] || return 1
-	root=$scratch/$name
-	if [ ! -d "$root" ]; then
-		cp -r "$dom/$host" "$root"
-		if [ "$facts" != - ]; then
-			for f in ${facts//,/ }; do printf '%s\n' "${f#*=}" >"$root/capsprobe/${f%%=*}"; done
-		fi
-		emu=$(sed -n 's/.*--emulator \([^ ]*\).*/\1/p' <<<"$args")
-		mkdir -p "$root/capsprobe/qemu$emu"
-		cp "$FIXTURES/qemu/$replies"*.replies "$root/capsprobe/qemu$emu/"
-	fi
-	args_of[$1]=$args
-}
-declare -A args_of
 
 # virsh's selection from a domain capabilities document: the custom-mode
 # models (//cpu//model with a usable attribute), usable='yes' unless --all.
@@ -49,7 +31,7 @@ domain_type() { python3 -c 'import sys, xml.etree.ElementTree as ET; print(ET.pa
 n=0
 while read -r name _; do
 	case $name in ''|'#'*) continue ;; esac
-	sysroot "$name" || { bad "$name: no case"; continue; }
+	domcaps_sysroot "$name" || { bad "$name: no case"; continue; }
 	for all in "" --all; do
 		n=$((n + 1))
 		models "$dom/$name.xml" $all >"$scratch/want"
@@ -78,9 +60,9 @@ check "hypervisor-cpu-models: a virttype QEMU cannot run, the domain command's o
 
 # maxvcpus: virsh passes no emulator, arch or machine, so the default
 # request's <vcpu max> (the *-default goldens)
-sysroot x86_64-default
+domcaps_sysroot x86_64-default
 kvmroot=$root
-sysroot x86_64-nokvm-default
+domcaps_sysroot x86_64-nokvm-default
 nokvmroot=$root
 check "the goldens are a kvm and a qemu document" \
 	test "$(domain_type "$dom/x86_64-default.xml") $(domain_type "$dom/x86_64-nokvm-default.xml")" = "kvm qemu"
