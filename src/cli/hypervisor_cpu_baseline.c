@@ -136,7 +136,7 @@ static int run(int argc, char **argv)
 	if (rc < 0)
 		return cli_done(&cl, cli_print_error(rc, EXIT_PROBE));
 	{
-		char *doc = cp_cpu_format(&out);
+		char *doc = cp_cpu_format(&out, CP_DOC_XML);	/* --format: not yet */
 
 		cp_cpu_def_free(&out);
 		return cli_done(&cl, cli_emit(&cl, doc));
