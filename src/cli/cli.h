@@ -234,6 +234,18 @@ int cli_emit(const struct cli *cl, char *doc);
 /* stdio output (help, version, the record summary) must have arrived
  * whole: a failed write is an error. */
 int cli_finish_output(int status);
+/* How cpu-compare and hypervisor-cpu-compare word their verdict: virsh's
+ * name for the CPU compared with, in a line and starting one. */
+struct cli_verdict {
+	const char *file;	/* the CPU's file, as given */
+	const char *other;	/* "host CPU" */
+	const char *other_first;	/* "Host CPU" */
+	bool fail;		/* --error */
+};
+/* A comparison's verdict (CP_CPU_*) as virsh prints it, or --format json's
+ * {"file", "result"}: exit 0, or 3 for incompatible, when --error prints
+ * one error line with why (freed here) instead. */
+int cli_print_verdict(const struct cli *cl, const struct cli_verdict *v, int verdict, char *why);
 
 /* ---- common.c: what several commands share ---- */
 

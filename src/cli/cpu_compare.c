@@ -12,7 +12,6 @@
 #include "cpu/cpu.h"
 #include "cpu/parse.h"
 #include "host/host.h"
-#include "util/json.h"
 #include "util/path.h"
 
 static const struct cli_opt opts[] = {
@@ -26,21 +25,6 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_HELP,
 	{ 0 }
 };
-
-/* The verdict as JSON: {"file": FILE, "result": identical, superset or
- * incompatible}; status is the exit status it goes with. */
-static int print_json(const struct cli *cl, const char *file, const char *result, int status)
-{
-	json_object *o = json_object_new_object();
-	int rc;
-
-	if (!o)
-		cp_oom();
-	json_object_object_add(o, "file", cp_json_string(file));
-	json_object_object_add(o, "result", json_object_new_string(result));
-	rc = cli_emit(cl, cp_json_finish(o));
-	return rc == EXIT_OK ? status : rc;
-}
 
 /* The host CPU: --host-cpu's first definition, else what 'capsprobe host'
  * decodes (live, or from --sysroot). */
@@ -116,26 +100,7 @@ static int run(int argc, char **argv)
 	}
 	cp_cpu_defs_free(cpus, ncpus);
 	cp_cpu_def_free(&host);
-	if (verdict == CP_CPU_INCOMPATIBLE) {
-		if (fail)
-			cp_error_line("the CPU described in %s is incompatible with host CPU: %s", file, why);
-		else
-			cp_verbose("incompatible: %s", why);
-		free(why);
-		if (fail)
-			return EXIT_INCOMPATIBLE;
-		if (cl.format == CP_DOC_JSON)
-			return print_json(&cl, file, "incompatible", EXIT_INCOMPATIBLE);
-		printf("CPU described in %s is incompatible with host CPU\n\n", file);
-		return cli_finish_output(EXIT_INCOMPATIBLE);
-	}
-	if (cl.format == CP_DOC_JSON)
-		return print_json(&cl, file, verdict == CP_CPU_IDENTICAL ? "identical" : "superset", EXIT_OK);
-	if (verdict == CP_CPU_IDENTICAL)
-		printf("CPU described in %s is identical to host CPU\n\n", file);
-	else
-		printf("Host CPU is a superset of CPU described in %s\n\n", file);
-	return cli_finish_output(EXIT_OK);
+	return cli_print_verdict(&cl, &(struct cli_verdict){ file, "host CPU", "Host CPU", fail }, verdict, why);
 fail:
 	cp_cpu_defs_free(cpus, ncpus);
 	cp_cpu_def_free(&host);

@@ -12,13 +12,26 @@
 # invalid UTF-8 from the SMBIOS tables) still make valid JSON.
 . "$(dirname "$0")/../lib.sh" || exit 99
 
-command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read JSON"; exit 77; }
-# the interpreter itself: a version manager's shim costs seconds a call on
-# a loaded machine, and this script calls it hundreds of times
-py=$(python3 -c 'import sys; print(sys.executable)') && [ -x "$py" ] || py=python3
+# A python3 that has the jsonschema module: the one in PATH, else the
+# system's (a version manager's python3 in PATH, such as pyenv's, does not
+# see the distribution's python3-jsonschema).  Taken as the interpreter
+# itself: a version manager's shim costs seconds a call on a loaded
+# machine, and this script calls it hundreds of times.
+py=
+for p in "$(command -v python3)" /usr/bin/python3; do
+	[ -x "$p" ] || continue
+	if x=$("$p" -c 'import jsonschema, sys; print(sys.executable)' 2>/dev/null); then
+		py=$p
+		[ ! -x "$x" ] || py=$x
+		break
+	fi
+done
+[ -n "$py" ] || {
+	echo "SKIP: no python3 with the jsonschema module (tried python3 in PATH and /usr/bin/python3; Debian: python3-jsonschema)"
+	exit 77
+}
 python3() { "$py" "$@"; }
-python3 -c 'import jsonschema' 2>/dev/null ||
-	{ echo "SKIP: the python3 jsonschema module is missing (Debian: python3-jsonschema)"; exit 77; }
+echo "python3 with jsonschema: $py"
 jc=$(dirname "$0")/json_check.py
 schemas=$FIXTURES/../../man/schemas
 [ -d "$schemas" ] || { echo "ERROR: no schemas at $schemas"; exit 99; }
@@ -120,6 +133,90 @@ g = json.load(open(sys.argv[1]))["capabilities"]["guest"]
 m = g[0]["arch"]["machine"]
 assert isinstance(g, list) and len(g) > 1 and isinstance(m, list) and all(isinstance(x["#text"], str) for x in m)
 assert all(isinstance(x["arch"]["wordsize"], int) for x in g)' "$scratch/host-guests.json"
+
+# ---- hypervisor-cpu-compare and -baseline over the x86 cases (the others
+# have no host-model CPU: an error).  The CPUs: libvirt's document of the
+# case (its host-model CPU: identical), its first usable model bare (a
+# superset) and libvirt's test host CPU "better" (more than these hosts
+# have: incompatible); each verdict's JSON as its text says, whichever it is ----
+data=$FIXTURES/libvirt/cputest-cmds
+results='' n=0 err=''
+while read -r name _ _ _ args; do
+	case $name in '' | '#'*) continue ;; esac
+	root=$scratch/$name
+	model=$(sed -n "s/^ *<model usable='yes'[^>]*>\([^<]*\)<.*/\1/p" "$dom/$name.xml" | head -1)
+	printf '<cpu><model>%s</model></cpu>\n' "$model" >"$scratch/usable.xml"
+	for f in "$dom/$name.xml" "$scratch/usable.xml" "$data/x86_64-host-better.xml"; do
+		w="hypervisor-cpu-compare $name $(basename "$f")"
+		# shellcheck disable=SC2086
+		capsprobe hypervisor-cpu-compare --sysroot "$root" $args "$f" >"$scratch/hc.txt" 2>"$scratch/hc.err"
+		want=$?
+		# shellcheck disable=SC2086
+		capsprobe hypervisor-cpu-compare --sysroot "$root" $args "$f" --format json >"$scratch/hc.json" 2>"$scratch/hc-json.err"
+		rc=$?
+		check "$w: the same exit status with --format json ($want)" test "$rc" -eq "$want"
+		if [ $want -eq 2 ]; then
+			err=$name
+			check "$w: an error: the same one error line with --format json, nothing printed" \
+				test ! -s "$scratch/hc.json" -a "$(wc -l <"$scratch/hc-json.err")" -eq 1 -a \
+				"$(grep -c '^error: ' "$scratch/hc-json.err")" -eq 1 -a "$(cat "$scratch/hc.err")" = "$(cat "$scratch/hc-json.err")"
+			break
+		fi
+		n=$((n + 1))
+		results="$results $(sed -n 's/^  "result": "\(.*\)"$/\1/p' "$scratch/hc.json")"
+		valid hypervisor-cpu-compare "$scratch/hc.json" "$w"
+		same_text hypervisor-cpu-compare "$scratch/hc.txt" "$scratch/hc.json" "$w"
+		if [ $want -eq 3 ]; then
+			# shellcheck disable=SC2086
+			json hc-error hypervisor-cpu-compare --error --sysroot "$root" $args "$f"
+			check "$w --error: exit 3, nothing on standard output, one error line" \
+				test "$rc" -eq 3 -a ! -s "$scratch/hc-error.json" -a \
+				"$(wc -l <"$scratch/hc-error.err")" -eq 1 -a "$(grep -c '^error: ' "$scratch/hc-error.err")" -eq 1
+		fi
+	done
+	[ "$err" = "$name" ] && continue
+	# the baselines of the case's host-model CPU, and of "better" with every feature
+	for o in "" --features; do
+		f=$dom/$name.xml
+		[ -z "$o" ] || f=$data/x86_64-host-better.xml
+		w="hypervisor-cpu-baseline $name $o $(basename "$f")"
+		# shellcheck disable=SC2086
+		capsprobe hypervisor-cpu-baseline --sysroot "$root" $args $o "$f" >"$scratch/hb.xml" 2>"$scratch/hb.err" ||
+			{ bad "$w: $(head -1 "$scratch/hb.err")"; continue; }
+		# shellcheck disable=SC2086
+		json hb hypervisor-cpu-baseline --sysroot "$root" $args $o "$f"
+		valid cpu "$scratch/hb.json" "$w"
+		same_xml "$scratch/hb.xml" "$scratch/hb.json" "$w"
+	done
+done <"$dom/cases"
+missing=
+for v in identical superset incompatible; do
+	[[ " $results " == *" $v "* ]] || missing="$missing $v"
+done
+check "hypervisor-cpu-compare: cases ran ($n), every verdict came (missing:$missing), and an error ($err)" \
+	test "$n" -gt 20 -a -z "$missing" -a -n "$err"
+domcaps_sysroot x86_64-q35-kvm || bad "no case x86_64-q35-kvm"
+# shellcheck disable=SC2154 # (lib.sh's)
+args=${args_of[x86_64-q35-kvm]}
+model=$(sed -n "s/^ *<model usable='yes'[^>]*>\([^<]*\)<.*/\1/p" "$dom/x86_64-q35-kvm.xml" | head -1)
+# shellcheck disable=SC2086
+capsprobe hypervisor-cpu-baseline --model "$model" --sysroot "$root" $args >"$scratch/hb.xml"
+# shellcheck disable=SC2086
+json hb hypervisor-cpu-baseline --model "$model" --sysroot "$root" $args
+valid cpu "$scratch/hb.json" "hypervisor-cpu-baseline --model $model"
+same_xml "$scratch/hb.xml" "$scratch/hb.json" "hypervisor-cpu-baseline --model $model"
+# an unreadable file: the same error with --format json, nothing printed
+for c in hypervisor-cpu-compare hypervisor-cpu-baseline; do
+	# shellcheck disable=SC2086
+	capsprobe $c --sysroot "$root" $args "$scratch/none.xml" >/dev/null 2>"$scratch/e1"
+	r1=$?
+	# shellcheck disable=SC2086
+	capsprobe $c --sysroot "$root" $args "$scratch/none.xml" --format json >"$scratch/out" 2>"$scratch/e2"
+	r2=$?
+	check "$c, no such file: exit 2 and the same one error line with --format json, nothing printed" \
+		test $r1 -eq 2 -a $r2 -eq 2 -a ! -s "$scratch/out" -a "$(wc -l <"$scratch/e2")" -eq 1 -a \
+		"$(cat "$scratch/e1")" = "$(cat "$scratch/e2")"
+done
 
 # ---- maxvcpus (the default request and the driver's answer) ----
 for r in x86_64-default x86_64-nokvm-default; do
@@ -261,6 +358,17 @@ check "host --format xml is the default document" \
 	cmp -s <(capsprobe host --no-guests --sysroot "$tree") <(capsprobe host --no-guests --sysroot "$tree" --format xml)
 check "nodeinfo --format text is the default text" \
 	cmp -s <(capsprobe nodeinfo --sysroot "$tree") <(capsprobe nodeinfo --sysroot "$tree" --format text)
+root=$scratch/x86_64-q35-kvm
+for c in "hypervisor-cpu-baseline xml $dom/x86_64-q35-kvm.xml" "hypervisor-cpu-compare text $dom/x86_64-q35-kvm.xml" \
+	"hypervisor-cpu-compare text $data/x86_64-host-better.xml"; do
+	read -r cmd def f <<<"$c"
+	# shellcheck disable=SC2086
+	capsprobe "$cmd" --sysroot "$root" $args "$f" >"$scratch/d1"
+	# shellcheck disable=SC2086
+	capsprobe "$cmd" --sysroot "$root" $args "$f" --format "$def" >"$scratch/d2"
+	check "$cmd --format $def is the default output ($(basename "$f"))" \
+		eval '[ -s "$scratch/d1" ] && cmp -s "$scratch/d1" "$scratch/d2"'
+done
 
 # ---- option errors ----
 n=0
@@ -277,7 +385,7 @@ for cmd in $(capsprobe --list-commands); do
 		"$(head -1 "$scratch/err")" = "error: invalid --format 'yaml' ($def or json) (see 'capsprobe $cmd --help')"
 	capsprobe "$cmd" --help | grep -q -- "--format FORMAT" || bad "$cmd --help: no --format"
 done
-check "every document and report command takes --format (got $n)" test "$n" -eq 17
+check "every document and report command takes --format (got $n)" test "$n" -eq 19
 for cmd in host domain; do
 	capsprobe "$cmd" --sysroot "$scratch/x86_64-q35-kvm" --xpath //arch --format json >"$scratch/out" 2>"$scratch/err"
 	rc=$?

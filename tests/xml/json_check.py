@@ -177,9 +177,12 @@ def text_facts(cmd, t):
         ls = lines(t)
         out = [("all", str(bool(ls) and ls[0] == "all CPU models are accepted"))]
         out += [("model", l) for l in ls if l != "all CPU models are accepted"]
-    elif cmd == "cpu-compare":
-        m = re.match(r"^(?:CPU described in (.*) is (identical to|incompatible with) host CPU|"
-                     r"Host CPU is a (superset) of CPU described in (.*))$", lines(t)[0])
+    elif cmd in ("cpu-compare", "hypervisor-cpu-compare"):
+        # virsh's name for the CPU compared with
+        other = "host CPU" if cmd == "cpu-compare" else "the CPU provided by hypervisor on the host"
+        o = re.escape(other)
+        m = re.match(r"^(?:CPU described in (.*) is (identical to|incompatible with) %s|"
+                     r"%s is a (superset) of CPU described in (.*))$" % (o, o[0].upper() + o[1:]), lines(t)[0])
         out = [("file", m.group(1) or m.group(4)),
                ("result", {"identical to": "identical", "incompatible with": "incompatible"}.get(m.group(2), m.group(3)))]
     elif cmd == "emulators":
@@ -224,7 +227,7 @@ def json_report_facts(cmd, j):
         out = [("model", m) for m in j["machines"]]
     elif cmd == "cpu-models":
         out = [("all", str(j["allAccepted"]))] + [("model", m) for m in j["models"]]
-    elif cmd == "cpu-compare":
+    elif cmd in ("cpu-compare", "hypervisor-cpu-compare"):
         out = [("file", j["file"]), ("result", j["result"])]
     elif cmd == "emulators":
         for e in j["emulators"]:
