@@ -39,16 +39,6 @@ static int unknown_action(const char *action)
 	return rc;
 }
 
-/* --format json's list when there is no cache directory */
-static char *empty_list(void)
-{
-	json_object *o = json_object_new_object(), *a = json_object_new_array();
-
-	if (!o || !a || json_object_object_add(o, "entries", a) < 0)
-		cp_oom();
-	return cp_json_finish(o);
-}
-
 static int run(int argc, char **argv)
 {
 	struct cli cl = { .cmd = &cli_cache };
@@ -77,9 +67,12 @@ static int run(int argc, char **argv)
 		/* no directory: nothing cached, nothing to remove */
 		cp_verbose("%s", *cp_last_error() ? cp_last_error() : "no cache directory");
 		cp_clear_error();
-		if (strcmp(action, "list") == 0 && cl.format == CP_DOC_JSON)
-			return cli_emit(&cl, empty_list());
-		return EXIT_OK;
+		if (strcmp(action, "list") || cl.format != CP_DOC_JSON)
+			return EXIT_OK;
+		/* JSON: the empty list */
+		if (!(list = json_object_new_array()))
+			cp_oom();
+		return cli_emit_list(&cl, &out, "entries", list);
 	}
 	if (rc < 0)
 		goto fail;
@@ -123,18 +116,7 @@ static int run(int argc, char **argv)
 		free(ver);
 	}
 	cp_cache_entries_free(v, n);
-	cp_buf_puts(&out, "");
-	if (cl.format == CP_DOC_JSON) {
-		json_object *o = json_object_new_object();
-
-		if (!o)
-			cp_oom();
-		json_object_object_add(o, "entries", list);
-		cp_buf_free(&out);
-		return cli_emit(&cl, cp_json_finish(o));
-	}
-	json_object_put(list);
-	return cli_emit(&cl, cp_buf_steal(&out));
+	return cli_emit_list(&cl, &out, "entries", list);
 fail:
 	return cli_print_error(rc, EXIT_PROBE);
 }

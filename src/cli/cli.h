@@ -231,6 +231,11 @@ int cli_print_error(int rc, int status);
 /* Print the whole document (or what --xpath selects of it) or nothing,
  * and free it; a failed write is a failure. */
 int cli_emit(const struct cli *cl, char *doc);
+/* A list command's output as --format asks: the lines in text, or the
+ * object {NAME: list}; both are released. */
+struct cp_buf;
+struct json_object;
+int cli_emit_list(const struct cli *cl, struct cp_buf *text, const char *name, struct json_object *list);
 /* stdio output (help, version, the record summary) must have arrived
  * whole: a failed write is an error. */
 int cli_finish_output(int status);

@@ -82,18 +82,7 @@ static int list_machines(const struct cli *cl, const char *arg)
 	}
 	free(m);
 	cp_qemu_probe_free(&p);
-	cp_buf_puts(&out, "");
-	if (cl->format == CP_DOC_JSON) {
-		json_object *o = json_object_new_object();
-
-		if (!o)
-			cp_oom();
-		json_object_object_add(o, "machines", names);
-		cp_buf_free(&out);
-		return cli_emit(cl, cp_json_finish(o));
-	}
-	json_object_put(names);
-	return cli_emit(cl, cp_buf_steal(&out));
+	return cli_emit_list(cl, &out, "machines", names);
 }
 
 /* One emulator of the list as JSON: the fields of its line, those a
@@ -179,18 +168,7 @@ static int run(int argc, char **argv)
 			      v[i].kvm ? "yes" : "no", v[i].cached ? "yes" : "no");
 	}
 	cp_emulators_free(v, n);
-	cp_buf_puts(&out, "");
-	if (cl.format == CP_DOC_JSON) {
-		json_object *o = json_object_new_object();
-
-		if (!o)
-			cp_oom();
-		json_object_object_add(o, "emulators", list);
-		cp_buf_free(&out);
-		return cli_done(&cl, cli_emit(&cl, cp_json_finish(o)));
-	}
-	json_object_put(list);
-	return cli_done(&cl, cli_emit(&cl, cp_buf_steal(&out)));
+	return cli_done(&cl, cli_emit_list(&cl, &out, "emulators", list));
 }
 
 const struct cli_command cli_emulators = {

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cpu/cpu.h"
 #include "util/json.h"
+#include "util/str.h"
 #include "xml/xpath.h"
 
 int cli_print_error(int rc, int status)
@@ -66,6 +67,22 @@ int cli_finish_output(int status)
 		return EXIT_PROBE;
 	}
 	return status;
+}
+
+int cli_emit_list(const struct cli *cl, struct cp_buf *text, const char *name, struct json_object *list)
+{
+	json_object *o;
+
+	cp_buf_puts(text, "");
+	if (cl->format != CP_DOC_JSON) {
+		json_object_put(list);
+		return cli_emit(cl, cp_buf_steal(text));
+	}
+	if (!(o = json_object_new_object()))
+		cp_oom();
+	json_object_object_add(o, name, list);
+	cp_buf_free(text);
+	return cli_emit(cl, cp_json_finish(o));
 }
 
 int cli_print_verdict(const struct cli *cl, const struct cli_verdict *v, int verdict, char *why)
