@@ -3,7 +3,8 @@
 # `capsprobe --list-options [COMMAND]`, one line per option, "--NAME KIND",
 # made from the command's option table (the same table as its --help), KIND
 # saying what its argument is (dir, cache-dir, emulator, arch, virttype,
-# machine, file, text; none for an option without one).  The values offered: QEMU
+# machine, file, format-xml, format-text, text; none for an option without
+# one).  The values offered: QEMU
 # emulators in PATH for an emulator, libvirt's arch names, kvm|qemu,
 # directories, and for a machine the machine types of the emulator on the
 # line (or of qemu-system-<arch>), as `capsprobe emulators --machines PATH`
@@ -122,6 +123,14 @@ _capsprobe() {
 		;;
 	virttype)
 		COMPREPLY=($(compgen -W "kvm qemu" -- "$cur"))
+		return 0
+		;;
+	format-xml)
+		COMPREPLY=($(compgen -W "xml json" -- "$cur"))
+		return 0
+		;;
+	format-text)
+		COMPREPLY=($(compgen -W "text json" -- "$cur"))
 		return 0
 		;;
 	dir | cache-dir)

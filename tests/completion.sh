@@ -38,6 +38,10 @@ check "hypervisor-cpu-baseline FILE: files" only "$scratch/cpufiles/a.xml " hype
 check "hypervisor-cpu-baseline --virttype: the virt types" only "kvm qemu " hypervisor-cpu-baseline --virttype ""
 check "help COMMAND" only "help host hypervisor-cpu-baseline hypervisor-cpu-compare hypervisor-cpu-models " help h
 check "maxvcpus --type: the virt types" only "kvm qemu " maxvcpus --type ""
+check "host --format: xml and json" only "json xml " host --format ""
+check "nodeinfo --format: text and json" only "json text " nodeinfo --format ""
+check "hypervisor-cpu-baseline --format: xml and json" only "json xml " hypervisor-cpu-baseline --format ""
+check "hypervisor-cpu-compare --format: text and json" only "json text " hypervisor-cpu-compare --format ""
 check "hypervisor-cpu-models --vi" only "--virttype " hypervisor-cpu-models --vi
 check "help: one command" only "" help host ""
 check "command prefix" only "host " ho

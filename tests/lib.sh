@@ -169,6 +169,36 @@ domcaps_sysroot() {
 	fi
 	args_of[$1]=$args
 }
+# sev_sysroot FROM TO: a copy in TO of the replay sysroot FROM (of an
+# x86_64 KVM case) where QEMU answers query-sev-capabilities (pdh PDHKEY,
+# cert-chain CERTCHAIN, cpu0-id CPU0ID, cbitpos 47, reduced-phys-bits 1)
+# instead of its recorded error, and CPUID 0x8000001F has ECX 509 ASIDs,
+# EDX 100 the first non-ES one (libvirt's counts: ECX - EDX + 1 and
+# EDX - 1); 1 when the recording is not as expected
+sev_sysroot() {
+	local r
+	cp -r "$1" "$2" || return 1
+	r=$(echo "$2"/capsprobe/qemu/usr/bin/qemu-system-x86_64/*-kvm.replies)
+	"${PY:-python3}" - "$r" <<'PY' || return 1
+import sys
+p = sys.argv[1]
+s = open(p).read()
+old = '''  "error": {
+    "class": "GenericError",
+    "desc": "SEV is not enabled in KVM"
+  }'''
+new = '''  "return": {
+    "pdh": "PDHKEY",
+    "cert-chain": "CERTCHAIN",
+    "cpu0-id": "CPU0ID",
+    "cbitpos": 47,
+    "reduced-phys-bits": 1
+  }'''
+assert s.count(old) == 1
+open(p, 'w').write(s.replace(old, new))
+PY
+	printf '0x8000001f 0x00000000 0x0001000f 0x0000016f 0x%08x 0x%08x\n' 509 100 >"$2/capsprobe/cpuid"
+}
 bulk=
 trap 'rm -rf "$scratch" ${bulk:+"$bulk"}' EXIT
 # bulk_scratch: set $bulk to a directory for trees of 100,000s of files.

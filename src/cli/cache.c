@@ -9,12 +9,14 @@
 
 #include "cli/cli.h"
 #include "cache/store.h"
+#include "util/json.h"
 #include "util/str.h"
 #include "util/suggest.h"
 
 static const struct cli_opt opts[] = {
 	{ OPT_CACHE_DIR, "cache-dir", 0, VAL_CACHE_DIR, "DIR", "the cache directory (default: see FILES in\ncapsprobe(1))" },
 	{ OPT_VERBOSE, "verbose", 'v', VAL_NONE, NULL, "say which directory and how many entries" },
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -46,6 +48,7 @@ static int run(int argc, char **argv)
 	const char *action = "list";
 	size_t n = 0;
 	unsigned removed = 0;
+	json_object *list;
 	int id, rc;
 
 	/* options may follow the action ("cache clear --cache-dir DIR") */
@@ -64,7 +67,12 @@ static int run(int argc, char **argv)
 		/* no directory: nothing cached, nothing to remove */
 		cp_verbose("%s", *cp_last_error() ? cp_last_error() : "no cache directory");
 		cp_clear_error();
-		return EXIT_OK;
+		if (strcmp(action, "list") || cl.format != CP_DOC_JSON)
+			return EXIT_OK;
+		/* JSON: the empty list */
+		if (!(list = json_object_new_array()))
+			cp_oom();
+		return cli_emit_list(&cl, &out, "entries", list);
 	}
 	if (rc < 0)
 		goto fail;
@@ -82,7 +90,10 @@ static int run(int argc, char **argv)
 	cp_cache_close(cache);
 	if (rc < 0)
 		goto fail;
+	if (!(list = json_object_new_array()))
+		cp_oom();
 	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
 		char when[32] = "-";
 		time_t t = (time_t)v[i].written;
 		struct tm tm;
@@ -93,12 +104,19 @@ static int run(int argc, char **argv)
 		if (v[i].written > 0 && gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		cp_buf_printf(&out, "%s\t%s\t%s\t%llu\n", emu, ver, when, (unsigned long long)v[i].size);
+		/* JSON: null for what the entry does not say */
+		if (!e)
+			cp_oom();
+		json_object_object_add(e, "emulator", v[i].emulator ? cp_json_string(v[i].emulator) : NULL);
+		json_object_object_add(e, "qemuVersion", v[i].qemu_version ? cp_json_string(v[i].qemu_version) : NULL);
+		json_object_object_add(e, "written", strcmp(when, "-") ? json_object_new_string(when) : NULL);
+		json_object_object_add(e, "size", json_object_new_uint64(v[i].size));
+		json_object_array_add(list, e);
 		free(emu);
 		free(ver);
 	}
 	cp_cache_entries_free(v, n);
-	cp_buf_puts(&out, "");
-	return cli_emit(&cl, cp_buf_steal(&out));
+	return cli_emit_list(&cl, &out, "entries", list);
 fail:
 	return cli_print_error(rc, EXIT_PROBE);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "xml/writer.h"
 
 struct cp_root;
 
@@ -60,6 +61,7 @@ enum cli_opt_id {
 	OPT_PERCENT,
 	OPT_PRETTY,
 	OPT_TYPE,
+	OPT_FORMAT,
 	OPT_MODEL,
 };
 
@@ -75,6 +77,8 @@ enum cli_value {
 	VAL_VIRTTYPE,	/* kvm, qemu */
 	VAL_MACHINE,	/* the machine types of the emulator on the line */
 	VAL_FILE,	/* a file */
+	VAL_FORMAT_XML,	/* --format of an XML document: xml, json */
+	VAL_FORMAT_TEXT,	/* --format of a text report: text, json */
 };
 
 struct cli_opt {
@@ -158,6 +162,14 @@ const struct cli_command *cli_find_command(const char *name);
 #define CLI_OPT_SYSROOT_NODE \
 	{ OPT_SYSROOT, "sysroot", 's', VAL_DIR, "DIR", \
 	  "read sysfs, procfs and recorded facts from DIR\n(a recorded tree) instead of the live host" }
+/* --format: the output's default form (libvirt's XML, virsh's text) or
+ * JSON, as man/schemas/ describes it */
+#define CLI_OPT_FORMAT_XML \
+	{ OPT_FORMAT, "format", 0, VAL_FORMAT_XML, "FORMAT", \
+	  "xml (the default) or json (see capsprobe(1))" }
+#define CLI_OPT_FORMAT_TEXT \
+	{ OPT_FORMAT, "format", 0, VAL_FORMAT_TEXT, "FORMAT", \
+	  "text (the default) or json (see capsprobe(1))" }
 #define CLI_OPT_HELP \
 	{ OPT_HELP, "help", 'h', VAL_NONE, NULL, "show this help" }
 
@@ -182,6 +194,7 @@ struct cli {
 	bool stable;			/* --stable */
 	const char *xpath;		/* --xpath */
 	bool wrap;			/* --wrap */
+	enum cp_doc_format format;	/* --format */
 	/* getopt_long's view of cmd->opts, made by cli_next */
 	void *longopts;
 	char *shortopts;
@@ -218,9 +231,26 @@ int cli_print_error(int rc, int status);
 /* Print the whole document (or what --xpath selects of it) or nothing,
  * and free it; a failed write is a failure. */
 int cli_emit(const struct cli *cl, char *doc);
+/* A list command's output as --format asks: the lines in text, or the
+ * object {NAME: list}; both are released. */
+struct cp_buf;
+struct json_object;
+int cli_emit_list(const struct cli *cl, struct cp_buf *text, const char *name, struct json_object *list);
 /* stdio output (help, version, the record summary) must have arrived
  * whole: a failed write is an error. */
 int cli_finish_output(int status);
+/* How cpu-compare and hypervisor-cpu-compare word their verdict: virsh's
+ * name for the CPU compared with, in a line and starting one. */
+struct cli_verdict {
+	const char *file;	/* the CPU's file, as given */
+	const char *other;	/* "host CPU" */
+	const char *other_first;	/* "Host CPU" */
+	bool fail;		/* --error */
+};
+/* A comparison's verdict (CP_CPU_*) as virsh prints it, or --format json's
+ * {"file", "result"}: exit 0, or 3 for incompatible, when --error prints
+ * one error line with why (freed here) instead. */
+int cli_print_verdict(const struct cli *cl, const struct cli_verdict *v, int verdict, char *why);
 
 /* ---- common.c: what several commands share ---- */
 
@@ -250,8 +280,8 @@ int cli_domain_caps(struct cli *cl, struct cp_domain_args *a, struct cp_domcaps 
  * decimal int, else the usage error (exit 1). */
 int cli_int_arg(const struct cli *cl, const char *name, const char *arg, int *out);
 /* Open the root (live, or --sysroot DIR), run fn on it, print the text it
- * makes, or the one error line (exit 2). */
-typedef int cli_node_fn(const struct cp_root *r, void *arg, char **text);
+ * makes in --format's form f, or the one error line (exit 2). */
+typedef int cli_node_fn(const struct cp_root *r, void *arg, enum cp_doc_format f, char **text);
 int cli_node_run(struct cli *cl, const char *sysroot, cli_node_fn *fn, void *arg);
 
 #endif

@@ -20,6 +20,7 @@ static const struct cli_opt opts[] = {
 	{ OPT_MIGRATABLE, "migratable", 0, VAL_NONE, NULL, "leave out the features that block migration" },
 	{ OPT_ARCH, "arch", 0, VAL_ARCH, "ARCH",
 	  "the arch of guest CPUs when no CPU names one\n(default: this machine's)" },
+	CLI_OPT_FORMAT_XML,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -50,6 +51,8 @@ static int run(int argc, char **argv)
 	}
 	while (optind < argc)
 		files[nfiles++] = argv[optind++];
+	/* (a shared option left OPT_NEXT in rc) */
+	rc = 0;
 	cli_done(&cl, 0);
 	for (size_t i = 0; i < nfiles; i++)
 		if (!*files[i]) {
@@ -84,7 +87,7 @@ static int run(int argc, char **argv)
 	if (rc < 0)
 		return cli_print_error(rc, EXIT_PROBE);
 	{
-		char *doc = cp_cpu_format(&out);
+		char *doc = cp_cpu_format(&out, cl.format);
 
 		cp_cpu_def_free(&out);
 		return cli_emit(&cl, doc);

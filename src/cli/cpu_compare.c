@@ -21,6 +21,7 @@ static const struct cli_opt opts[] = {
 	{ OPT_HOST_CPU, "host-cpu", 0, VAL_FILE, "FILE",
 	  "compare with the first CPU in FILE (a host <cpu> or\na <capabilities> document) instead of this host's" },
 	{ OPT_VERBOSE, "verbose", 'v', VAL_NONE, NULL, "say why a CPU is incompatible" },
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -99,22 +100,7 @@ static int run(int argc, char **argv)
 	}
 	cp_cpu_defs_free(cpus, ncpus);
 	cp_cpu_def_free(&host);
-	if (verdict == CP_CPU_INCOMPATIBLE) {
-		if (fail)
-			cp_error_line("the CPU described in %s is incompatible with host CPU: %s", file, why);
-		else
-			cp_verbose("incompatible: %s", why);
-		free(why);
-		if (fail)
-			return EXIT_INCOMPATIBLE;
-		printf("CPU described in %s is incompatible with host CPU\n\n", file);
-		return cli_finish_output(EXIT_INCOMPATIBLE);
-	}
-	if (verdict == CP_CPU_IDENTICAL)
-		printf("CPU described in %s is identical to host CPU\n\n", file);
-	else
-		printf("Host CPU is a superset of CPU described in %s\n\n", file);
-	return cli_finish_output(EXIT_OK);
+	return cli_print_verdict(&cl, &(struct cli_verdict){ file, "host CPU", "Host CPU", fail }, verdict, why);
 fail:
 	cp_cpu_defs_free(cpus, ncpus);
 	cp_cpu_def_free(&host);

@@ -10,10 +10,12 @@
 #include "cli/cli.h"
 #include "cpu/cpu.h"
 #include "host/arch.h"
+#include "util/json.h"
 #include "util/suggest.h"
 
 static const struct cli_opt opts[] = {
 	{ OPT_ARCH, "arch", 0, VAL_ARCH, "ARCH", "the architecture (instead of the operand)" },
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -59,6 +61,19 @@ static int run(int argc, char **argv)
 		return unknown_arch(arch);
 	if ((rc = cp_cpu_models(arch, &names, &any)) < 0)
 		return cli_print_error(rc, EXIT_PROBE);
+	if (cl.format == CP_DOC_JSON) {
+		json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+		if (!o || !a)
+			cp_oom();
+		json_object_object_add(o, "arch", cp_json_string(arch));
+		json_object_object_add(o, "allAccepted", json_object_new_boolean(any));
+		for (size_t i = 0; i < names.n; i++)
+			json_object_array_add(a, cp_json_string(names.v[i]));
+		json_object_object_add(o, "models", a);
+		cp_strv_free(&names);
+		return cli_emit(&cl, cp_json_finish(o));
+	}
 	/* virsh ends its output with an empty line */
 	if (any)
 		printf("all CPU models are accepted\n");

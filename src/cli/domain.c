@@ -34,6 +34,7 @@ static const struct cli_opt opts[] = {
 	{ OPT_RECORD_QMP, "record-qmp", 0, VAL_DIR, "DIR",
 	  "write each pass's QMP conversation to\nDIR/<qemu-version>-<arch>[-kvm|-tcg].replies" },
 	CLI_OPT_CACHE,
+	CLI_OPT_FORMAT_XML,
 	CLI_OPT_XPATH,
 	CLI_OPT_STABLE,
 	CLI_OPT_DEBUG,
@@ -75,7 +76,7 @@ static int run(int argc, char **argv)
 	if (cl.stable)
 		cp_domcaps_stabilize(&dc);
 	{
-		char *doc = cp_domcaps_format(&dc);
+		char *doc = cp_domcaps_format(&dc, cl.format);
 
 		cp_domcaps_free(&dc);
 		return cli_done(&cl, cli_emit(&cl, doc));

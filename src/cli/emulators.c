@@ -12,6 +12,7 @@
 #include "cache/lookup.h"
 #include "guests/guests.h"
 #include "qmp/process.h"
+#include "util/json.h"
 #include "util/path.h"
 #include "util/str.h"
 
@@ -23,6 +24,7 @@ static const struct cli_opt opts[] = {
 	  "first); the shell completion uses it" },
 	CLI_OPT_DEBUG,
 	{ OPT_VERBOSE, "verbose", 'v', VAL_NONE, NULL, "say what is probed and what came from the cache" },
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -43,6 +45,7 @@ static int list_machines(const struct cli *cl, const char *arg)
 	};
 	struct cp_guest_machine *m = NULL;
 	struct cp_buf out = { 0 };
+	json_object *names = json_object_new_array();
 	struct cp_qemu_probe p;
 	struct cp_cache *c;
 	char *bin;
@@ -50,7 +53,10 @@ static int list_machines(const struct cli *cl, const char *arg)
 	bool cached;
 	int rc;
 
+	if (!names)
+		cp_oom();
 	if ((rc = cli_find_emulator(arg, NULL, &bin)) < 0 || (rc = cp_proc_check_binary(bin)) < 0) {
+		json_object_put(names);
 		free(bin);
 		return cli_print_error(rc, EXIT_PROBE);
 	}
@@ -59,8 +65,10 @@ static int list_machines(const struct cli *cl, const char *arg)
 	rc = cp_probe_cached(c, &req, cl->co.refresh, &p, &cached);
 	cp_cache_close(c);
 	free(bin);
-	if (rc < 0)
+	if (rc < 0) {
+		json_object_put(names);
 		return cli_print_error(rc, EXIT_PROBE);
+	}
 	cp_guest_machines(cp_probe_answer(&p, p.kvm, CP_Q_MACHINES)->ret, p.arch, &m, &n);
 	for (size_t i = 0; i < n; i++) {
 		/* the names are the emulator's: one line each, whatever they hold */
@@ -68,13 +76,33 @@ static int list_machines(const struct cli *cl, const char *arg)
 
 		cp_buf_printf(&out, "%s\n", name);
 		free(name);
+		json_object_array_add(names, cp_json_string(m[i].name));
 		free(m[i].name);
 		free(m[i].canonical);
 	}
 	free(m);
 	cp_qemu_probe_free(&p);
-	cp_buf_puts(&out, "");
-	return cli_emit(cl, cp_buf_steal(&out));
+	return cli_emit_list(cl, &out, "machines", names);
+}
+
+/* One emulator of the list as JSON: the fields of its line, those a
+ * failed probe does not know left out. */
+static json_object *emulator_json(const struct cp_emulator *e)
+{
+	json_object *o = json_object_new_object();
+	char ver[32];
+
+	if (!o)
+		cp_oom();
+	json_object_object_add(o, "path", cp_json_string(e->binary));
+	if (e->arch) {
+		format_version(e->version, ver);
+		json_object_object_add(o, "arch", cp_json_string(e->arch));
+		json_object_object_add(o, "version", json_object_new_string(ver));
+		json_object_object_add(o, "kvm", json_object_new_boolean(e->kvm));
+	}
+	json_object_object_add(o, "cached", json_object_new_boolean(e->arch && e->cached));
+	return o;
 }
 
 /* One line per emulator, tab-separated: PATH ARCH VERSION KVM CACHED (see
@@ -87,6 +115,7 @@ static int run(int argc, char **argv)
 	struct cp_emulator *v = NULL;
 	struct cp_host host = { 0 };
 	struct cp_buf out = { 0 };
+	json_object *list;
 	struct cp_root *root;
 	size_t n = 0;
 	int id, rc;
@@ -121,9 +150,12 @@ static int run(int argc, char **argv)
 	cp_cache_close(go.cache);
 	if (rc < 0)
 		return cli_done(&cl, cli_print_error(rc, EXIT_PROBE));
+	if (!(list = json_object_new_array()))
+		cp_oom();
 	for (size_t i = 0; i < n; i++) {
 		char ver[32];
 
+		json_object_array_add(list, emulator_json(&v[i]));
 		if (!v[i].arch) {
 			cp_warn("%s: %s", v[i].binary, v[i].error ? v[i].error : "probe failed");
 			/* a path with a control character would break the lines */
@@ -136,8 +168,7 @@ static int run(int argc, char **argv)
 			      v[i].kvm ? "yes" : "no", v[i].cached ? "yes" : "no");
 	}
 	cp_emulators_free(v, n);
-	cp_buf_puts(&out, "");
-	return cli_done(&cl, cli_emit(&cl, cp_buf_steal(&out)));
+	return cli_done(&cl, cli_emit_list(&cl, &out, "emulators", list));
 }
 
 const struct cli_command cli_emulators = {

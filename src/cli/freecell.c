@@ -11,6 +11,7 @@ static const struct cli_opt opts[] = {
 	{ OPT_CELLNO, "cellno", 0, VAL_TEXT, "N", "the free memory of NUMA cell N only" },
 	{ OPT_ALL, "all", 0, VAL_NONE, NULL, "the free memory of every NUMA cell, and their total" },
 	CLI_OPT_SYSROOT_NODE,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -20,7 +21,7 @@ struct args {
 	int cell;
 };
 
-static int probe(const struct cp_root *r, void *arg, char **text)
+static int probe(const struct cp_root *r, void *arg, enum cp_doc_format fmt, char **text)
 {
 	const struct args *a = arg;
 	struct cp_host topo = { 0 };
@@ -33,7 +34,7 @@ static int probe(const struct cp_root *r, void *arg, char **text)
 	if (rc == 0)
 		rc = cp_probe_freecell(r, a->all ? &topo : NULL, a->one, a->cell, &f);
 	if (rc == 0)
-		*text = cp_text_freecell(&f);
+		*text = fmt == CP_DOC_JSON ? cp_json_freecell(&f) : cp_text_freecell(&f);
 	cp_node_free_free(&f);
 	cp_host_free(&topo);
 	return rc;

@@ -19,6 +19,7 @@ static const struct cli_opt opts[] = {
 	  "the page size: KiB, or with a suffix (2M, 1GiB, 4096b)" },
 	{ OPT_ALL, "all", 0, VAL_NONE, NULL, "every NUMA cell, every page size (or --pagesize's)" },
 	CLI_OPT_SYSROOT_NODE,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -70,7 +71,7 @@ static int parse_size(const char *s, unsigned *kib)
 	return 0;
 }
 
-static int probe(const struct cp_root *r, void *arg, char **text)
+static int probe(const struct cp_root *r, void *arg, enum cp_doc_format f, char **text)
 {
 	const struct args *a = arg;
 	struct cp_host topo = { 0 };
@@ -80,7 +81,7 @@ static int probe(const struct cp_root *r, void *arg, char **text)
 	if (rc == 0)
 		rc = cp_probe_freepages(r, &topo, a->all, a->cell, a->kib, &p);
 	if (rc == 0)
-		*text = cp_text_freepages(&p);
+		*text = f == CP_DOC_JSON ? cp_json_freepages(&p) : cp_text_freepages(&p);
 	cp_node_pages_free(&p);
 	cp_host_free(&topo);
 	return rc;

@@ -27,6 +27,7 @@ static const struct cli_opt opts[] = {
 	{ OPT_NO_GUESTS, "no-guests", 0, VAL_NONE, NULL, "print no <guest> element (start no emulator)" },
 	{ OPT_TIMEOUT, "timeout", 0, VAL_TEXT, "SECONDS", "limit for each emulator's probe (default 30)" },
 	CLI_OPT_CACHE,
+	CLI_OPT_FORMAT_XML,
 	CLI_OPT_XPATH,
 	CLI_OPT_STABLE,
 	CLI_OPT_DEBUG,
@@ -126,7 +127,7 @@ static int run(int argc, char **argv)
 	if (cl.stable)
 		cp_host_stabilize(&host);
 	{
-		char *doc = cp_caps_format(&host);
+		char *doc = cp_caps_format(&host, cl.format);
 
 		cp_host_free(&host);
 		return cli_done(&cl, cli_emit(&cl, doc));

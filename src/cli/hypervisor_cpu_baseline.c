@@ -27,6 +27,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_REPLAY,
 	CLI_OPT_CACHE,
 	CLI_OPT_DEBUG,
+	CLI_OPT_FORMAT_XML,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -136,7 +137,7 @@ static int run(int argc, char **argv)
 	if (rc < 0)
 		return cli_done(&cl, cli_print_error(rc, EXIT_PROBE));
 	{
-		char *doc = cp_cpu_format(&out);
+		char *doc = cp_cpu_format(&out, cl.format);
 
 		cp_cpu_def_free(&out);
 		return cli_done(&cl, cli_emit(&cl, doc));

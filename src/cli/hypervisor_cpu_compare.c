@@ -25,6 +25,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_CACHE,
 	{ OPT_VERBOSE, "verbose", 'v', VAL_NONE, NULL, "say why a CPU is incompatible" },
 	CLI_OPT_DEBUG,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -81,25 +82,10 @@ static int run(int argc, char **argv)
 		free(msg);
 		return cli_print_error(rc, EXIT_PROBE);
 	}
-	if (verdict == CP_CPU_INCOMPATIBLE) {
-		if (fail)
-			cp_error_line("the CPU described in %s is incompatible with the CPU provided by hypervisor "
-				      "on the host: %s", file, why ? why : "unknown reason");
-		else
-			cp_verbose("incompatible: %s", why ? why : "unknown reason");
-		free(why);
-		if (fail)
-			return EXIT_INCOMPATIBLE;
-		printf("CPU described in %s is incompatible with the CPU provided by hypervisor on the host\n\n",
-		       file);
-		return cli_finish_output(EXIT_INCOMPATIBLE);
-	}
-	free(why);
-	if (verdict == CP_CPU_IDENTICAL)
-		printf("CPU described in %s is identical to the CPU provided by hypervisor on the host\n\n", file);
-	else
-		printf("The CPU provided by hypervisor on the host is a superset of CPU described in %s\n\n", file);
-	return cli_finish_output(EXIT_OK);
+	return cli_print_verdict(&cl,
+				 &(struct cli_verdict){ file, "the CPU provided by hypervisor on the host",
+							 "The CPU provided by hypervisor on the host", fail },
+				 verdict, why);
 }
 
 const struct cli_command cli_hypervisor_cpu_compare = {

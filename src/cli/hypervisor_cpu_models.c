@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "domcaps/resolve.h"
 #include "model/domcaps.h"
+#include "util/json.h"
 #include "util/str.h"
 
 static const struct cli_opt opts[] = {
@@ -18,6 +19,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_REPLAY,
 	CLI_OPT_CACHE,
 	CLI_OPT_DEBUG,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -25,16 +27,31 @@ static const struct cli_opt opts[] = {
 /* virsh selects //cpu//model[@usable='yes'] (--all: [@usable]): the
  * custom mode's models, which the document holds only when custom mode
  * is supported and has some. */
-static char *format(const struct cp_dc_cpu *cpu, bool all)
+static bool listed(const struct cp_dc_cpu *cpu, size_t i, bool all)
+{
+	return cpu->custom == CP_DC_YES && (all || cpu->models[i].usable == CP_DC_USABLE_YES);
+}
+
+/* One name a line and virsh's empty line, or {"models": [...]}. */
+static char *format(const struct cp_dc_cpu *cpu, bool all, enum cp_doc_format f)
 {
 	struct cp_buf b = { 0 };
+	json_object *o, *a;
 
-	if (cpu->custom == CP_DC_YES)
+	if (f != CP_DOC_JSON) {
 		for (size_t i = 0; i < cpu->nmodels; i++)
-			if (all || cpu->models[i].usable == CP_DC_USABLE_YES)
+			if (listed(cpu, i, all))
 				cp_buf_printf(&b, "%s\n", cpu->models[i].name);
-	cp_buf_putc(&b, '\n');
-	return cp_buf_steal(&b);
+		cp_buf_putc(&b, '\n');
+		return cp_buf_steal(&b);
+	}
+	if (!(o = json_object_new_object()) || !(a = json_object_new_array()))
+		cp_oom();
+	for (size_t i = 0; i < cpu->nmodels; i++)
+		if (listed(cpu, i, all))
+			json_object_array_add(a, cp_json_string(cpu->models[i].name));
+	json_object_object_add(o, "models", a);
+	return cp_json_finish(o);
 }
 
 static int run(int argc, char **argv)
@@ -65,7 +82,7 @@ static int run(int argc, char **argv)
 		return rc;
 	if (rc < 0)
 		return cli_done(&cl, cli_print_error(rc, EXIT_PROBE));
-	text = format(&dc.cpu, all);
+	text = format(&dc.cpu, all, cl.format);
 	cp_domcaps_free(&dc);
 	return cli_done(&cl, cli_emit(&cl, text));
 }

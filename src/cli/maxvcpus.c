@@ -15,6 +15,7 @@
 #include "domcaps/resolve.h"
 #include "model/domcaps.h"
 #include "util/hostdev.h"
+#include "util/json.h"
 #include "util/path.h"
 #include "util/str.h"
 
@@ -24,12 +25,25 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_PROBE_TIMEOUT,
 	CLI_OPT_CACHE,
 	CLI_OPT_DEBUG,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
 
+/* virsh's number and empty line, or {"maxvcpus": N} */
+static char *format(unsigned max, enum cp_doc_format f)
+{
+	json_object *o;
+
+	if (f != CP_DOC_JSON)
+		return cp_asprintf("%u\n\n", max);
+	if (!(o = json_object_new_object()) || json_object_object_add(o, "maxvcpus", json_object_new_uint64(max)) < 0)
+		cp_oom();
+	return cp_json_finish(o);
+}
+
 /* The QEMU driver's answer (qemuConnectGetMaxVcpus). */
-static int driver_max(const struct cp_root *r, void *arg, char **text)
+static int driver_max(const struct cp_root *r, void *arg, enum cp_doc_format f, char **text)
 {
 	const char *type = arg;
 	char *s = NULL;
@@ -37,7 +51,7 @@ static int driver_max(const struct cp_root *r, void *arg, char **text)
 	int rc;
 
 	if (!type || strcasecmp(type, "qemu") == 0) {
-		*text = cp_strdup("16\n\n");
+		*text = format(16, f);
 		return 0;
 	}
 	if (strcasecmp(type, "kvm") != 0)
@@ -49,7 +63,7 @@ static int driver_max(const struct cp_root *r, void *arg, char **text)
 	free(s);
 	if (rc < 0 || v == 0 || v > INT32_MAX)
 		return cp_fail(-EBADMSG, "KVM's vCPU limit (fact kvm-max-vcpus) is not a vCPU count");
-	*text = cp_asprintf("%u\n\n", (unsigned)v);
+	*text = format((unsigned)v, f);
 	return 0;
 }
 
@@ -83,7 +97,7 @@ static int run(int argc, char **argv)
 
 			cp_domcaps_free(&dc);
 			if (max)
-				return cli_done(&cl, cli_emit(&cl, cp_asprintf("%u\n\n", max)));
+				return cli_done(&cl, cli_emit(&cl, format(max, cl.format)));
 		}
 	} else if ((rc = cli_check(&cl))) {
 		return rc;

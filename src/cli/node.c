@@ -30,7 +30,7 @@ int cli_node_run(struct cli *cl, const char *sysroot, cli_node_fn *fn, void *arg
 
 	if ((rc = cli_open_sysroot(sysroot, &root)) < 0)
 		return cli_done(cl, cli_print_error(rc, EXIT_PROBE));
-	rc = fn(root, arg, &text);
+	rc = fn(root, arg, cl->format, &text);
 	cp_root_free(root);
 	if (rc < 0) {
 		free(text);

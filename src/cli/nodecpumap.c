@@ -10,17 +10,18 @@
 static const struct cli_opt opts[] = {
 	{ OPT_PRETTY, "pretty", 0, VAL_NONE, NULL, "the online CPUs as a list (0-3,8) instead of y/-" },
 	CLI_OPT_SYSROOT_NODE,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
 
-static int probe(const struct cp_root *r, void *arg, char **text)
+static int probe(const struct cp_root *r, void *arg, enum cp_doc_format f, char **text)
 {
 	struct cp_node_cpumap m;
 	int rc = cp_probe_cpumap(r, &m);
 
 	if (rc == 0)
-		*text = cp_text_cpumap(&m, *(bool *)arg);
+		*text = f == CP_DOC_JSON ? cp_json_cpumap(&m) : cp_text_cpumap(&m, *(bool *)arg);
 	cp_node_cpumap_free(&m);
 	return rc;
 }

@@ -15,6 +15,7 @@ static const struct cli_opt opts[] = {
 	{ OPT_PERCENT, "percent", 0, VAL_NONE, NULL,
 	  "the share of each time over one second (live only)" },
 	CLI_OPT_SYSROOT_NODE,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
@@ -24,7 +25,7 @@ struct args {
 	bool percent;
 };
 
-static int probe(const struct cp_root *r, void *arg, char **text)
+static int probe(const struct cp_root *r, void *arg, enum cp_doc_format f, char **text)
 {
 	const struct args *a = arg;
 	struct cp_node_cpustats s, s2;
@@ -39,7 +40,7 @@ static int probe(const struct cp_root *r, void *arg, char **text)
 			cp_cpustats_percent(&s, &s2, &s);
 	}
 	if (rc == 0)
-		*text = cp_text_cpustats(&s);
+		*text = f == CP_DOC_JSON ? cp_json_cpustats(&s) : cp_text_cpustats(&s);
 	return rc;
 }
 

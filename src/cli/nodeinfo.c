@@ -9,18 +9,19 @@
 
 static const struct cli_opt opts[] = {
 	CLI_OPT_SYSROOT_NODE,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
 
-static int probe(const struct cp_root *r, void *arg, char **text)
+static int probe(const struct cp_root *r, void *arg, enum cp_doc_format f, char **text)
 {
 	struct cp_node_info ni;
 	int rc = cp_probe_node_info(r, &ni);
 
 	(void)arg;
 	if (rc == 0)
-		*text = cp_text_nodeinfo(&ni);
+		*text = f == CP_DOC_JSON ? cp_json_nodeinfo(&ni) : cp_text_nodeinfo(&ni);
 	return rc;
 }
 

@@ -10,17 +10,18 @@
 static const struct cli_opt opts[] = {
 	{ OPT_CELL, "cell", 0, VAL_TEXT, "N", "NUMA cell N's statistics only (-1: the whole host)" },
 	CLI_OPT_SYSROOT_NODE,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
 
-static int probe(const struct cp_root *r, void *arg, char **text)
+static int probe(const struct cp_root *r, void *arg, enum cp_doc_format f, char **text)
 {
 	struct cp_node_memstats m;
 	int rc = cp_probe_memstats(r, *(int *)arg, &m);
 
 	if (rc == 0)
-		*text = cp_text_memstats(&m);
+		*text = f == CP_DOC_JSON ? cp_json_memstats(&m) : cp_text_memstats(&m);
 	cp_node_memstats_free(&m);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "domcaps/resolve.h"
 #include "model/domcaps.h"
+#include "util/json.h"
 #include "util/str.h"
 
 static const struct cli_opt opts[] = {
@@ -17,12 +18,31 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_PROBE_TIMEOUT,
 	CLI_OPT_CACHE,
 	CLI_OPT_DEBUG,
+	CLI_OPT_FORMAT_TEXT,
 	CLI_OPT_HELP,
 	{ 0 }
 };
 
+/* The same as one JSON object, members named as virsh's lines. */
+static char *format_json(const struct cp_dc_sev *sev)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		cp_oom();
+	json_object_object_add(o, "pdh", cp_json_string(sev->pdh));
+	json_object_object_add(o, "cert-chain", cp_json_string(sev->cert_chain));
+	if (sev->cpu0_id)
+		json_object_object_add(o, "cpu0-id", cp_json_string(sev->cpu0_id));
+	json_object_object_add(o, "cbitpos", json_object_new_uint64(sev->cbitpos));
+	json_object_object_add(o, "reduced-phys-bits", json_object_new_uint64(sev->reduced_phys_bits));
+	json_object_object_add(o, "max-guests", json_object_new_uint64(sev->max_guests));
+	json_object_object_add(o, "max-es-guests", json_object_new_uint64(sev->max_es_guests));
+	return cp_json_finish(o);
+}
+
 /* virsh's "%-18s: %s" lines, in the driver's order, and its empty line. */
-static int format(const struct cp_dc_sev *sev, char **text)
+static int format(const struct cp_dc_sev *sev, enum cp_doc_format f, char **text)
 {
 	struct cp_buf b = { 0 };
 
@@ -32,6 +52,10 @@ static int format(const struct cp_dc_sev *sev, char **text)
 	if (!sev->pdh || !sev->cert_chain)
 		return cp_fail(-EBADMSG, "query-sev-capabilities reply was missing '%s' field",
 			       sev->pdh ? "cert-chain" : "pdh");
+	if (f == CP_DOC_JSON) {
+		*text = format_json(sev);
+		return 0;
+	}
 	cp_buf_printf(&b, "%-18s: %s\n", "pdh", sev->pdh);
 	cp_buf_printf(&b, "%-18s: %s\n", "cert-chain", sev->cert_chain);
 	if (sev->cpu0_id)
@@ -63,7 +87,7 @@ static int run(int argc, char **argv)
 	if ((rc = cli_domain_caps(&cl, &a, &dc)) > 0)
 		return rc;
 	if (rc == 0) {
-		rc = format(&dc.features.sev, &text);
+		rc = format(&dc.features.sev, cl.format, &text);
 		cp_domcaps_free(&dc);
 	}
 	if (rc < 0)

@@ -110,6 +110,8 @@ static const char *const value_names[] = {
 	[VAL_VIRTTYPE] = "virttype",
 	[VAL_MACHINE] = "machine",
 	[VAL_FILE] = "file",
+	[VAL_FORMAT_XML] = "format-xml",
+	[VAL_FORMAT_TEXT] = "format-text",
 };
 
 void cli_list_options(const struct cli_command *c)
@@ -268,6 +270,24 @@ static int unknown_option(struct cli *cl, char **argv)
 	return rc;
 }
 
+/* --format's value for cl's command: json, or the name of its default
+ * form. */
+static int parse_format(struct cli *cl, const char *s)
+{
+	const char *def = "text";
+
+	for (const struct cli_opt *o = cl->cmd->opts; o->id; o++)
+		if (o->id == OPT_FORMAT && o->value == VAL_FORMAT_XML)
+			def = "xml";
+	if (strcmp(s, "json") == 0)
+		cl->format = CP_DOC_JSON;
+	else if (strcmp(s, def) == 0)
+		cl->format = CP_DOC_XML;
+	else
+		return cli_usage_error(cl->cmd, "invalid --format '%s' (%s or json)", s, def);
+	return 0;
+}
+
 /* Seconds, possibly fractional, > 0 and at most a day. */
 static int parse_timeout(const char *s, int64_t *ms)
 {
@@ -301,6 +321,10 @@ int cli_common_opt(struct cli *cl, int id, char **argv)
 	case OPT_NO_CACHE: cl->co.off = true; break;
 	case OPT_REFRESH: cl->co.refresh = true; break;
 	case OPT_XPATH: cl->xpath = optarg; break;
+	case OPT_FORMAT:
+		if (parse_format(cl, optarg))
+			return cli_done(cl, EXIT_USAGE);
+		break;
 	case OPT_WRAP: cl->wrap = true; break;
 	case OPT_STABLE: cl->stable = true; break;
 	case OPT_DEBUG: cp_set_debug(1); break;
@@ -333,6 +357,8 @@ int cli_check(struct cli *cl)
 		why = "--cache-dir needs a directory";
 	else if (cl->wrap && !cl->xpath)
 		why = "--wrap needs --xpath";
+	else if (cl->xpath && cl->format == CP_DOC_JSON)
+		why = "--xpath selects from the XML document: it does not take --format json";
 	if (why)
 		return cli_done(cl, cli_usage_error(cl->cmd, "%s", why));
 	/* the expression is checked before anything is probed */

@@ -9,18 +9,19 @@
 
 static const struct cli_opt opts[] = {
 	CLI_OPT_SYSROOT_NODE,
+	CLI_OPT_FORMAT_XML,
 	CLI_OPT_HELP,
 	{ 0 }
 };
 
-static int probe(const struct cp_root *r, void *arg, char **text)
+static int probe(const struct cp_root *r, void *arg, enum cp_doc_format f, char **text)
 {
 	struct cp_sysinfo s;
 	int rc = cp_probe_sysinfo(r, &s);
 
 	(void)arg;
 	if (rc == 0)
-		*text = cp_sysinfo_format(&s);
+		*text = cp_sysinfo_format(&s, f);
 	cp_sysinfo_free(&s);
 	return rc;
 }

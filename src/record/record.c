@@ -219,7 +219,7 @@ static int replay_host(const struct cp_record_opts *o, int dirfd, char **doc)
 	if (rc == 0)
 		rc = cp_guests_probe(r, h.cpu.arch, &go, &h, &gst);
 	if (rc == 0)
-		*doc = cp_caps_format(&h);
+		*doc = cp_caps_format(&h, CP_DOC_XML);
 	cp_host_free(&h);
 	cp_root_free(r);
 	return rc;
@@ -261,7 +261,7 @@ int cp_record(const struct cp_record_opts *o, struct cp_record_stats *st)
 	cp_node_probe_all(root);	/* and what nodeinfo, freecell, ... read */
 	if ((rc = cp_guests_probe(root, h.cpu.arch, &go, &h, &gst)) < 0)
 		goto out;
-	live = cp_caps_format(&h);
+	live = cp_caps_format(&h, CP_DOC_XML);
 
 	/* 2. each emulator once, every question, both passes where KVM works */
 	for (size_t i = 0; i < h.nguests; i++) {

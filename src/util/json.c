@@ -119,3 +119,85 @@ bool cp_json_name_set_has(json_object *s, const char *name)
 	}
 	return false;
 }
+
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629's table),
+ * or minus the length of the ill-formed one there: its maximal subpart (a
+ * lead byte and the continuation bytes that fit it), at least one byte, as
+ * Unicode's "U+FFFD substitution of maximal subparts" counts them. */
+static int utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	int n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return -1;
+	/* the second byte's range rules out overlong forms, surrogates and
+	 * values past U+10FFFF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return -1;
+	for (int i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return -i;
+	return n;
+}
+
+json_object *cp_json_string(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct cp_buf b = { 0 };
+	json_object *o;
+	int n;
+
+	while (*p && (n = utf8_len(p)) > 0)
+		p += n;
+	if (!*p) {
+		/* nearly every value: valid as it is */
+		o = json_object_new_string(s);
+	} else {
+		cp_buf_add(&b, s, (size_t)(p - (const unsigned char *)s));
+		while (*p) {
+			n = utf8_len(p);
+			if (n > 0) {
+				cp_buf_add(&b, (const char *)p, (size_t)n);
+				p += n;
+			} else {
+				cp_buf_add(&b, "\xef\xbf\xbd", 3);
+				p += -n;
+			}
+		}
+		o = json_object_new_string_len(b.s, (int)b.len);
+		cp_buf_free(&b);
+	}
+	if (!o)
+		cp_oom();
+	return o;
+}
+
+char *cp_json_finish(json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *out;
+
+	if (!s)
+		cp_oom();
+	out = cp_asprintf("%s\n", s);
+	json_object_put(o);
+	return out;
+}

@@ -32,4 +32,15 @@ json_object *cp_json_name_set(json_object *a, const char *key, const char *sub, 
 /* Is name in the name set s (NULL or a non-array: no)? */
 bool cp_json_name_set_has(json_object *s, const char *name);
 
+/* Output of --format json. */
+/* A JSON string of s that is valid UTF-8 whatever s holds: each ill-formed
+ * sequence (an overlong form, a surrogate, a value past U+10FFFF, a stray
+ * continuation byte, a truncated character) becomes U+FFFD, one for each
+ * maximal subpart as Unicode recommends (and Python's "replace" does).  json-c then escapes quotes, backslashes and every control
+ * character on output, as RFC 8259 asks. */
+json_object *cp_json_string(const char *s);
+/* o printed with two-space indentation and a final newline, malloc'd; o
+ * is released. */
+char *cp_json_finish(json_object *o);
+
 #endif

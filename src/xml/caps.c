@@ -426,9 +426,34 @@ static void format_guest(struct cp_xml *x, const struct cp_guest *g)
 	cp_xml_close(x, "guest");
 }
 
-char *cp_caps_format(const struct cp_host *h)
+const struct cp_xml_shape cp_caps_shape[] = {
+	{ "capabilities/guest", CP_XML_ARRAY },
+	{ "host/secmodel", CP_XML_ARRAY },
+	{ "secmodel/baselabel", CP_XML_ARRAY },
+	{ "cpu/feature", CP_XML_ARRAY },
+	{ "cpu/pages", CP_XML_ARRAY },
+	{ "uri_transports/uri_transport", CP_XML_ARRAY },
+	{ "cells/cell", CP_XML_ARRAY },
+	{ "cell/pages", CP_XML_ARRAY },
+	{ "cell/cache", CP_XML_ARRAY },
+	{ "distances/sibling", CP_XML_ARRAY },
+	{ "cpus/cpu", CP_XML_ARRAY },
+	{ "interconnects/latency", CP_XML_ARRAY },
+	{ "interconnects/bandwidth", CP_XML_ARRAY },
+	{ "cache/bank", CP_XML_ARRAY },
+	{ "bank/control", CP_XML_ARRAY },
+	{ "monitor/feature", CP_XML_ARRAY },
+	{ "memory_bandwidth/node", CP_XML_ARRAY },
+	{ "arch/machine", CP_XML_ARRAY | CP_XML_OBJECT },
+	{ "arch/domain", CP_XML_ARRAY },
+	{ NULL, 0 }
+};
+
+char *cp_caps_format(const struct cp_host *h, enum cp_doc_format f)
 {
-	struct cp_xml x = { 0 };
+	struct cp_xml x;
+
+	cp_xml_init(&x, f, cp_caps_shape);
 
 	cp_xml_begin(&x, "capabilities");
 	cp_xml_open(&x);
@@ -443,5 +468,5 @@ char *cp_caps_format(const struct cp_host *h)
 	cp_xml_close(&x, "capabilities");
 	/* virsh adds one newline after libvirt's document. */
 	cp_xml_blank(&x);
-	return cp_buf_steal(&x.out);
+	return cp_xml_finish(&x);
 }

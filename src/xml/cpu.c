@@ -3,14 +3,21 @@
 #include "xml/cpu.h"
 #include "xml/writer.h"
 
-char *cp_cpu_format(const struct cp_cpu_def *d)
+const struct cp_xml_shape cp_cpu_shape[] = {
+	{ "cpu/feature", CP_XML_ARRAY },
+	{ "cpu/model", CP_XML_OBJECT },
+	{ NULL, 0 }
+};
+
+char *cp_cpu_format(const struct cp_cpu_def *d, enum cp_doc_format f)
 {
 	bool guest = d->type == CP_CPU_GUEST;
 	/* the model and vendor of host-passthrough and maximum CPUs are not
 	 * printed */
 	bool model = !guest || d->mode == CP_MODE_CUSTOM || d->mode == CP_MODE_HOST_MODEL;
-	struct cp_xml x = { 0 };
+	struct cp_xml x;
 
+	cp_xml_init(&x, f, cp_cpu_shape);
 	cp_xml_begin(&x, "cpu");
 	/* a guest CPU with only topology or cache has no attributes */
 	if (guest && (d->mode != CP_MODE_CUSTOM || d->model)) {
@@ -23,7 +30,7 @@ char *cp_cpu_format(const struct cp_cpu_def *d)
 	if (!(!guest && d->arch) && !(model && (d->model || d->vendor)) && !d->nfeatures) {
 		cp_xml_empty(&x);
 		cp_xml_blank(&x);
-		return cp_buf_steal(&x.out);
+		return cp_xml_finish(&x);
 	}
 	cp_xml_open(&x);
 	if (!guest && d->arch)
@@ -51,5 +58,5 @@ char *cp_cpu_format(const struct cp_cpu_def *d)
 	}
 	cp_xml_close(&x, "cpu");
 	cp_xml_blank(&x);
-	return cp_buf_steal(&x.out);
+	return cp_xml_finish(&x);
 }

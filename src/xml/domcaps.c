@@ -305,9 +305,24 @@ static void format_features(struct cp_xml *x, const struct cp_dc_features *f)
 	cp_xml_close(x, "features");
 }
 
-char *cp_domcaps_format(const struct cp_domcaps *dc)
+const struct cp_xml_shape cp_domcaps_shape[] = {
+	{ "*/enum", CP_XML_ARRAY },
+	{ "enum/value", CP_XML_ARRAY },
+	{ "loader/value", CP_XML_ARRAY },
+	{ "cpu/mode", CP_XML_ARRAY },
+	{ "mode/model", CP_XML_ARRAY | CP_XML_OBJECT },
+	{ "mode/feature", CP_XML_ARRAY },
+	{ "mode/blockers", CP_XML_ARRAY },
+	{ "blockers/feature", CP_XML_ARRAY },
+	{ "sections/section", CP_XML_ARRAY },
+	{ NULL, 0 }
+};
+
+char *cp_domcaps_format(const struct cp_domcaps *dc, enum cp_doc_format f)
 {
-	struct cp_xml x = { 0 };
+	struct cp_xml x;
+
+	cp_xml_init(&x, f, cp_domcaps_shape);
 
 	cp_xml_begin(&x, "domainCapabilities");
 	cp_xml_open(&x);
@@ -332,5 +347,5 @@ char *cp_domcaps_format(const struct cp_domcaps *dc)
 	cp_xml_close(&x, "domainCapabilities");
 	/* virsh adds one newline after libvirt's document. */
 	cp_xml_blank(&x);
-	return cp_buf_steal(&x.out);
+	return cp_xml_finish(&x);
 }

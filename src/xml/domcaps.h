@@ -3,9 +3,12 @@
 #define CP_XML_DOMCAPS_H
 
 #include "model/domcaps.h"
+#include "xml/writer.h"
 
 /* The document as `virsh domcapabilities` prints it (ending in a blank
- * line).  Caller frees. */
-char *cp_domcaps_format(const struct cp_domcaps *dc);
+ * line), or its JSON form (man/schemas/domainCapabilities.schema.json).
+ * Caller frees. */
+char *cp_domcaps_format(const struct cp_domcaps *dc, enum cp_doc_format f);
+extern const struct cp_xml_shape cp_domcaps_shape[];
 
 #endif

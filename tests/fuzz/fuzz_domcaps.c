@@ -117,7 +117,7 @@ static void domain(const struct cp_qemu_probe *p, const char *arch, const char *
 		req.machine = machine;
 		cp_domcaps_init(&dc);
 		if (cp_domcaps_build(root, p, &req, &dc) == 0) {
-			char *xml = cp_domcaps_format(&dc);
+			char *xml = cp_domcaps_format(&dc, CP_DOC_XML);
 
 			if (getenv("FUZZ_DEBUG"))
 				fprintf(stderr, "%s %s %s: %zu bytes\n", arch, vt, machine, strlen(xml));

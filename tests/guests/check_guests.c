@@ -266,7 +266,7 @@ START_TEST(guest_from_probe_and_printed)
 	p.arch = "s390x";	/* neither TCG nor KVM, no machines */
 	cp_guest_from_probe("s390x", "/s", &p, &h.guests[h.nguests++]);
 
-	doc = cp_caps_format(&h);
+	doc = cp_caps_format(&h, CP_DOC_XML);
 	ck_assert_ptr_nonnull(strstr(doc, want));
 	ck_assert_str_eq(strstr(doc, want), want);
 	free(doc);

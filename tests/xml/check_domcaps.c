@@ -83,7 +83,7 @@ START_TEST(minimal_document)
 	char *s;
 
 	base(&dc);
-	s = cp_domcaps_format(&dc);
+	s = cp_domcaps_format(&dc, CP_DOC_XML);
 	ck_assert_str_eq(s,
 		"<domainCapabilities>\n"
 		"  <domain>kvm</domain>\n"
@@ -128,7 +128,7 @@ START_TEST(element_rules)
 	dc.features.sev.cbitpos = 47;
 	dc.features.gic.supported = CP_DC_NO;
 	add(&dc.features.gic.version, "3");
-	s = cp_domcaps_format(&dc);
+	s = cp_domcaps_format(&dc, CP_DOC_XML);
 	assert_section(s, "<devices>", "</devices>",
 		"  <devices>\n"
 		"    <hostdev supported='yes'>\n"
@@ -173,7 +173,7 @@ START_TEST(os_loader)
 	add(&l->readonly, "no");
 	add(&l->readonly, "yes");
 	add(&l->secure, "no");
-	s = cp_domcaps_format(&dc);
+	s = cp_domcaps_format(&dc, CP_DOC_XML);
 	assert_section(s, "<os ", "</os>",
 		"  <os supported='yes'>\n"
 		"    <enum name='firmware'/>\n"
@@ -227,7 +227,7 @@ START_TEST(cpu_modes)
 	cp_strv_push(&m->blockers, cp_strdup("3dnow"));
 	cp_strv_push(&m->blockers, cp_strdup("sse4.1"));
 	cp_dc_cpu_add_model(c, "a64fx", CP_DC_USABLE_UNKNOWN, "unknown", NULL);
-	s = cp_domcaps_format(&dc);
+	s = cp_domcaps_format(&dc, CP_DOC_XML);
 	assert_section(s, "<cpu>", "</cpu>",
 		"  <cpu>\n"
 		"    <mode name='host-passthrough' supported='yes'>\n"
@@ -291,7 +291,7 @@ START_TEST(security_features)
 	f->launch_security.supported = CP_DC_YES;
 	add(&f->launch_security.sectype, "sev-snp");
 	add(&f->launch_security.sectype, "sev");
-	s = cp_domcaps_format(&dc);
+	s = cp_domcaps_format(&dc, CP_DOC_XML);
 	assert_section(s, "<features>", "</features>",
 		"  <features>\n"
 		"    <sev supported='yes'>\n"
@@ -400,7 +400,7 @@ START_TEST(full_document)
 	f->async_teardown = f->s390_pv = f->ps2 = CP_DC_NO;
 	f->sev.supported = f->sgx.supported = CP_DC_NO;
 	f->hyperv.supported = f->launch_security.supported = CP_DC_NO;
-	s = cp_domcaps_format(&dc);
+	s = cp_domcaps_format(&dc, CP_DOC_XML);
 	doc = xmlReadMemory(s, (int)strlen(s), "domcaps.xml", NULL, XML_PARSE_NONET);
 	ck_assert_ptr_nonnull(doc);
 	root = xmlDocGetRootElement(doc);

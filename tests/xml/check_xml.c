@@ -1,10 +1,12 @@
 #include "config.h"
 
 #include <check.h>
+#include <inttypes.h>
 #include <libxml/parser.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/json.h"
 #include "xml/caps.h"
 #include "xml/writer.h"
 
@@ -217,7 +219,7 @@ START_TEST(full_document)
 	h.secmodels = &sm;
 	h.nsecmodels = 1;
 
-	s = cp_caps_format(&h);
+	s = cp_caps_format(&h, CP_DOC_XML);
 	doc = xmlReadMemory(s, (int)strlen(s), "caps.xml", NULL, XML_PARSE_NONET);
 	ck_assert_ptr_nonnull(doc);
 	xmlFreeDoc(doc);
@@ -255,7 +257,7 @@ START_TEST(control_min_shares_unit)
 
 	h.banks = &bank;
 	h.nbanks = 1;
-	s = cp_caps_format(&h);
+	s = cp_caps_format(&h, CP_DOC_XML);
 	/* 768 KiB and 1.5 MiB: both in KiB */
 	ck_assert_ptr_nonnull(strstr(s, "<control granularity='768' min='1536' unit='KiB' type='code' maxAllocs='8'/>"));
 	ck_assert_ptr_nonnull(strstr(s, "<bank id='0' level='2' type='both' size='2' unit='MiB' cpus='0'>"));
@@ -263,6 +265,90 @@ START_TEST(control_min_shares_unit)
 	ck_assert_ptr_null(strstr(s, "<uuid>"));
 	ck_assert_ptr_null(strstr(s, "<topology>"));
 	ck_assert_ptr_nonnull(strstr(s, "<power_management/>"));
+	free(s);
+}
+END_TEST
+
+/* JSON strings: RFC 8259's escapes, and each ill-formed UTF-8 sequence
+ * (its maximal subpart) one U+FFFD, as Python's "replace" decodes it. */
+START_TEST(json_hostile_strings)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "\"plain\"" },
+		{ "q\"b\\s/", "\"q\\\"b\\\\s/\"" },
+		{ "\x01\x1f\t\n\r\x7f", "\"\\u0001\\u001f\\t\\n\\r\x7f\"" },
+		{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"" },
+		/* a stray continuation, an overlong form, a surrogate, past
+		 * U+10FFFF, a byte no UTF-8 has */
+		{ "\x80", "\"\xef\xbf\xbd\"" },
+		{ "\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "a\xff" "b", "\"a\xef\xbf\xbd" "b\"" },
+		/* truncated: the lead and its fitting continuations are one */
+		{ "\xe2\x82Z", "\"\xef\xbf\xbdZ\"" },
+		{ "\xf0\x9f\x98", "\"\xef\xbf\xbd\"" },
+		{ "\xe2", "\"\xef\xbf\xbd\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_object *o = cp_json_string(cases[i].in);
+
+		ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE), cases[i].out);
+		json_object_put(o);
+	}
+}
+END_TEST
+
+/* The JSON backend: the root as the top object's member, attributes and
+ * children as members, numbers from integer conversions only, text as
+ * the value or "#text", the shape's arrays even of one, an unlisted
+ * repeated child kept whole as an array. */
+START_TEST(json_backend)
+{
+	static const struct cp_xml_shape shape[] = {
+		{ "doc/item", CP_XML_ARRAY },
+		{ "*/label", CP_XML_OBJECT },
+		{ NULL, 0 },
+	};
+	struct cp_xml x;
+	json_object *got, *want;
+	char *s;
+
+	cp_xml_init(&x, CP_DOC_JSON, shape);
+	cp_xml_begin(&x, "doc");
+	cp_xml_attr(&x, "n", "%u", 7u);
+	cp_xml_attr(&x, "big", "%" PRIu64, UINT64_MAX);
+	cp_xml_attr(&x, "neg", "%d", -3);
+	cp_xml_attr(&x, "digits", "%s", "12");
+	cp_xml_attr(&x, "hex", "0x%x", 255u);
+	cp_xml_open(&x);
+	cp_xml_blank(&x);
+	cp_xml_begin(&x, "item");
+	cp_xml_attr(&x, "id", "%zu", (size_t)1);
+	cp_xml_empty(&x);
+	cp_xml_leaf(&x, "v", "%s", "a");
+	cp_xml_leaf(&x, "v", "%s", "b");
+	cp_xml_leaf(&x, "label", "%s", "x");
+	cp_xml_begin(&x, "t");
+	cp_xml_attr(&x, "unit", "KiB");
+	cp_xml_text(&x, "t", "%u", 5u);
+	cp_xml_begin(&x, "e");
+	cp_xml_empty(&x);
+	cp_xml_close(&x, "doc");
+	cp_xml_blank(&x);
+	s = cp_xml_finish(&x);
+	ck_assert(s[strlen(s) - 1] == '\n');
+	got = json_tokener_parse(s);
+	want = json_tokener_parse("{ \"doc\": { \"n\": 7, \"big\": 18446744073709551615, \"neg\": -3, \"digits\": \"12\","
+				  " \"hex\": \"0xff\", \"item\": [ { \"id\": 1 } ], \"v\": [ \"a\", \"b\" ],"
+				  " \"label\": { \"#text\": \"x\" }, \"t\": { \"unit\": \"KiB\", \"#text\": 5 }, \"e\": { } } }");
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(json_object_equal(got, want), "got %s", s);
+	json_object_put(got);
+	json_object_put(want);
 	free(s);
 }
 END_TEST
@@ -281,6 +367,10 @@ static Suite *make_suite(void)
 	tc = tcase_create("caps");
 	tcase_add_test(tc, full_document);
 	tcase_add_test(tc, control_min_shares_unit);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("json");
+	tcase_add_test(tc, json_hostile_strings);
+	tcase_add_test(tc, json_backend);
 	suite_add_tcase(s, tc);
 	return s;
 }
