@@ -53,6 +53,16 @@ need_python() {
 	shift
 	PY=$(cp_python "$@") || { echo "SKIP: $why"; exit 77; }
 }
+# appears PATTERN: a process with PATTERN runs, waiting up to 10 s for one
+# just started (between fork and exec its command line is still the shell's)
+appears() {
+	local i
+	for i in $(seq 100); do
+		[ -n "$(live "$1")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # kvm_host: state what the host the KVM recordings were made on says of
 # KVM (usable, its vCPU limit), so that replaying them through fake
 # emulators gives the same documents whatever this machine's /dev/kvm is

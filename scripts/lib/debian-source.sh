@@ -62,7 +62,12 @@ debian_source_fetch() {
 		rm -rf "$work"
 		die "cannot unpack $tarball"
 	fi
-	rm -rf "${cache:?}/$top"
+	# the old tree (fewer parts, same version) is renamed away, not removed
+	# in place: a run reading it meanwhile (another suite) finds its files
+	# in the new tree but for the instant between the two renames
+	if [ -e "$cache/$top" ]; then
+		mv "$cache/$top" "$work/old" || die "cannot replace $cache/$top"
+	fi
 	mv "$work/$top" "$cache/$top" || die "cannot move the unpacked tree into $cache"
 	rm -rf "$work"
 }

@@ -68,7 +68,7 @@ fi
 cp /bin/sleep "$scratch/bin/control-sleep"
 "$scratch/bin/control-sleep" 30 &
 control=$!
-check "the leftover check sees a running process" test -n "$(live "$scratch/bin/control-sleep")"
+check "the leftover check sees a running process" appears "$scratch/bin/control-sleep"
 kill "$control"
 wait "$control" 2>/dev/null
 check "no emulator process left behind" none_left "$scratch/bin/"
