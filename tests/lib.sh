@@ -35,16 +35,23 @@ live() {
 		[ "${state%% *}" = Z ] || echo "${d#/proc/}"
 	done
 }
-# none_left PATTERN: no process with PATTERN runs, after giving dying ones
-# (a SIGKILL in flight) up to 10 s to go
-none_left() {
+# within_10s COMMAND...: COMMAND succeeds, tried every 0.1 s for up to 10 s
+within_10s() {
 	local i
 	for i in $(seq 100); do
-		[ -z "$(live "$1")" ] && return 0
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
 }
+# none_left PATTERN: no process with PATTERN runs, after giving dying ones
+# (a SIGKILL in flight) up to 10 s to go
+none_left() { within_10s none_running "$1"; }
+none_running() { [ -z "$(live "$1")" ]; }
+# appears PATTERN: a process with PATTERN runs, waiting up to 10 s for one
+# just started (between fork and exec its command line is still the shell's)
+appears() { within_10s running "$1"; }
+running() { [ -n "$(live "$1")" ]; }
 # need_python WHY [MODULE...]: $PY is a Python 3 that can import every
 # MODULE, or the script skips (77) saying WHY
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/python.sh" || exit 99
@@ -52,16 +59,6 @@ need_python() {
 	local why=$1
 	shift
 	PY=$(cp_python "$@") || { echo "SKIP: $why"; exit 77; }
-}
-# appears PATTERN: a process with PATTERN runs, waiting up to 10 s for one
-# just started (between fork and exec its command line is still the shell's)
-appears() {
-	local i
-	for i in $(seq 100); do
-		[ -n "$(live "$1")" ] && return 0
-		sleep 0.1
-	done
-	return 1
 }
 # kvm_host: state what the host the KVM recordings were made on says of
 # KVM (usable, its vCPU limit), so that replaying them through fake

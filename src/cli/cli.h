@@ -273,6 +273,14 @@ int cli_find_emulator(const char *arg, const struct cp_root *replay, char **out)
 struct cp_domain_args;
 struct cp_domcaps;
 int cli_domain_caps(struct cli *cl, struct cp_domain_args *a, struct cp_domcaps *dc);
+/* A request option (CLI_OPT_REQUEST's rows and --sysroot) into a, the
+ * last of each given winning (an empty one is refused later): true when
+ * id is one. */
+bool cli_request_opt(struct cp_domain_args *a, int id);
+/* The command's FILE: the --file option, else the first operand; a usage
+ * error (printed, cl done, the status returned) when there is none or
+ * another operand follows. */
+int cli_file_operand(struct cli *cl, int argc, char **argv, const char **file);
 
 /* ---- node.c: what virsh's host commands share ---- */
 

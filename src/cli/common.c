@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,4 +204,25 @@ int cli_domain_caps(struct cli *cl, struct cp_domain_args *a, struct cp_domcaps 
 	if (rc < 0)
 		cp_domcaps_free(dc);
 	return rc;
+}
+
+bool cli_request_opt(struct cp_domain_args *a, int id)
+{
+	switch (id) {
+	case OPT_EMULATOR: a->emulator = optarg; return true;
+	case OPT_ARCH: a->arch = optarg; return true;
+	case OPT_MACHINE: a->machine = optarg; return true;
+	case OPT_VIRTTYPE: a->virttype = optarg; return true;
+	case OPT_SYSROOT: a->sysroot = optarg; return true;
+	default: return false;
+	}
+}
+
+int cli_file_operand(struct cli *cl, int argc, char **argv, const char **file)
+{
+	if (!*file && optind < argc)
+		*file = argv[optind++];
+	if (!*file || !**file)
+		return cli_done(cl, cli_usage_error(cl->cmd, "no file given"));
+	return cli_no_args(cl, argc, argv);
 }

@@ -77,11 +77,7 @@ static int run(int argc, char **argv)
 				return rc;
 		}
 	}
-	if (!file && optind < argc)
-		file = argv[optind++];
-	if (!file || !*file)
-		return cli_done(&cl, cli_usage_error(cl.cmd, "no file given"));
-	if ((rc = cli_no_args(&cl, argc, argv)))
+	if ((rc = cli_file_operand(&cl, argc, argv, &file)))
 		return rc;
 	if (sysroot && host_file)
 		return cli_done(&cl, cli_usage_error(cl.cmd, "--sysroot and --host-cpu exclude each other"));

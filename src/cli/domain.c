@@ -52,15 +52,11 @@ static int run(int argc, char **argv)
 
 	while ((id = cli_next(&cl, argc, argv)) != OPT_END) {
 		switch (id) {
-		/* one emulator, the last given; an empty one is refused below */
-		case OPT_EMULATOR: a.emulator = optarg; break;
-		case OPT_ARCH: a.arch = optarg; break;
-		case OPT_MACHINE: a.machine = optarg; break;
-		case OPT_VIRTTYPE: a.virttype = optarg; break;
-		case OPT_SYSROOT: a.sysroot = optarg; break;
 		case OPT_RECORD_QMP: a.record_qmp = optarg; break;
 		case OPT_RECORD: a.record = optarg; break;
 		default:
+			if (cli_request_opt(&a, id))
+				break;
 			if ((rc = cli_common_opt(&cl, id, argv)) != OPT_NEXT)
 				return rc;
 		}

@@ -91,14 +91,11 @@ static int run(int argc, char **argv)
 		switch (id) {
 		case OPT_FILE: files[nfiles++] = optarg; break;
 		case OPT_MODEL: model = optarg; break;
-		case OPT_EMULATOR: a.emulator = optarg; break;
-		case OPT_ARCH: a.arch = optarg; break;
-		case OPT_MACHINE: a.machine = optarg; break;
-		case OPT_VIRTTYPE: a.virttype = optarg; break;
-		case OPT_SYSROOT: a.sysroot = optarg; break;
 		case OPT_FEATURES: expand = true; break;
 		case OPT_MIGRATABLE: migratable = true; break;
 		default:
+			if (cli_request_opt(&a, id))
+				break;
 			if ((rc = cli_common_opt(&cl, id, argv)) != OPT_NEXT) {
 				free(files);
 				return rc;

@@ -45,22 +45,15 @@ static int run(int argc, char **argv)
 	while ((id = cli_next(&cl, argc, argv)) != OPT_END) {
 		switch (id) {
 		case OPT_FILE: file = optarg; break;
-		case OPT_EMULATOR: a.emulator = optarg; break;
-		case OPT_ARCH: a.arch = optarg; break;
-		case OPT_MACHINE: a.machine = optarg; break;
-		case OPT_VIRTTYPE: a.virttype = optarg; break;
-		case OPT_SYSROOT: a.sysroot = optarg; break;
 		case OPT_ERROR: fail = true; break;
 		default:
+			if (cli_request_opt(&a, id))
+				break;
 			if ((rc = cli_common_opt(&cl, id, argv)) != OPT_NEXT)
 				return rc;
 		}
 	}
-	if (!file && optind < argc)
-		file = argv[optind++];
-	if (!file || !*file)
-		return cli_done(&cl, cli_usage_error(cl.cmd, "no file given"));
-	if ((rc = cli_no_args(&cl, argc, argv)))
+	if ((rc = cli_file_operand(&cl, argc, argv, &file)))
 		return rc;
 
 	/* virsh reads the file before it asks the driver; the first CPU is

@@ -65,13 +65,10 @@ static int run(int argc, char **argv)
 
 	while ((id = cli_next(&cl, argc, argv)) != OPT_END) {
 		switch (id) {
-		case OPT_EMULATOR: a.emulator = optarg; break;
-		case OPT_ARCH: a.arch = optarg; break;
-		case OPT_MACHINE: a.machine = optarg; break;
-		case OPT_VIRTTYPE: a.virttype = optarg; break;
-		case OPT_SYSROOT: a.sysroot = optarg; break;
 		case OPT_ALL: all = true; break;
 		default:
+			if (cli_request_opt(&a, id))
+				break;
 			if ((rc = cli_common_opt(&cl, id, argv)) != OPT_NEXT)
 				return rc;
 		}
