@@ -11,6 +11,11 @@
                                           children are arrays, which text
                                           elements objects) and the schema
                                           say the same, both ways
+  json_check.py batch JOBS                each line of JOBS is one of the
+                                          above, its words tab-separated;
+                                          prints "N<TAB>0" or "N<TAB>1<TAB>why"
+                                          for line N (one Python start and
+                                          one compiled schema for them all)
 
 Exit 0 when the check holds, 1 when not (saying why), 77 when the
 jsonschema module is missing (validate only).
@@ -29,15 +34,24 @@ def load(path):
     return json.loads(raw.decode("utf-8"))
 
 
-def validate(schema_path, paths):
+validators = {}
+
+
+def validator(schema_path):
     try:
         import jsonschema
     except ImportError:
         print("SKIP: the python3 jsonschema module is missing (Debian: python3-jsonschema)")
         sys.exit(77)
-    schema = load(schema_path)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    v = jsonschema.Draft202012Validator(schema)
+    if schema_path not in validators:
+        schema = load(schema_path)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        validators[schema_path] = jsonschema.Draft202012Validator(schema)
+    return validators[schema_path]
+
+
+def validate(schema_path, paths):
+    v = validator(schema_path)
     bad = 0
     for p in paths:
         for e in v.iter_errors(load(p)):
@@ -319,7 +333,21 @@ def shapes_check(schema_path, c_path):
     return ok
 
 
-def main(argv):
+def batch(jobs_path):
+    import contextlib
+    import io
+    with open(jobs_path) as f:
+        jobs = f.read().splitlines()
+    for n, job in enumerate(jobs, 1):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            ok = run(["json_check.py"] + job.split("\t"))
+        why = " | ".join(out.getvalue().splitlines()[:6])
+        print("%d\t0" % n if ok else "%d\t1\t%s" % (n, why))
+    return True
+
+
+def run(argv):
     try:
         if argv[1] == "validate":
             ok = validate(argv[2], argv[3:])
@@ -330,12 +358,21 @@ def main(argv):
         elif argv[1] == "shapes":
             ok = shapes_check(argv[2], argv[3])
         else:
-            print(__doc__)
-            return 2
-    except (ValueError, KeyError, AttributeError, IndexError, TypeError, ET.ParseError) as e:
+            print("unknown check %r" % argv[1])
+            return False
+    except (ValueError, KeyError, AttributeError, IndexError, TypeError, ET.ParseError, OSError) as e:
         print("%s: %s" % (type(e).__name__, e))
         ok = False
-    return 0 if ok else 1
+    return ok
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    if argv[1] == "batch":
+        return 0 if batch(argv[2]) else 1
+    return 0 if run(argv) else 1
 
 
 if __name__ == "__main__":
