@@ -7,14 +7,14 @@
 # kvm, "unknown type" else).
 . "$(dirname "$0")/../lib.sh" || exit 99
 
-command -v python3 >/dev/null || { echo "SKIP: python3 is needed to read libvirt's documents"; exit 77; }
+need_python "python3 is needed to read libvirt's documents"
 dom=$FIXTURES/domain
 
 
 # virsh's selection from a domain capabilities document: the custom-mode
 # models (//cpu//model with a usable attribute), usable='yes' unless --all.
 models() { # XML [all]
-	python3 - "$@" <<'PY'
+	"$PY" - "$@" <<'PY'
 import sys, xml.etree.ElementTree as ET
 cpu = ET.parse(sys.argv[1]).getroot().find('cpu')
 for m in (cpu.iter('model') if cpu is not None else []):
@@ -24,8 +24,8 @@ for m in (cpu.iter('model') if cpu is not None else []):
 print()
 PY
 }
-vcpu_max() { python3 -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().find("vcpu").get("max"))' "$1"; }
-domain_type() { python3 -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().findtext("domain"))' "$1"; }
+vcpu_max() { "$PY" -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().find("vcpu").get("max"))' "$1"; }
+domain_type() { "$PY" -c 'import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().findtext("domain"))' "$1"; }
 
 # hypervisor-cpu-models: every case, with and without --all
 n=0
